@@ -1,0 +1,33 @@
+/**
+ * `npm run bench [-- --smoke] [names…]`: runs the benchmarks one after another (they share 2 cores, so
+ * never in parallel), prints a table and JSON, and saves artifacts/bench.json.
+ * Each bench reports ratios against a baseline measured in the same run; nothing here asserts timings.
+ */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { printTable, saveJson, type BenchResult } from "./lib/report.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const args = process.argv.slice(2);
+const smoke = args.includes("--smoke");
+const names = args.filter((a) => !a.startsWith("--"));
+
+const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: string }) => Promise<BenchResult> }>> = {
+  ingest: () => import("./ingest.bench.js"),
+};
+
+const selected = names.length ? names : Object.keys(benches);
+const unknown = selected.filter((n) => !benches[n]);
+if (unknown.length) {
+  console.error(`unknown bench: ${unknown.join(", ")}; known: ${Object.keys(benches).join(", ")}`);
+  process.exit(2);
+}
+
+const results: BenchResult[] = [];
+for (const name of selected) {
+  console.error(`running ${name}${smoke ? " (smoke)" : ""}…`);
+  const mod = await benches[name]!();
+  results.push(await mod.run({ smoke, root }));
+}
+printTable(results);
+saveJson(results, root);

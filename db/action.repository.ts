@@ -1,0 +1,101 @@
+import type { Db } from "./connection.js";
+
+export interface StoredAction {
+  id: number;
+  sessionRef: number;
+  batchIndex: number;
+  type: string;
+  title: string;
+  description: string;
+  canonicalUrl: string;
+  rawUrl: string | null;
+  timestampStart: number;
+  timestampEnd: number;
+  userId: string | null;
+  email: string | null;
+  conversationId: string | null;
+  source: string;
+  receivedAt: number;
+}
+
+export type NewAction = Omit<StoredAction, "id"> & { dedupeKey: bigint };
+
+const COLUMNS = `id, session_ref AS sessionRef, batch_index AS batchIndex, type, title, description,
+  canonical_url AS canonicalUrl, raw_url AS rawUrl, timestamp_start AS timestampStart,
+  timestamp_end AS timestampEnd, user_id AS userId, email, conversation_id AS conversationId, source,
+  received_at AS receivedAt`;
+
+const INSERT_FIELDS = [
+  "sessionRef", "dedupeKey", "batchIndex", "type", "title", "description", "canonicalUrl", "rawUrl",
+  "timestampStart", "timestampEnd", "userId", "email", "conversationId", "source", "receivedAt",
+] as const satisfies readonly (keyof NewAction)[];
+
+/** Rows per multi-row INSERT: one statement per batch instead of one per action. */
+const CHUNK = 32;
+
+export function createActionRepository(db: Db) {
+  // Multi-row inserts, prepared once per row count. ON CONFLICT DO NOTHING + RETURNING yields rows only
+  // for actions actually stored, which is how duplicates are counted.
+  const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: number }>>>();
+  const insertStatement = (rows: number) => {
+    let stmt = inserts.get(rows);
+    if (!stmt) {
+      const tuple = `(${INSERT_FIELDS.map(() => "?").join(", ")})`;
+      stmt = db.prepare<unknown[], { id: number }>(`
+        INSERT INTO actions (session_ref, dedupe_key, batch_index, type, title, description, canonical_url, raw_url,
+                             timestamp_start, timestamp_end, user_id, email, conversation_id, source, received_at)
+        VALUES ${Array.from({ length: rows }, () => tuple).join(", ")}
+        ON CONFLICT (session_ref, dedupe_key) DO NOTHING
+        RETURNING id`);
+      inserts.set(rows, stmt);
+    }
+    return stmt;
+  };
+  const latest = db.prepare<[number, number, number], StoredAction>(`
+    SELECT * FROM (
+      SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?
+    ) ORDER BY id`);
+  const countAfter = db.prepare<[number, number], { n: number }>(
+    "SELECT count(*) AS n FROM actions WHERE session_ref = ? AND id > ?",
+  );
+  const byType = db.prepare<[number], { type: string; n: number }>(
+    "SELECT type, count(*) AS n FROM actions WHERE session_ref = ? GROUP BY type ORDER BY type",
+  );
+  const nthId = db.prepare<[number, number], { id: number }>(
+    "SELECT id FROM actions WHERE session_ref = ? ORDER BY id LIMIT 1 OFFSET ?",
+  );
+  const lastId = db.prepare<[number], { id: number }>(
+    "SELECT id FROM actions WHERE session_ref = ? ORDER BY id DESC LIMIT 1",
+  );
+
+  return {
+    /**
+     * Stores the actions that are not yet stored (by dedupe key) and returns their new ids in input order.
+     * Call inside a transaction.
+     */
+    insertMany(actions: readonly NewAction[]): number[] {
+      const ids: number[] = [];
+      for (let start = 0; start < actions.length; start += CHUNK) {
+        const chunk = actions.slice(start, start + CHUNK);
+        const params: unknown[] = [];
+        for (const a of chunk) for (const f of INSERT_FIELDS) params.push(a[f]);
+        for (const row of insertStatement(chunk.length).all(...params)) ids.push(row.id);
+      }
+      // RETURNING order is not guaranteed by SQLite; ids grow in insertion order.
+      return ids.sort((a, b) => a - b);
+    },
+    /** The newest `limit` actions of a session after action id `afterId`, oldest first. */
+    latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
+    countAfter: (sessionRef: number, afterId: number): number => countAfter.get(sessionRef, afterId)!.n,
+    countByType(sessionRef: number): Record<string, number> {
+      return Object.fromEntries(byType.all(sessionRef).map((r) => [r.type, r.n]));
+    },
+    /** Id of the session's n-th action (1-based) in storage order, or of its last one when it has fewer. */
+    idOfNth(sessionRef: number, n: number): number {
+      if (n <= 0) return 0;
+      return nthId.get(sessionRef, n - 1)?.id ?? lastId.get(sessionRef)?.id ?? 0;
+    },
+  };
+}
+
+export type ActionRepository = ReturnType<typeof createActionRepository>;

@@ -1,0 +1,48 @@
+/**
+ * Applies numbered SQL migrations (`NNN_name.sql`) in order, tracking progress in `PRAGMA user_version`.
+ * Each file runs in its own transaction together with the version bump, so a failed migration leaves
+ * the database at the previous version.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Db } from "./connection.js";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function readMigrations(dir: string): Migration[] {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+  const migrations = files.map((file) => {
+    const match = /^(\d+)_([\w-]+)\.sql$/.exec(file);
+    if (!match) throw new Error(`migration file name must look like 001_name.sql: ${file}`);
+    return { version: Number(match[1]), name: match[2] ?? file, sql: fs.readFileSync(path.join(dir, file), "utf8") };
+  });
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, 3… without gaps; found ${m.version} at position ${i + 1}`);
+  });
+  return migrations;
+}
+
+/** Returns the schema version after migrating. */
+export function migrate(db: Db, dir: string): number {
+  const migrations = readMigrations(dir);
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`database schema version ${current} is newer than this build knows (${migrations.length}); refusing to run an older Pilotlight on it`);
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return migrations.length;
+}
+
+export function schemaVersion(db: Db): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}

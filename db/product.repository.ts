@@ -1,0 +1,60 @@
+import type { Db } from "./connection.js";
+
+export interface Product {
+  id: string;
+  name: string;
+  pushSecret: string;
+  streamToken: string;
+  productKey: string;
+  identitySecret: string | null;
+  posthogSecret: string;
+  allowedOrigins: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface ProductRecord extends Omit<Product, "allowedOrigins"> {
+  allowedOrigins: string;
+}
+
+const COLUMNS = `id, name, push_secret AS pushSecret, stream_token AS streamToken, product_key AS productKey,
+  identity_secret AS identitySecret, posthog_secret AS posthogSecret, allowed_origins AS allowedOrigins,
+  created_at AS createdAt, updated_at AS updatedAt`;
+
+const fromRecord = (r: ProductRecord | undefined): Product | undefined =>
+  r && { ...r, allowedOrigins: JSON.parse(r.allowedOrigins) as string[] };
+
+export function createProductRepository(db: Db) {
+  const byId = db.prepare<[string], ProductRecord>(`SELECT ${COLUMNS} FROM products WHERE id = ?`);
+  const byKey = db.prepare<[string], ProductRecord>(`SELECT ${COLUMNS} FROM products WHERE product_key = ?`);
+  const all = db.prepare<[], ProductRecord>(`SELECT ${COLUMNS} FROM products ORDER BY id`);
+  const upsert = db.prepare(`
+    INSERT INTO products (id, name, push_secret, stream_token, product_key, identity_secret, posthog_secret,
+                          allowed_origins, created_at, updated_at)
+    VALUES (@id, @name, @pushSecret, @streamToken, @productKey, @identitySecret, @posthogSecret,
+            @allowedOrigins, @createdAt, @updatedAt)
+    ON CONFLICT (id) DO UPDATE SET
+      name = excluded.name, push_secret = excluded.push_secret, stream_token = excluded.stream_token,
+      product_key = excluded.product_key, identity_secret = excluded.identity_secret,
+      posthog_secret = excluded.posthog_secret, allowed_origins = excluded.allowed_origins,
+      updated_at = excluded.updated_at`);
+
+  // Every ingest request looks its product up; products change only through save() below, so a
+  // process-local cache is exact for this single-writer process.
+  const cache = new Map<string, Product | undefined>();
+
+  return {
+    findById(id: string): Product | undefined {
+      if (!cache.has(id)) cache.set(id, fromRecord(byId.get(id)));
+      return cache.get(id);
+    },
+    findByProductKey: (key: string): Product | undefined => fromRecord(byKey.get(key)),
+    list: (): Product[] => all.all().map((r) => fromRecord(r)!),
+    save(product: Product): void {
+      upsert.run({ ...product, allowedOrigins: JSON.stringify(product.allowedOrigins) });
+      cache.clear();
+    },
+  };
+}
+
+export type ProductRepository = ReturnType<typeof createProductRepository>;

@@ -1,0 +1,28 @@
+/**
+ * All repositories over one connection, plus the transaction boundary use cases need. Repositories are
+ * synchronous (better-sqlite3), so a transaction is a plain function call with no await inside.
+ */
+import type { Db } from "./connection.js";
+import { createActionRepository } from "./action.repository.js";
+import { createProductRepository } from "./product.repository.js";
+import { createSessionRepository } from "./session.repository.js";
+import { createSettingsRepository } from "./settings.repository.js";
+import { createSummaryRepository } from "./summary.repository.js";
+
+export function createRepositories(db: Db) {
+  // One compiled transaction wrapper, reused: building a new one per call is measurable on the ingest path.
+  const inTransaction = db.transaction(<T>(fn: () => T): T => fn());
+  return {
+    products: createProductRepository(db),
+    settings: createSettingsRepository(db),
+    sessions: createSessionRepository(db),
+    actions: createActionRepository(db),
+    summaries: createSummaryRepository(db),
+    /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
+    transaction<T>(fn: () => T): T {
+      return inTransaction(fn) as T;
+    },
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

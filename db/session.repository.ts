@@ -1,0 +1,70 @@
+import type { Db } from "./connection.js";
+
+export interface Session {
+  id: number;
+  productId: string;
+  sessionKey: string;
+  userId: string | null;
+  email: string | null;
+  goal: string | null;
+  goalSource: string | null;
+  actionCount: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+}
+
+export interface TouchInput {
+  productId: string;
+  sessionKey: string;
+  userId: string | null;
+  email: string | null;
+  now: number;
+}
+
+const COLUMNS = `id, product_id AS productId, session_key AS sessionKey, user_id AS userId, email, goal,
+  goal_source AS goalSource, action_count AS actionCount, first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt`;
+
+export function createSessionRepository(db: Db) {
+  const upsert = db.prepare<TouchInput, { id: number }>(`
+    INSERT INTO sessions (product_id, session_key, user_id, email, first_seen_at, last_seen_at)
+    VALUES (@productId, @sessionKey, @userId, @email, @now, @now)
+    ON CONFLICT (product_id, session_key) DO UPDATE SET
+      user_id = COALESCE(excluded.user_id, user_id),
+      email = COALESCE(excluded.email, email),
+      last_seen_at = MAX(last_seen_at, excluded.last_seen_at)
+    RETURNING id`);
+  const idByKey = db
+    .prepare<[string, string], number>("SELECT id FROM sessions WHERE product_id = ? AND session_key = ?")
+    .pluck();
+  const recordActivity = db.prepare<{ id: number; userId: string | null; email: string | null; now: number; added: number }>(`
+    UPDATE sessions SET
+      user_id = COALESCE(@userId, user_id),
+      email = COALESCE(@email, email),
+      action_count = action_count + @added,
+      last_seen_at = MAX(last_seen_at, @now)
+    WHERE id = @id`);
+  const byKey = db.prepare<[string, string], Session>(
+    `SELECT ${COLUMNS} FROM sessions WHERE product_id = ? AND session_key = ?`,
+  );
+  const byId = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
+  const setGoal = db.prepare<[string | null, string | null, number]>(
+    "UPDATE sessions SET goal = ?, goal_source = ? WHERE id = ?",
+  );
+
+  return {
+    /** Creates the session on first sight, or refreshes who it belongs to and when it was last seen. */
+    touch: (input: TouchInput): number => upsert.get(input)!.id,
+    idByKey: (productId: string, sessionKey: string): number | undefined => idByKey.get(productId, sessionKey),
+    /** New actions were stored for the session: count them and refresh identity and last-seen time. */
+    recordActivity(id: number, input: { userId: string | null; email: string | null; now: number; added: number }): void {
+      recordActivity.run({ id, ...input });
+    },
+    findByKey: (productId: string, sessionKey: string): Session | undefined => byKey.get(productId, sessionKey),
+    findById: (id: number): Session | undefined => byId.get(id),
+    setGoal(id: number, goal: string | null, source: string | null): void {
+      setGoal.run(goal, source, id);
+    },
+  };
+}
+
+export type SessionRepository = ReturnType<typeof createSessionRepository>;

@@ -1,0 +1,82 @@
+/**
+ * createApp(deps) wires the HTTP app and its use cases. It never listens and never touches `process`:
+ * main.ts (or a test) calls `httpServer.listen` and, at the end, `close()`.
+ */
+import http from "node:http";
+import express from "express";
+import { readMigrations, schemaVersion } from "../db/migrate.js";
+import type { AppDeps } from "./deps.js";
+import { errorHandler, notFoundHandler } from "./http/error-handler.js";
+import { bearerAuth } from "./http/admin-auth.js";
+import { healthRoutes } from "./http/health.routes.js";
+import { requestLog } from "./http/request-log.js";
+import { sessionRoutes } from "./http/sessions.routes.js";
+import { webhookRoutes } from "./http/webhooks.routes.js";
+import { createIngestService } from "./ingest/ingest-event.js";
+import { createReadiness } from "./readiness.js";
+
+export function createApp(deps: AppDeps) {
+  const { config, logger, repos, clock, instance } = deps;
+  const expectedSchema = readMigrations(deps.paths.migrationsDir).length;
+
+  const ingest = createIngestService({ repos, clock, logger });
+
+  const readiness = createReadiness();
+  readiness.register("database", () => {
+    if (!deps.db.open) return { ok: false, reason: "database is closed" };
+    const version = schemaVersion(deps.db);
+    return version === expectedSchema
+      ? { ok: true, schemaVersion: version }
+      : { ok: false, reason: `schema version ${version}, expected ${expectedSchema}` };
+  });
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.use(requestLog(logger));
+
+  app.use(healthRoutes(readiness));
+  app.use(
+    webhookRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      defaultProductId: instance.defaultProduct.id,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
+    }),
+  );
+  const adminOnly = bearerAuth(() => instance.adminToken);
+  app.use("/v1/sessions", adminOnly);
+  app.use(sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  const httpServer = http.createServer(app);
+
+  let closing: Promise<void> | undefined;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_GRACE_MS), then cuts
+   * what is left. The caller closes the database afterwards.
+   */
+  function close(): Promise<void> {
+    closing ??= new Promise<void>((resolve) => {
+      const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+      // Keep-alive sockets hold close() open until they time out; close each one as soon as its
+      // in-flight request has been answered.
+      const reapIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
+      httpServer.close(() => {
+        clearTimeout(force);
+        clearInterval(reapIdle);
+        resolve();
+      });
+      httpServer.closeIdleConnections();
+    });
+    return closing;
+  }
+
+  return { app, httpServer, services: { ingest, readiness }, close };
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,21 @@
+/**
+ * Everything the app needs from outside, in one typed object (STYLE.md §2): no module-level singletons,
+ * so tests swap the database file, the clock or the models.
+ */
+import type { Db } from "../db/connection.js";
+import type { Repositories } from "../db/repositories.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import type { AppPaths } from "./paths.js";
+import type { Instance } from "./products/bootstrap-instance.js";
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  repos: Repositories;
+  clock: Clock;
+  instance: Instance;
+  paths: AppPaths;
+}

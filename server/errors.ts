@@ -1,0 +1,67 @@
+/**
+ * A small error hierarchy with stable codes. Edges (the express error middleware and the socket ack
+ * helper) map these to `{code, message}`; anything else becomes `internal_error` and is logged, never echoed.
+ */
+
+export interface IssueDetail {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: { issues?: IssueDetail[] },
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 400);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, issues: IssueDetail[]) {
+    super("invalid_payload", message, 422, { issues });
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 401);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 403);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 404);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super("payload_too_large", `request body exceeds the limit of ${limitBytes} bytes`, 413);
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(got: string | undefined) {
+    super(
+      "unsupported_media_type",
+      `Content-Type must be application/json${got ? ` (got ${JSON.stringify(got.slice(0, 100))})` : " (none was sent)"}`,
+      415,
+    );
+  }
+}

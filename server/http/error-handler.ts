@@ -1,0 +1,46 @@
+/**
+ * The one place HTTP errors become responses: `{error: {code, message, issues?}}` with the right status.
+ * Unknown errors are logged and answered with a bare `internal_error`, never echoed.
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { AppError, PayloadTooLargeError } from "../errors.js";
+import type { Logger } from "../logger.js";
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+  expose?: boolean;
+}
+
+export function toHttpError(err: unknown, logger: Logger): { status: number; body: { error: Record<string, unknown> } } {
+  if (err instanceof AppError) {
+    return { status: err.status, body: { error: { code: err.code, message: err.message, ...err.details } } };
+  }
+  const e = err as BodyParserError;
+  if (e?.type === "entity.too.large") {
+    const tooLarge = new PayloadTooLargeError(e.limit ?? 0);
+    return { status: 413, body: { error: { code: tooLarge.code, message: tooLarge.message } } };
+  }
+  // Other body-parser / http-errors failures (aborted request, bad encoding…) are the client's doing.
+  if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
+    return { status: e.status, body: { error: { code: e.type?.replace(/\W/g, "_") ?? "bad_request", message: e.message } } };
+  }
+  logger.error({ err }, "unhandled error");
+  return { status: 500, body: { error: { code: "internal_error", message: "internal error" } } };
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const { status, body } = toHttpError(err, logger);
+    res.status(status).json(body);
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: "not_found", message: `no route for ${req.method} ${req.path}` } });
+};

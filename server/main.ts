@@ -1,0 +1,88 @@
+/**
+ * The process: config → logger → database → app → listen → signals. The only module that reads
+ * `process.env`, writes to stdout directly, or handles signals.
+ */
+import { openDatabase } from "../db/connection.js";
+import { migrate } from "../db/migrate.js";
+import { createRepositories } from "../db/repositories.js";
+import { createApp } from "./app.js";
+import { systemClock } from "./clock.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createLogger } from "./logger.js";
+import { resolvePaths } from "./paths.js";
+import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`pilotlight: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+}
+
+/** Printed once, on the start that generated them; they are stored and never printed or logged again. */
+function printGeneratedSecrets(productId: string, generated: readonly GeneratedSecret[]): void {
+  const width = Math.max(...generated.map((g) => g.key.length));
+  const lines = [
+    "",
+    `Pilotlight generated these credentials for product "${productId}" and stored them in the database.`,
+    "They are shown only this once. Set them in the environment to pin them.",
+    "",
+    ...generated.map((g) => `  ${g.key.padEnd(width)}  ${g.value}`),
+    "",
+  ];
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    pretty: Boolean(process.stdout.isTTY) && config.NODE_ENV !== "production",
+  });
+  const paths = resolvePaths();
+  const db = openDatabase(config.DATABASE_PATH);
+  const version = migrate(db, paths.migrationsDir);
+  const repos = createRepositories(db);
+  const instance = bootstrapInstance({ config, repos, clock: systemClock });
+  if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
+
+  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths });
+  app.httpServer.listen(config.PORT, config.HOST, () => {
+    const address = app.httpServer.address();
+    const port = typeof address === "object" && address ? address.port : config.PORT;
+    logger.info(
+      { url: `http://${config.HOST}:${port}`, database: config.DATABASE_PATH, schemaVersion: version, product: instance.defaultProduct.id },
+      "Pilotlight listening",
+    );
+  });
+  app.httpServer.on("error", (err) => {
+    logger.fatal({ err }, "HTTP server error");
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, "shutting down: finishing in-flight requests");
+    await app.close();
+    db.close();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", (s) => void shutdown(s));
+  process.on("SIGINT", (s) => void shutdown(s));
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`pilotlight: failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

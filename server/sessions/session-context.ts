@@ -1,0 +1,75 @@
+/**
+ * A session's live context: the recent window of actions not yet folded into a summary, that summary,
+ * the inferred goal and counts. The same object feeds the admin endpoint, prompts and the rules model.
+ */
+import type { StoredAction } from "../../db/action.repository.js";
+import type { Repositories } from "../../db/repositories.js";
+import type { Session } from "../../db/session.repository.js";
+import type { StoredSummary } from "../../db/summary.repository.js";
+import type { SlimAction } from "../ingest/autoplay.schema.js";
+import { toText } from "./actions-text.js";
+
+export interface SessionContext {
+  session: Session;
+  summary: StoredSummary | null;
+  /** Window actions, oldest first, as SlimActions re-indexed from 0 (the indexes prompts and evidence use). */
+  window: SlimAction[];
+  /** Database ids of the window actions, parallel to `window`. */
+  windowActionIds: number[];
+  /** `toText()` of the window. */
+  text: string;
+  counts: { actions: number; inWindow: number; summarized: number; byType: Record<string, number> };
+}
+
+export function toSlimAction(a: StoredAction, index: number, sessionKey: string): SlimAction {
+  return {
+    index,
+    type: a.type,
+    title: a.title,
+    description: a.description,
+    canonical_url: a.canonicalUrl,
+    raw_url: a.rawUrl,
+    timestamp_start: a.timestampStart,
+    timestamp_end: a.timestampEnd,
+    session_id: sessionKey,
+    user_id: a.userId,
+    email: a.email,
+    conversation_id: a.conversationId,
+  };
+}
+
+export function loadSessionContextByRef(repos: Repositories, sessionRef: number, windowSize: number): SessionContext | undefined {
+  const session = repos.sessions.findById(sessionRef);
+  return session && buildContext(repos, session, windowSize);
+}
+
+export function loadSessionContext(
+  repos: Repositories,
+  productId: string,
+  sessionKey: string,
+  windowSize: number,
+): SessionContext | undefined {
+  const session = repos.sessions.findByKey(productId, sessionKey);
+  return session && buildContext(repos, session, windowSize);
+}
+
+function buildContext(repos: Repositories, session: Session, windowSize: number): SessionContext {
+  const summary = repos.summaries.latest(session.id) ?? null;
+  const coveredThrough = summary?.coversThroughActionId ?? 0;
+  const stored = repos.actions.latest(session.id, coveredThrough, windowSize);
+  const window = stored.map((a, i) => toSlimAction(a, i, session.sessionKey));
+  const unsummarized = repos.actions.countAfter(session.id, coveredThrough);
+  return {
+    session,
+    summary,
+    window,
+    windowActionIds: stored.map((a) => a.id),
+    text: toText({ session_id: session.sessionKey, actions: window }),
+    counts: {
+      actions: session.actionCount,
+      inWindow: window.length,
+      summarized: session.actionCount - unsummarized,
+      byType: repos.actions.countByType(session.id),
+    },
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * Starts the real app on port 0 over a real SQLite file in a temp directory, with known secrets.
+ * `close()` shuts it down the way SIGTERM would and removes the directory (unless the file was given).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { openDatabase } from "../../db/connection.js";
+import { migrate } from "../../db/migrate.js";
+import { createRepositories } from "../../db/repositories.js";
+import { createApp } from "../../server/app.js";
+import { systemClock, type Clock } from "../../server/clock.js";
+import { loadConfig } from "../../server/config.js";
+import { createLogger } from "../../server/logger.js";
+import { resolvePaths } from "../../server/paths.js";
+import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
+
+export const TEST_SECRETS = {
+  ADMIN_TOKEN: "test-admin-token-0123456789",
+  PUSH_SECRET: "test-push-secret-0123456789",
+  STREAM_TOKEN: "test-stream-token-0123456789",
+  IDENTITY_SECRET: "test-identity-secret-0123456789",
+  POSTHOG_SECRET: "test-posthog-secret-0123456789",
+  PRODUCT_KEY: "pk_test_0123456789",
+} as const;
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** Reuse a database file (e.g. to prove a restart keeps everything). */
+  databasePath?: string;
+  clock?: Clock;
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+export function tempDir(prefix = "pilotlight-test-"): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startTestServer(options: StartOptions = {}) {
+  const ownDir = options.databasePath ? undefined : tempDir();
+  const databasePath = options.databasePath ?? path.join(ownDir!, "pilotlight.db");
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    DATABASE_PATH: databasePath,
+    PORT: "0",
+    ...TEST_SECRETS,
+    ...options.env,
+  });
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const paths = resolvePaths();
+  const db = openDatabase(databasePath);
+  migrate(db, paths.migrationsDir);
+  const repos = createRepositories(db);
+  const clock = options.clock ?? systemClock;
+  const instance = bootstrapInstance({ config, repos, clock });
+  const app = createApp({ config, logger, db, repos, clock, instance, paths });
+  await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
+  const { port } = app.httpServer.address() as AddressInfo;
+
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    app,
+    config,
+    db,
+    repos,
+    instance,
+    databasePath,
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      db.close();
+      if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, selectedSuggester } from "../../server/config.js";
+
+describe("loadConfig", () => {
+  it("works with no configuration at all, using the documented defaults", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: "127.0.0.1",
+      DATABASE_PATH: "./data/pilotlight.db",
+      PRODUCT_ID: "demo",
+      SUGGESTER: "auto",
+      MAX_BODY_BYTES: 1024 * 1024,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(selectedSuggester(config)).toBe("rules");
+  });
+
+  it("names every bad key at once, without echoing values", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "eighty", LOG_LEVEL: "loud", PUSH_SECRET: "short", ALLOWED_ORIGINS: "https://ok.example,notaurl" });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const key of ["PORT", "LOG_LEVEL", "PUSH_SECRET", "ALLOWED_ORIGINS"]) expect(problems).toContain(key);
+    expect(problems).not.toContain("short");
+  });
+
+  it("checks keys that depend on each other", () => {
+    expect(() => loadConfig({ CONNECTOR_URL: "https://up.example/stream/demo" })).toThrow(/CONNECTOR_TOKEN/);
+    expect(() => loadConfig({ SUGGESTER: "llm" })).toThrow(/SUGGESTER/);
+  });
+
+  it("selects the LLM when a key or base URL is set and SUGGESTER is auto", () => {
+    expect(selectedSuggester(loadConfig({ OPENAI_BASE_URL: "http://127.0.0.1:9999/v1" }))).toBe("llm");
+    expect(selectedSuggester(loadConfig({ OPENAI_API_KEY: "sk-x", SUGGESTER: "rules" }))).toBe("rules");
+  });
+
+  it("treats empty strings as unset", () => {
+    expect(loadConfig({ PORT: "", PUSH_SECRET: "" }).PORT).toBe(3000);
+  });
+
+  it("normalises allowed origins", () => {
+    expect(loadConfig({ ALLOWED_ORIGINS: "https://a.example/, http://localhost:5173" }).ALLOWED_ORIGINS).toEqual([
+      "https://a.example",
+      "http://localhost:5173",
+    ]);
+    expect(() => loadConfig({ ALLOWED_ORIGINS: "https://a.example/path" })).toThrow(/bare origin/);
+  });
+});
