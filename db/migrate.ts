@@ -21,17 +21,26 @@ export function readMigrations(dir: string): Migration[] {
     return { version: Number(match[1]), name: match[2] ?? file, sql: fs.readFileSync(path.join(dir, file), "utf8") };
   });
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, 3… without gaps; found ${m.version} at position ${i + 1}`);
+    const previous = migrations[i - 1];
+    if (previous && m.version <= previous.version) {
+      throw new Error(`two migrations share version ${m.version}: ${previous.name} and ${m.name}`);
+    }
   });
   return migrations;
+}
+
+/** The version a fully migrated database has: the highest migration number. */
+export function latestVersion(migrations: readonly Migration[]): number {
+  return migrations.at(-1)?.version ?? 0;
 }
 
 /** Returns the schema version after migrating. */
 export function migrate(db: Db, dir: string): number {
   const migrations = readMigrations(dir);
   const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > migrations.length) {
-    throw new Error(`database schema version ${current} is newer than this build knows (${migrations.length}); refusing to run an older Pilotlight on it`);
+  const latest = latestVersion(migrations);
+  if (current > latest) {
+    throw new Error(`database schema version ${current} is newer than this build knows (${latest}); refusing to run an older Pilotlight on it`);
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
@@ -40,7 +49,7 @@ export function migrate(db: Db, dir: string): number {
       db.pragma(`user_version = ${m.version}`);
     })();
   }
-  return migrations.length;
+  return latest;
 }
 
 export function schemaVersion(db: Db): number {

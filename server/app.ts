@@ -4,7 +4,7 @@
  */
 import http from "node:http";
 import express from "express";
-import { readMigrations, schemaVersion } from "../db/migrate.js";
+import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import type { AppDeps } from "./deps.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { bearerAuth } from "./http/admin-auth.js";
@@ -17,7 +17,7 @@ import { createReadiness } from "./readiness.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
-  const expectedSchema = readMigrations(deps.paths.migrationsDir).length;
+  const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
   const ingest = createIngestService({ repos, clock, logger });
 
