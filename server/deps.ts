@@ -9,6 +9,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { AppPaths } from "./paths.js";
 import type { Instance } from "./products/bootstrap-instance.js";
+import type { Workflow } from "./workflows/workflows.schema.js";
 
 export interface AppDeps {
   config: Config;
@@ -18,4 +19,6 @@ export interface AppDeps {
   clock: Clock;
   instance: Instance;
   paths: AppPaths;
+  /** Golden paths from WORKFLOWS_PATH (default: the demo's workflows.example.json). */
+  workflows: readonly Workflow[];
 }

@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
+import { loadWorkflows, WorkflowsFileError } from "./workflows/load-workflows.js";
 
 function loadConfigOrExit(): Config {
   try {
@@ -45,13 +46,23 @@ async function main(): Promise<void> {
     pretty: Boolean(process.stdout.isTTY) && config.NODE_ENV !== "production",
   });
   const paths = resolvePaths();
+  let workflows;
+  try {
+    workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
+  } catch (err) {
+    if (err instanceof WorkflowsFileError) {
+      process.stderr.write(`pilotlight: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
   const db = openDatabase(config.DATABASE_PATH);
   const version = migrate(db, paths.migrationsDir);
   const repos = createRepositories(db);
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
 
-  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths });
+  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, workflows });
   app.httpServer.listen(config.PORT, config.HOST, () => {
     const address = app.httpServer.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

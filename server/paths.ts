@@ -13,6 +13,8 @@ export interface AppPaths {
   publicDir: string;
   /** The demo product's static pages. */
   demoDir: string;
+  /** Used when WORKFLOWS_PATH is not set. */
+  defaultWorkflows: string;
 }
 
 export function findPackageRoot(from: string): string {
@@ -35,5 +37,6 @@ export function resolvePaths(root = findPackageRoot(import.meta.url)): AppPaths 
     migrationsDir: path.join(root, "db", "migrations"),
     publicDir: path.join(root, "dist", "public"),
     demoDir: path.join(root, "client", "demo"),
+    defaultWorkflows: path.join(root, "workflows.example.json"),
   };
 }

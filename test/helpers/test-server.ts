@@ -15,6 +15,7 @@ import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
+import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 
 export const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
@@ -56,7 +57,8 @@ export async function startTestServer(options: StartOptions = {}) {
   const repos = createRepositories(db);
   const clock = options.clock ?? systemClock;
   const instance = bootstrapInstance({ config, repos, clock });
-  const app = createApp({ config, logger, db, repos, clock, instance, paths });
+  const workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
+  const app = createApp({ config, logger, db, repos, clock, instance, paths, workflows });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = app.httpServer.address() as AddressInfo;
 
@@ -69,6 +71,7 @@ export async function startTestServer(options: StartOptions = {}) {
     db,
     repos,
     instance,
+    workflows,
     databasePath,
     async close(): Promise<void> {
       if (closed) return;

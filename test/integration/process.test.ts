@@ -57,6 +57,17 @@ describe("the server process", () => {
     expect(run.stderr()).not.toContain("tiny");
   });
 
+  it("refuses to start with a workflows file that does not fit, naming the file and the problem", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const file = path.join(dir, "workflows.json");
+    fs.writeFileSync(file, JSON.stringify({ workflows: [{ id: "w", name: "W", steps: [{ id: "s", match: {}, hint: "h" }] }] }));
+    const run = runMain({ DATABASE_PATH: freshDb(), WORKFLOWS_PATH: file });
+    expect(await run.exited).toBe(78);
+    expect(run.stderr()).toContain(file);
+    expect(run.stderr()).toContain("match needs at least one of url, type, text");
+  });
+
   it("finishes an in-flight request on SIGTERM before exiting", async () => {
     const db = freshDb();
     const server = await spawnServer({ DATABASE_PATH: db, ADMIN_TOKEN: "admin-token-for-shutdown-test" });
