@@ -4,10 +4,13 @@
  */
 import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
+import { createConversationRepository } from "./conversation.repository.js";
+import { createMessageRepository } from "./message.repository.js";
 import { createProductRepository } from "./product.repository.js";
 import { createSessionRepository } from "./session.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
 import { createSummaryRepository } from "./summary.repository.js";
+import { createUserSessionRepository } from "./user-session.repository.js";
 
 export function createRepositories(db: Db) {
   // One compiled transaction wrapper, reused: building a new one per call is measurable on the ingest path.
@@ -18,6 +21,9 @@ export function createRepositories(db: Db) {
     sessions: createSessionRepository(db),
     actions: createActionRepository(db),
     summaries: createSummaryRepository(db),
+    conversations: createConversationRepository(db),
+    messages: createMessageRepository(db),
+    userSessions: createUserSessionRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

@@ -14,6 +14,12 @@ import { sessionRoutes } from "./http/sessions.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { createReadiness } from "./readiness.js";
+import { WIDGET_NAMESPACE } from "./contracts/realtime.js";
+import { createChatService } from "./chat/chat-service.js";
+import { rulesResponder } from "./chat/chat-responder.js";
+import { createConversationMapping } from "./sessions/conversation-mapping.js";
+import { attachWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
+import type { SuggestionHooks } from "./realtime/widget.handlers.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -55,28 +61,60 @@ export function createApp(deps: AppDeps) {
 
   const httpServer = http.createServer(app);
 
+  // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
+  // cases never see Socket.IO.
+  const io = createSocketServer(httpServer, config.SOCKET_MAX_PAYLOAD_BYTES);
+  const { outbox, onLinked } = createWidgetOutbox(io, repos);
+  const mapping = createConversationMapping({ repos, clock, tokenSecret: instance.conversationTokenSecret, onLinked });
+  const hooks: SuggestionHooks = { noteTyping: () => undefined, noteUserMessage: () => undefined, recordFeedback: () => undefined };
+  const chat = createChatService({
+    repos,
+    clock,
+    logger,
+    mapping,
+    outbox,
+    workflows: deps.workflows,
+    responder: rulesResponder,
+    onUserMessage: (sessionRef) => hooks.noteUserMessage(sessionRef),
+    context: {
+      windowSize: config.CONTEXT_WINDOW_ACTIONS,
+      historyLimit: config.CHAT_HISTORY_MESSAGES,
+      userLookbackMs: config.USER_LOOKBACK_DAYS * 86_400_000,
+      otherSessionsLimit: 3,
+    },
+    maxReplyChars: config.CHAT_MAX_REPLY_CHARS,
+  });
+  attachWidgetGateway(io, { logger, repos, chat, mapping, hooks, clock });
+
   let closing: Promise<void> | undefined;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_GRACE_MS), then cuts
    * what is left. The caller closes the database afterwards.
    */
   function close(): Promise<void> {
-    closing ??= new Promise<void>((resolve) => {
-      const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
-      // Keep-alive sockets hold close() open until they time out; close each one as soon as its
-      // in-flight request has been answered.
-      const reapIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
-      httpServer.close(() => {
-        clearTimeout(force);
-        clearInterval(reapIdle);
-        resolve();
+    closing ??= (async () => {
+      await chat.drain(true);
+      // Widgets reconnect (to this or another instance) and sync; closing their connections lets the
+      // HTTP server close (upgraded WebSocket connections would otherwise hold it open).
+      io.of(WIDGET_NAMESPACE).disconnectSockets(true);
+      io.engine.close();
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
+        // Keep-alive sockets hold close() open until they time out; close each one as soon as its
+        // in-flight request has been answered.
+        const reapIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
+        httpServer.close(() => {
+          clearTimeout(force);
+          clearInterval(reapIdle);
+          resolve();
+        });
+        httpServer.closeIdleConnections();
       });
-      httpServer.closeIdleConnections();
-    });
+    })();
     return closing;
   }
 
-  return { app, httpServer, services: { ingest, readiness }, close };
+  return { app, httpServer, io, services: { ingest, readiness, chat, mapping }, close };
 }
 
 export type App = ReturnType<typeof createApp>;

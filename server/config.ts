@@ -91,6 +91,15 @@ export const ConfigSchema = z
     /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
     SHUTDOWN_GRACE_MS: int(10_000, 0, 120_000),
 
+    /** Conversation messages (before the question) that a chat reply sees. */
+    CHAT_HISTORY_MESSAGES: int(20, 0, 200),
+    /** Longest chat reply, in characters. */
+    CHAT_MAX_REPLY_CHARS: int(2000, 100, 20_000),
+    /** How far back a verified user's other sessions count as "recent" for chat context and resume. */
+    USER_LOOKBACK_DAYS: int(30, 1, 365),
+    /** Largest Socket.IO message a widget may send. */
+    SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024, 1024 * 1024),
+
     CONNECTOR_URL: optionalUrl,
     CONNECTOR_TOKEN: optionalString,
 

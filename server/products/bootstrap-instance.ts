@@ -17,11 +17,14 @@ export interface GeneratedSecret {
 
 export interface Instance {
   adminToken: string;
+  /** Signs conversation tokens; internal, generated once and never shown. */
+  conversationTokenSecret: string;
   defaultProduct: Product;
   generated: GeneratedSecret[];
 }
 
 const ADMIN_TOKEN_SETTING = "admin_token";
+const CONVERSATION_TOKEN_SECRET_SETTING = "conversation_token_secret";
 
 export function bootstrapInstance(deps: { config: Config; repos: Repositories; clock: Clock }): Instance {
   const { config, repos, clock } = deps;
@@ -38,6 +41,12 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
     const storedAdmin = repos.settings.get(ADMIN_TOKEN_SETTING);
     const adminToken = pick("ADMIN_TOKEN", config.ADMIN_TOKEN, storedAdmin, "pladm");
     if (!config.ADMIN_TOKEN && adminToken !== storedAdmin) repos.settings.set(ADMIN_TOKEN_SETTING, adminToken);
+
+    let conversationTokenSecret = repos.settings.get(CONVERSATION_TOKEN_SECRET_SETTING);
+    if (!conversationTokenSecret) {
+      conversationTokenSecret = generateSecret("plct", 32);
+      repos.settings.set(CONVERSATION_TOKEN_SECRET_SETTING, conversationTokenSecret);
+    }
 
     const existing = repos.products.findById(config.PRODUCT_ID);
     const now = clock.now();
@@ -59,6 +68,6 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
         (k) => k !== "updatedAt" && JSON.stringify(product[k]) !== JSON.stringify(existing[k]),
       );
     if (changed) repos.products.save(product);
-    return { adminToken, defaultProduct: changed ? product : existing, generated };
+    return { adminToken, conversationTokenSecret, defaultProduct: changed ? product : existing, generated };
   });
 }

@@ -16,6 +16,8 @@ export interface SessionContext {
   window: SlimAction[];
   /** Database ids of the window actions, parallel to `window`. */
   windowActionIds: number[];
+  /** When each window action was received (ms), parallel to `window`. */
+  windowReceivedAt: number[];
   /** `toText()` of the window. */
   text: string;
   counts: { actions: number; inWindow: number; summarized: number; byType: Record<string, number> };
@@ -64,6 +66,7 @@ function buildContext(repos: Repositories, session: Session, windowSize: number)
     summary,
     window,
     windowActionIds: stored.map((a) => a.id),
+    windowReceivedAt: stored.map((a) => a.receivedAt),
     text: toText({ session_id: session.sessionKey, actions: window }),
     counts: {
       actions: session.actionCount,

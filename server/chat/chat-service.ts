@@ -1,0 +1,165 @@
+/**
+ * Chat use cases: a user's message (idempotent by clientMessageId), the streamed reply with live context,
+ * conversation sync, and delivery of proactive suggestions into the conversation. Emits facts through an
+ * outbox it is given — never through Socket.IO directly.
+ */
+import type { Message } from "../../db/message.repository.js";
+import type { Repositories } from "../../db/repositories.js";
+import type { Clock } from "../clock.js";
+import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
+import type { Logger } from "../logger.js";
+import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
+import { rulesResponder, type ChatResponder } from "./chat-responder.js";
+import { presentMessage } from "./present.js";
+
+export interface ConversationOutbox {
+  emit<E extends keyof ServerToClientEvents>(conversationId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+}
+
+/** A suggestion the engine decided to show, as handed to its publisher. */
+export interface PublishedSuggestion {
+  id: number;
+  productId: string;
+  sessionRef: number;
+  sessionId: string;
+  text: string;
+  source: "llm" | "rules";
+  createdAt: number;
+  evidence?: number[];
+}
+
+export interface ChatDeps {
+  repos: Repositories;
+  clock: Clock;
+  logger: Logger;
+  mapping: ConversationMapping;
+  outbox: ConversationOutbox;
+  workflows: readonly Workflow[];
+  /** Primary responder (the LLM when configured); rules are the fallback. */
+  responder: ChatResponder;
+  /** Told when the user sends a message, so proactive suggestions hold back. */
+  onUserMessage: (sessionRef: number) => void;
+  context: AssembleOptions;
+  maxReplyChars: number;
+}
+
+export interface Sender {
+  productId: string;
+  sessionRef: number;
+  userId: string | null;
+}
+
+export function createChatService(deps: ChatDeps) {
+  const { repos, mapping, outbox, logger } = deps;
+  const replies = new Map<string, Promise<void>>();
+  const aborter = new AbortController();
+
+  async function streamReply(responder: ChatResponder, ctx: ChatContext, conversationId: string, id: string) {
+    let text = "";
+    for await (const delta of responder.stream(ctx, aborter.signal)) {
+      if (aborter.signal.aborted) break;
+      const piece = delta.slice(0, Math.max(0, deps.maxReplyChars - text.length));
+      if (!piece) break;
+      text += piece;
+      outbox.emit(conversationId, "message:delta", { id, conversationId, delta: piece });
+    }
+    return text;
+  }
+
+  async function reply(sender: Sender, question: Message): Promise<void> {
+    const conversationId = question.conversationId;
+    const ctx = assembleChatContext(
+      { repos, workflows: deps.workflows, now: deps.clock.now() },
+      { productId: sender.productId, sessionRef: sender.sessionRef, userId: sender.userId, question },
+      deps.context,
+    );
+    const id = newMessageId();
+    let text = "";
+    try {
+      text = await streamReply(deps.responder, ctx, conversationId, id);
+    } catch (err) {
+      if (aborter.signal.aborted) return;
+      logger.warn({ err, conversationId, responder: deps.responder.source }, "chat reply failed; answering from rules");
+    }
+    if (aborter.signal.aborted) return;
+    if (!text.trim()) {
+      // Nothing usable came from the model: answer from the rules, continuing the same message id.
+      text += await streamReply(rulesResponder, ctx, conversationId, id);
+    }
+    const message = mapping.append({ id, conversationId, role: "assistant", text: text.trim(), sessionRef: sender.sessionRef });
+    outbox.emit(conversationId, "message:created", presentMessage(message));
+  }
+
+  /** Replies one at a time per conversation, in the order the questions arrived. */
+  function enqueueReply(sender: Sender, question: Message): void {
+    const conversationId = question.conversationId;
+    const previous = replies.get(conversationId) ?? Promise.resolve();
+    const next = previous
+      .then(() => reply(sender, question))
+      .catch((err: unknown) => logger.error({ err, conversationId }, "chat reply crashed"))
+      .finally(() => {
+        if (replies.get(conversationId) === next) replies.delete(conversationId);
+      });
+    replies.set(conversationId, next);
+  }
+
+  return {
+    /** Stores the user's message (once per clientMessageId), announces it and starts the reply. */
+    sendUserMessage(sender: Sender, input: { clientMessageId: string; text: string }): MessageSent {
+      const { conversation } = mapping.ensure(sender.productId, sender.sessionRef, sender.userId);
+      const existing = repos.messages.byClientId(conversation.id, input.clientMessageId);
+      if (existing) return { messageId: existing.id, conversationId: conversation.id, seq: existing.seq };
+      const message = mapping.append({
+        conversationId: conversation.id,
+        role: "user",
+        text: input.text,
+        sessionRef: sender.sessionRef,
+        clientMessageId: input.clientMessageId,
+      });
+      outbox.emit(conversation.id, "message:created", presentMessage(message));
+      deps.onUserMessage(sender.sessionRef);
+      enqueueReply(sender, message);
+      return { messageId: message.id, conversationId: conversation.id, seq: message.seq };
+    },
+
+    /** Everything after `afterSeq` in the session's conversation (nothing when it has none yet). */
+    sync(sessionRef: number, afterSeq: number, limit: number): ConversationSynced {
+      const conversation = mapping.conversationOf(sessionRef);
+      if (!conversation) return { messages: [], hasMore: false };
+      const page = repos.messages.after(conversation.id, afterSeq, limit + 1);
+      return { messages: page.slice(0, limit).map(presentMessage), hasMore: page.length > limit };
+    },
+
+    /** The engine's publisher: creates/links the conversation if needed, stores and announces the suggestion. */
+    deliverSuggestion(s: PublishedSuggestion): void {
+      const { conversation } = mapping.ensure(s.productId, s.sessionRef, null);
+      const message = mapping.append({
+        conversationId: conversation.id,
+        role: "suggestion",
+        text: s.text,
+        sessionRef: s.sessionRef,
+        suggestionId: s.id,
+      });
+      outbox.emit(conversation.id, "suggestion:created", {
+        id: s.id,
+        conversationId: conversation.id,
+        sessionId: s.sessionId,
+        text: s.text,
+        source: s.source,
+        createdAt: new Date(s.createdAt).toISOString(),
+        ...(s.evidence ? { evidence: s.evidence } : {}),
+      });
+      outbox.emit(conversation.id, "message:created", presentMessage(message));
+    },
+
+    /** Waits for replies in flight (tests, shutdown); `abort` cuts them short instead. */
+    async drain(abort = false): Promise<void> {
+      if (abort) aborter.abort();
+      await Promise.all([...replies.values()]);
+    },
+  };
+}
+
+export type ChatService = ReturnType<typeof createChatService>;

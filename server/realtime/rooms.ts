@@ -1,0 +1,7 @@
+/** The only place Socket.IO room names are built (STYLE.md §7). */
+export const rooms = {
+  /** Every socket of every session linked to the conversation. */
+  conversation: (conversationId: string) => `conversation:${conversationId}`,
+  /** Every socket of one session (tabs share a session only when they share sessionStorage). */
+  session: (sessionRef: number) => `session:${sessionRef}`,
+} as const;

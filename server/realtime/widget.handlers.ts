@@ -1,0 +1,73 @@
+/** The widget's commands (PROTOCOL.md §3.2), each validated and acknowledged. */
+import type { Socket } from "socket.io";
+import type { Repositories } from "../../db/repositories.js";
+import type { ChatService } from "../chat/chat-service.js";
+import {
+  ConversationSyncSchema,
+  MessageSendSchema,
+  SuggestionFeedbackSchema,
+  TypingSchema,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from "../contracts/realtime.js";
+import { NotFoundError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { ConversationMapping } from "../sessions/conversation-mapping.js";
+import { handleCommand } from "./ack.js";
+
+export type WidgetSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** What the suggestion engine needs to hear from the widget (its gates). */
+export interface SuggestionHooks {
+  noteTyping(sessionRef: number, active: boolean): void;
+  noteUserMessage(sessionRef: number): void;
+  recordFeedback(suggestionId: number, verdict: "accepted" | "dismissed"): void;
+}
+
+export interface HandlerDeps {
+  logger: Logger;
+  repos: Repositories;
+  chat: ChatService;
+  mapping: ConversationMapping;
+  hooks: SuggestionHooks;
+}
+
+export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps): void {
+  const { logger, repos, chat, mapping, hooks } = deps;
+  const data = socket.data;
+
+  socket.on(
+    "message:send",
+    handleCommand(logger, "message:send", MessageSendSchema, (cmd) =>
+      chat.sendUserMessage({ productId: data.productId, sessionRef: data.sessionRef, userId: data.userId }, cmd),
+    ),
+  );
+
+  socket.on(
+    "conversation:sync",
+    handleCommand(logger, "conversation:sync", ConversationSyncSchema, (cmd) => chat.sync(data.sessionRef, cmd.afterSeq, cmd.limit ?? 500)),
+  );
+
+  socket.on(
+    "suggestion:feedback",
+    handleCommand(logger, "suggestion:feedback", SuggestionFeedbackSchema, (cmd) => {
+      // Only a suggestion shown in this socket's own conversation can be judged from here.
+      const message = repos.messages.bySuggestion(cmd.suggestionId);
+      const mine = mapping.conversationOf(data.sessionRef);
+      if (!message || !mine || message.conversationId !== mine.id) {
+        throw new NotFoundError("unknown_suggestion", `no suggestion ${cmd.suggestionId} in this conversation`);
+      }
+      hooks.recordFeedback(cmd.suggestionId, cmd.verdict);
+      return {};
+    }),
+  );
+
+  socket.on(
+    "typing",
+    handleCommand(logger, "typing", TypingSchema, (cmd) => {
+      hooks.noteTyping(data.sessionRef, cmd.active);
+      return {};
+    }),
+  );
+}
