@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startTestServer } from "../helpers/test-server.js";
-import { connectWidget, nextEvent } from "../helpers/widget-client.js";
+import { command, connectWidget, expectOk, nextEvent } from "../helpers/widget-client.js";
 
 describe("shutdown with widgets connected", () => {
   it("disconnects connected widgets and closes promptly", async () => {
@@ -32,8 +32,8 @@ describe("shutdown with widgets connected", () => {
     const second = await startTestServer({ databasePath: path });
     try {
       const again = await connectWidget(second.url, { sessionId: "restart-me-too", conversationId, conversationToken });
-      const synced = await again.timeout(5000).emitWithAck("conversation:sync", { afterSeq: 0 });
-      expect(synced.ok && synced.data.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+      const synced = expectOk(await command(again, "conversation:sync", { afterSeq: 0 }));
+      expect(synced.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
       again.close();
     } finally {
       await second.close();
