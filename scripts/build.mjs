@@ -14,6 +14,7 @@ const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".
 const browserBundles = [
   { name: "widget", entry: "client/widget/index.ts", budget: 35 * 1024 },
   { name: "capture", entry: "client/capture/index.ts", budget: 5 * 1024 },
+  { name: "demo", entry: "client/demo/app.ts" },
 ].filter((b) => fs.existsSync(path.join(root, b.entry)));
 
 const server = {
@@ -34,7 +35,7 @@ const browser = (b) => ({
   bundle: true,
   platform: "browser",
   format: "iife",
-  target: ["es2020", "chrome90", "firefox90", "safari14"],
+  target: ["es2020", "chrome90", "firefox90", "safari15"],
   minify: true,
   sourcemap: "linked",
   legalComments: "none",

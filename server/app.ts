@@ -8,6 +8,7 @@ import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import type { AppDeps } from "./deps.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { bearerAuth } from "./http/admin-auth.js";
+import { demoRoutes } from "./http/demo.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
 import { requestLog } from "./http/request-log.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
@@ -55,6 +56,10 @@ export function createApp(deps: AppDeps) {
   const adminOnly = bearerAuth(() => instance.adminToken);
   app.use("/v1/sessions", adminOnly);
   app.use(sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS }));
+
+  if (config.DEMO_ENABLED) {
+    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -100,6 +100,9 @@ export const ConfigSchema = z
     /** Largest Socket.IO message a widget may send. */
     SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024, 1024 * 1024),
 
+    /** Serve the "Acme Invoices" demo product at `/`. Turn off in production. */
+    DEMO_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
+
     CONNECTOR_URL: optionalUrl,
     CONNECTOR_TOKEN: optionalString,
 

@@ -1,0 +1,87 @@
+/**
+ * widget.js — embed with one tag:
+ *   <script src="https://HOST/widget.js" data-product-key="pk_…" async></script>
+ * and, optionally, the command queue before it loads:
+ *   window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments) };
+ *   Pilotlight("boot", { userId, userHash });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
+ * Commands: boot, update, shutdown, open, close, on. Window events: pilotlight:ready, :suggestion, :message,
+ * :open, :close, :linked, :status.
+ */
+import { PilotlightWidget, type BootOptions, type WidgetEvent } from "./widget-app.js";
+
+type Command = [name: string, ...args: unknown[]];
+interface PilotlightGlobal {
+  (...command: Command): void;
+  q?: ArrayLike<unknown>[];
+  loaded?: boolean;
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+const w = window as unknown as { Pilotlight?: PilotlightGlobal };
+
+function scriptOrigin(): string {
+  try {
+    return new URL(script?.src ?? location.href).origin;
+  } catch {
+    return location.origin;
+  }
+}
+
+if (!w.Pilotlight?.loaded) {
+  const defaults = {
+    productKey: script?.dataset.productKey ?? "",
+    endpoint: script?.dataset.endpoint ?? scriptOrigin(),
+  };
+  const queued = Array.from(w.Pilotlight?.q ?? [], (args) => Array.from(args) as Command);
+  let widget: PilotlightWidget | undefined;
+  const pending: [WidgetEvent, (d: unknown) => void][] = [];
+
+  const run = (name: string, arg?: unknown, cb?: unknown): void => {
+    const options = (arg && typeof arg === "object" ? arg : {}) as Partial<BootOptions>;
+    switch (name) {
+      case "boot":
+        if (widget) return;
+        widget = new PilotlightWidget({ ...defaults, ...options } as BootOptions);
+        if (!widget || !(defaults.productKey || options.productKey)) {
+          console.warn("Pilotlight: boot needs a productKey (data-product-key on the script tag)");
+          widget = undefined;
+          return;
+        }
+        for (const [event, listener] of pending.splice(0)) widget.on(event, listener);
+        widget.boot();
+        return;
+      case "update":
+        widget?.update(options);
+        return;
+      case "shutdown":
+        widget?.shutdown();
+        widget = undefined;
+        return;
+      case "open":
+        widget?.open();
+        return;
+      case "close":
+        widget?.close();
+        return;
+      case "on":
+        if (typeof arg === "string" && typeof cb === "function") {
+          if (widget) widget.on(arg as WidgetEvent, cb as (d: unknown) => void);
+          else pending.push([arg as WidgetEvent, cb as (d: unknown) => void]);
+        }
+        return;
+      default:
+        console.warn(`Pilotlight: unknown command ${JSON.stringify(name)}`);
+    }
+  };
+
+  const api = ((name: string, arg?: unknown, cb?: unknown) => run(name, arg, cb)) as PilotlightGlobal;
+  api.loaded = true;
+  w.Pilotlight = api;
+
+  // Queued commands first (a queued boot wins over the automatic one), then boot from the script tag.
+  queued.filter(([name]) => name === "on").forEach(([name, a, b]) => run(name, a, b));
+  const queuedBoot = queued.find(([name]) => name === "boot");
+  if (queuedBoot) run("boot", queuedBoot[1]);
+  else if (defaults.productKey && script?.dataset.manualBoot === undefined) run("boot");
+  queued.filter(([name]) => name !== "on" && name !== "boot").forEach(([name, a, b]) => run(name, a, b));
+}

@@ -1,0 +1,200 @@
+/**
+ * The widget's controller: joins the connection, the thread and the view, keeps the unread count and
+ * suggestion verdicts, and reports what happens to the host page through callbacks and window events.
+ */
+import type { MessageCreated, SuggestionCreated } from "../../server/contracts/realtime.js";
+import { WidgetConnection, type Identity } from "./connection.js";
+import { currentSessionId, SESSION_EVENT } from "./session.js";
+import { Thread } from "./thread.js";
+import { WidgetView, type Verdict } from "./ui/view.js";
+
+export interface BootOptions {
+  productKey: string;
+  endpoint: string;
+  userId?: string;
+  userHash?: string;
+}
+
+export type WidgetEvent = "ready" | "suggestion" | "message" | "open" | "close" | "linked" | "status";
+type Listener = (detail: unknown) => void;
+
+const MAX_VERDICTS = 200;
+
+export class PilotlightWidget {
+  private readonly thread = new Thread();
+  private readonly view: WidgetView;
+  private readonly connection: WidgetConnection;
+  private readonly listeners = new Map<WidgetEvent, Set<Listener>>();
+  private identity: Identity | undefined;
+  private sessionId: string;
+  private readonly verdicts: Map<number, Verdict>;
+  private readonly keys: { seen: string; verdicts: string };
+  private readonly onSession = (e: Event) => {
+    const id = (e as CustomEvent<{ id?: string }>).detail?.id;
+    if (id && id !== this.sessionId) {
+      this.sessionId = id;
+      this.connection.restart();
+    }
+  };
+
+  constructor(opts: BootOptions) {
+    this.keys = { seen: `pilotlight:seen:${opts.productKey}`, verdicts: `pilotlight:verdicts:${opts.productKey}` };
+    this.verdicts = new Map(this.load<[number, Verdict][]>(this.keys.verdicts) ?? []);
+    this.identity = opts.userId && opts.userHash ? { userId: opts.userId, userHash: opts.userHash } : undefined;
+    this.sessionId = currentSessionId();
+    this.view = new WidgetView({
+      send: (text) => this.send(text),
+      feedback: (id, verdict) => void this.feedback(id, verdict),
+      openChanged: (open) => {
+        if (open) this.markSeen();
+        this.emit(open ? "open" : "close", {});
+      },
+      typing: (active) => this.connection.typing(active),
+    });
+    this.connection = new WidgetConnection(
+      {
+        endpoint: opts.endpoint,
+        productKey: opts.productKey,
+        sessionId: () => this.sessionId,
+        identity: () => this.identity,
+        lastSeq: () => this.thread.lastSeq,
+      },
+      {
+        linked: (link) => {
+          if (this.thread.conversationId !== link.conversationId) {
+            this.thread.reset(link.conversationId);
+            this.view.clearThread();
+          }
+          this.emit("linked", link);
+          void this.connection.sync();
+        },
+        message: (m) => this.receive(m),
+        delta: (d) => {
+          if (d.conversationId !== this.thread.conversationId) return;
+          const draft = this.thread.delta(d.id, d.delta);
+          if (draft) this.view.renderDraft(draft.id, draft.text);
+        },
+        suggestion: (s) => this.suggested(s),
+        retracted: (r) => this.view.markVerdict(r.id, "dismissed"),
+        status: (state, detail) => {
+          this.view.setStatus(state === "online" ? "" : state === "refused" ? "unavailable" : state === "offline" ? "reconnecting…" : "connecting…");
+          this.emit("status", { state, detail });
+          if (state === "online") this.emit("ready", { sessionId: this.sessionId });
+        },
+      },
+    );
+  }
+
+  boot(): void {
+    this.view.mount();
+    window.addEventListener(SESSION_EVENT, this.onSession);
+    this.connection.connect();
+  }
+
+  /** New identity (login) or none (logout): reconnect with it. */
+  update(identity: { userId?: string; userHash?: string }): void {
+    const next = identity.userId && identity.userHash ? { userId: identity.userId, userHash: identity.userHash } : undefined;
+    if (next?.userId === this.identity?.userId) return;
+    this.identity = next;
+    this.thread.reset(undefined);
+    this.view.clearThread();
+    this.connection.disconnect(true);
+    this.connection.connect();
+  }
+
+  /** Removes the widget and forgets the conversation (e.g. on logout). */
+  shutdown(): void {
+    window.removeEventListener(SESSION_EVENT, this.onSession);
+    this.connection.disconnect(true);
+    this.view.unmount();
+    this.thread.reset(undefined);
+  }
+
+  open(): void {
+    this.view.open();
+  }
+
+  close(): void {
+    this.view.close();
+  }
+
+  on(event: WidgetEvent, listener: Listener): void {
+    if (!this.listeners.has(event)) this.listeners.set(event, new Set());
+    this.listeners.get(event)!.add(listener);
+  }
+
+  private emit(event: WidgetEvent, detail: unknown): void {
+    for (const l of this.listeners.get(event) ?? []) {
+      try {
+        l(detail);
+      } catch {
+        /* a host page callback must not break the widget */
+      }
+    }
+    window.dispatchEvent(new CustomEvent(`pilotlight:${event}`, { detail }));
+  }
+
+  private receive(m: MessageCreated): void {
+    if (!this.thread.conversationId) this.thread.conversationId = m.conversationId;
+    if (!this.thread.add(m)) return;
+    this.view.removeDraft(m.id);
+    this.view.renderMessage(m, m.suggestionId !== undefined ? this.verdicts.get(m.suggestionId) : undefined);
+    if (this.view.isOpen) this.markSeen();
+    else this.view.setUnread(this.unreadCount());
+    this.emit("message", m);
+  }
+
+  private suggested(s: SuggestionCreated): void {
+    this.view.showPreview(s.id, s.text, this.verdicts.get(s.id));
+    this.emit("suggestion", s);
+  }
+
+  private send(text: string): void {
+    const clientMessageId = `c_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
+    this.view.renderPending(clientMessageId, text);
+    const attempt = async () => {
+      const ack = await this.connection.send(clientMessageId, text);
+      if (!ack.ok) {
+        this.view.showTyping(false);
+        this.view.markFailed(clientMessageId, () => void attempt());
+      }
+    };
+    void attempt();
+  }
+
+  private async feedback(suggestionId: number, verdict: Verdict): Promise<void> {
+    const ack = await this.connection.feedback(suggestionId, verdict);
+    if (!ack.ok && ack.error.code !== "unknown_suggestion") return;
+    this.verdicts.set(suggestionId, verdict);
+    this.save(this.keys.verdicts, [...this.verdicts].slice(-MAX_VERDICTS));
+    this.view.markVerdict(suggestionId, verdict);
+    if (verdict === "accepted") this.open();
+  }
+
+  private unreadCount(): number {
+    const seen = this.load<number>(this.keys.seen) ?? 0;
+    return this.thread.messages().filter((m) => m.role !== "user" && m.seq > seen).length;
+  }
+
+  private markSeen(): void {
+    this.save(this.keys.seen, this.thread.lastSeq);
+    this.view.setUnread(0);
+  }
+
+  private load<T>(key: string): T | undefined {
+    try {
+      const raw = localStorage.getItem(key);
+      return raw ? (JSON.parse(raw) as T) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private save(key: string, value: unknown): void {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch {
+      /* storage disabled */
+    }
+  }
+}
