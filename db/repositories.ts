@@ -4,9 +4,11 @@
  */
 import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
+import { createGateRepository } from "./gate.repository.js";
 import { createProductRepository } from "./product.repository.js";
 import { createSessionRepository } from "./session.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
+import { createSuggestionRepository } from "./suggestion.repository.js";
 import { createSummaryRepository } from "./summary.repository.js";
 
 export function createRepositories(db: Db) {
@@ -18,6 +20,8 @@ export function createRepositories(db: Db) {
     sessions: createSessionRepository(db),
     actions: createActionRepository(db),
     summaries: createSummaryRepository(db),
+    suggestions: createSuggestionRepository(db),
+    gates: createGateRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;
