@@ -14,12 +14,24 @@ import { sessionRoutes } from "./http/sessions.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { createReadiness } from "./readiness.js";
+import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
   const ingest = createIngestService({ repos, clock, logger });
+  // Suggestions run after each ingest commit, asynchronously: they can never slow or fail an ingest.
+  const suggestions = createSuggestionEngine({
+    config,
+    logger,
+    repos,
+    clock,
+    workflows: deps.workflows,
+    llm: deps.llm ?? null,
+    ...(deps.publish ? { publish: deps.publish } : {}),
+  });
+  ingest.onIngested((event) => suggestions.onIngested(event));
 
   const readiness = createReadiness();
   readiness.register("database", () => {
@@ -48,7 +60,16 @@ export function createApp(deps: AppDeps) {
   );
   const adminOnly = bearerAuth(() => instance.adminToken);
   app.use("/v1/sessions", adminOnly);
-  app.use(sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS }));
+  app.use(
+    sessionRoutes({
+      repos,
+      defaultProductId: instance.defaultProduct.id,
+      windowSize: config.CONTEXT_WINDOW_ACTIONS,
+      config,
+      clock,
+      workflows: deps.workflows,
+    }),
+  );
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
@@ -61,7 +82,8 @@ export function createApp(deps: AppDeps) {
    * what is left. The caller closes the database afterwards.
    */
   function close(): Promise<void> {
-    closing ??= new Promise<void>((resolve) => {
+    if (closing) return closing;
+    const httpClosed = new Promise<void>((resolve) => {
       const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
       // Keep-alive sockets hold close() open until they time out; close each one as soon as its
       // in-flight request has been answered.
@@ -73,10 +95,12 @@ export function createApp(deps: AppDeps) {
       });
       httpServer.closeIdleConnections();
     });
+    // Timers stop and in-flight model calls are aborted at once; nothing is written after this settles.
+    closing = Promise.all([httpClosed, suggestions.close()]).then(() => undefined);
     return closing;
   }
 
-  return { app, httpServer, services: { ingest, readiness }, close };
+  return { app, httpServer, services: { ingest, readiness, suggestions }, close };
 }
 
 export type App = ReturnType<typeof createApp>;
