@@ -5,7 +5,7 @@ import { startTestServer, type TestServer } from "../helpers/test-server.js";
 let server: TestServer;
 const publisher = recordingPublisher();
 beforeAll(async () => {
-  server = await startTestServer({ publish: publisher.publish, env: { DWELL_MS: "300", SUGGEST_DEBOUNCE_MS: "10", SUGGEST_MAX_WAIT_MS: "100" } });
+  server = await startTestServer({ publish: publisher.publish, env: { DWELL_MS: "1500", SUGGEST_DEBOUNCE_MS: "10", SUGGEST_MAX_WAIT_MS: "100" } });
 });
 afterAll(async () => {
   await server.close();
