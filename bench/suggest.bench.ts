@@ -4,13 +4,13 @@
  *     longer than the debounce), against the naive loop that calls the model once per payload — both
  *     counted at fake servers in the same run;
  *  2. decision overhead (evaluation time minus model time; no debounce) p50/p99 with 1,000 active sessions,
- *     against the floor of loading a session's context alone.
+ *     against the floor of loading a session's context window alone.
  */
 import { buildSuggestionPrompt } from "../server/suggest/prompt-builder.js";
 import { createOpenAIModel } from "../server/suggest/openai.model.js";
 import { createSilentLogger } from "../server/logger.js";
 import { loadConfig } from "../server/config.js";
-import { loadSessionContextByRef } from "../server/sessions/session-context.js";
+import { loadSessionWindowByRef } from "../server/sessions/session-context.js";
 import { startFakeOpenAI } from "../test/helpers/fake-openai.js";
 import { pushActions, type ActionSpec } from "../test/helpers/suggestions.js";
 import { startTestServer } from "../test/helpers/test-server.js";
@@ -53,7 +53,7 @@ async function burstyCalls(smoke: boolean) {
             await pushActions(server.url, `bench-burst-${s}`, specs);
             actions += specs.length;
             // The naive loop: one model call per payload, with the same prompt shape.
-            const ctx = loadSessionContextByRef(server.repos, server.repos.sessions.idByKey("demo", `bench-burst-${s}`)!, 50)!;
+            const ctx = loadSessionWindowByRef(server.repos, server.repos.sessions.idByKey("demo", `bench-burst-${s}`)!, 50)!;
             const { messages } = buildSuggestionPrompt({ goal: null, summary: null, placement: undefined, signals: [], actions: ctx.window, limits: { maxActions: 30, maxChars: 4000 } });
             naiveCalls.push(naiveClient.complete(messages).catch(() => undefined));
             await pause(60);
@@ -95,7 +95,7 @@ async function decisionOverhead(smoke: boolean) {
     for (let s = 0; s < count; s++) {
       const ref = server.repos.sessions.idByKey("demo", `bench-active-${s}`)!;
       const t0 = performance.now();
-      loadSessionContextByRef(server.repos, ref, server.config.CONTEXT_WINDOW_ACTIONS);
+      loadSessionWindowByRef(server.repos, ref, server.config.CONTEXT_WINDOW_ACTIONS);
       floor.push(performance.now() - t0);
       await server.suggestions.evaluateNow(ref);
     }
@@ -123,7 +123,7 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     ],
     notes: [
       `${calls.actions} actions in ${calls.payloads} payloads; naive = one chat completion per payload against a second fake server`,
-      "overhead = evaluation time minus time in models (rules model and SQLite writes included); baseline = loading the session context alone",
+      "overhead = evaluation time minus time in models (rules model and SQLite writes included); baseline = loading the session window alone",
       "in-process with the fake OpenAI-compatible server; figures are indicative on a shared machine",
     ],
   };

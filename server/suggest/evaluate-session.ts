@@ -10,7 +10,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { loadSessionContextByRef, type SessionContext } from "../sessions/session-context.js";
+import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { currentWorkflow } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "./action-labels.js";
@@ -67,7 +67,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   const gateOf = (sessionRef: number, now: number) => settleGate(repos.gates.find(sessionRef) ?? initialGate(sessionRef, now), now, gateConfig);
 
   interface Pending {
-    ctx: SessionContext;
+    ctx: SessionWindow;
     trigger: Trigger;
     started: number;
     modelMs: number;
@@ -119,11 +119,11 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       if (!signal.aborted) throw err;
     }
     if (signal.aborted || deps.isClosed()) {
-      const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionContextByRef(repos, sessionRef, 1) : undefined;
+      const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
       if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
       return {};
     }
-    const ctx = loadSessionContextByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
+    const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
     if (!ctx || ctx.window.length === 0) return {};
     const p: Pending = { ctx, trigger, started, modelMs };
 

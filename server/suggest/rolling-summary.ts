@@ -80,7 +80,8 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
           sessionRef,
           dedupeKey: rollingSummaryDedupeKey(last.id),
           text,
-          replaces: repos.actions.countAfter(sessionRef, 0) - repos.actions.countAfter(sessionRef, last.id),
+          // The session's actions from its start that this summary stands for (the previous one's, plus these).
+          replaces: (latest?.replaces ?? 0) + fold.length,
           coversThroughActionId: last.id,
           source: "rolling",
           forwardedAt: null,
