@@ -64,6 +64,9 @@ export function createActionRepository(db: Db) {
   const nthId = db.prepare<[number, number], { id: number }>(
     "SELECT id FROM actions WHERE session_ref = ? ORDER BY id LIMIT 1 OFFSET ?",
   );
+  const oldest = db.prepare<[number, number, number], StoredAction>(
+    `SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id LIMIT ?`,
+  );
   const lastId = db.prepare<[number], { id: number }>(
     "SELECT id FROM actions WHERE session_ref = ? ORDER BY id DESC LIMIT 1",
   );
@@ -86,6 +89,8 @@ export function createActionRepository(db: Db) {
     },
     /** The newest `limit` actions of a session after action id `afterId`, oldest first. */
     latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
+    /** The oldest `limit` actions of a session after action id `afterId`, oldest first (what a rolling summary folds). */
+    oldest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => oldest.all(sessionRef, afterId, limit),
     countAfter: (sessionRef: number, afterId: number): number => countAfter.get(sessionRef, afterId)!.n,
     countByType(sessionRef: number): Record<string, number> {
       return Object.fromEntries(byType.all(sessionRef).map((r) => [r.type, r.n]));

@@ -6,9 +6,11 @@ import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
 import { createConversationRepository } from "./conversation.repository.js";
 import { createMessageRepository } from "./message.repository.js";
+import { createGateRepository } from "./gate.repository.js";
 import { createProductRepository } from "./product.repository.js";
 import { createSessionRepository } from "./session.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
+import { createSuggestionRepository } from "./suggestion.repository.js";
 import { createSummaryRepository } from "./summary.repository.js";
 import { createUserSessionRepository } from "./user-session.repository.js";
 
@@ -24,6 +26,8 @@ export function createRepositories(db: Db) {
     conversations: createConversationRepository(db),
     messages: createMessageRepository(db),
     userSessions: createUserSessionRepository(db),
+    suggestions: createSuggestionRepository(db),
+    gates: createGateRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

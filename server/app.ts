@@ -1,32 +1,73 @@
 /**
- * createApp(deps) wires the HTTP app and its use cases. It never listens and never touches `process`:
- * main.ts (or a test) calls `httpServer.listen` and, at the end, `close()`.
+ * createApp(deps) is the composition root: it wires the HTTP routes, the realtime gateway and the use
+ * cases. It never listens and never touches `process`: main.ts (or a test) calls `httpServer.listen`
+ * and, at the end, `close()`.
  */
 import http from "node:http";
 import express from "express";
 import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
+import { rulesResponder } from "./chat/chat-responder.js";
+import { createChatService } from "./chat/chat-service.js";
+import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
+import { WIDGET_NAMESPACE } from "./contracts/realtime.js";
 import type { AppDeps } from "./deps.js";
-import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { bearerAuth } from "./http/admin-auth.js";
 import { demoRoutes } from "./http/demo.routes.js";
+import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health.routes.js";
 import { requestLog } from "./http/request-log.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { createReadiness } from "./readiness.js";
-import { WIDGET_NAMESPACE } from "./contracts/realtime.js";
-import { createChatService } from "./chat/chat-service.js";
-import { rulesResponder } from "./chat/chat-responder.js";
-import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { attachWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
-import type { SuggestionHooks } from "./realtime/widget.handlers.js";
+import { createConversationMapping } from "./sessions/conversation-mapping.js";
+import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
+  const app = express();
+  const httpServer = http.createServer(app);
   const ingest = createIngestService({ repos, clock, logger });
+
+  // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
+  // cases never see Socket.IO.
+  const io = createSocketServer(httpServer, config.SOCKET_MAX_PAYLOAD_BYTES);
+  const { outbox, onLinked } = createWidgetOutbox(io, repos);
+  const mapping = createConversationMapping({ repos, clock, tokenSecret: instance.conversationTokenSecret, onLinked });
+  const chat = createChatService({
+    repos,
+    clock,
+    logger,
+    mapping,
+    outbox,
+    workflows: deps.workflows,
+    responder: deps.llm ? createLlmChatResponder(deps.llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
+    onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
+    context: {
+      windowSize: config.CONTEXT_WINDOW_ACTIONS,
+      historyLimit: config.CHAT_HISTORY_MESSAGES,
+      userLookbackMs: config.USER_LOOKBACK_DAYS * 86_400_000,
+      otherSessionsLimit: 3,
+    },
+    maxReplyChars: config.CHAT_MAX_REPLY_CHARS,
+  });
+
+  // Suggestions run after each ingest commit, asynchronously: they can never slow or fail an ingest.
+  // Delivered ones go into the session's conversation (a test may pass its own publisher to observe them).
+  const suggestions = createSuggestionEngine({
+    config,
+    logger,
+    repos,
+    clock,
+    workflows: deps.workflows,
+    llm: deps.llm ?? null,
+    publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
+  });
+  ingest.onIngested((event) => suggestions.onIngested(event));
+  attachWidgetGateway(io, { logger, repos, chat, mapping, hooks: suggestions, clock });
 
   const readiness = createReadiness();
   readiness.register("database", () => {
@@ -37,11 +78,9 @@ export function createApp(deps: AppDeps) {
       : { ok: false, reason: `schema version ${version}, expected ${expectedSchema}` };
   });
 
-  const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   app.use(requestLog(logger));
-
   app.use(healthRoutes(readiness));
   app.use(
     webhookRoutes({
@@ -53,43 +92,22 @@ export function createApp(deps: AppDeps) {
       signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
     }),
   );
-  const adminOnly = bearerAuth(() => instance.adminToken);
-  app.use("/v1/sessions", adminOnly);
-  app.use(sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS }));
-
+  app.use("/v1/sessions", bearerAuth(() => instance.adminToken));
+  app.use(
+    sessionRoutes({
+      repos,
+      defaultProductId: instance.defaultProduct.id,
+      windowSize: config.CONTEXT_WINDOW_ACTIONS,
+      config,
+      clock,
+      workflows: deps.workflows,
+    }),
+  );
   if (config.DEMO_ENABLED) {
     app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
   }
-
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-
-  const httpServer = http.createServer(app);
-
-  // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
-  // cases never see Socket.IO.
-  const io = createSocketServer(httpServer, config.SOCKET_MAX_PAYLOAD_BYTES);
-  const { outbox, onLinked } = createWidgetOutbox(io, repos);
-  const mapping = createConversationMapping({ repos, clock, tokenSecret: instance.conversationTokenSecret, onLinked });
-  const hooks: SuggestionHooks = { noteTyping: () => undefined, noteUserMessage: () => undefined, recordFeedback: () => undefined };
-  const chat = createChatService({
-    repos,
-    clock,
-    logger,
-    mapping,
-    outbox,
-    workflows: deps.workflows,
-    responder: rulesResponder,
-    onUserMessage: (sessionRef) => hooks.noteUserMessage(sessionRef),
-    context: {
-      windowSize: config.CONTEXT_WINDOW_ACTIONS,
-      historyLimit: config.CHAT_HISTORY_MESSAGES,
-      userLookbackMs: config.USER_LOOKBACK_DAYS * 86_400_000,
-      otherSessionsLimit: 3,
-    },
-    maxReplyChars: config.CHAT_MAX_REPLY_CHARS,
-  });
-  attachWidgetGateway(io, { logger, repos, chat, mapping, hooks, clock });
 
   let closing: Promise<void> | undefined;
   /**
@@ -98,7 +116,8 @@ export function createApp(deps: AppDeps) {
    */
   function close(): Promise<void> {
     closing ??= (async () => {
-      await chat.drain(true);
+      // Model calls and chat replies in flight are aborted; nothing is written after this settles.
+      await Promise.all([chat.drain(true), suggestions.close()]);
       // Widgets reconnect (to this or another instance) and sync; closing their connections lets the
       // HTTP server close (upgraded WebSocket connections would otherwise hold it open).
       io.of(WIDGET_NAMESPACE).disconnectSockets(true);
@@ -119,7 +138,7 @@ export function createApp(deps: AppDeps) {
     return closing;
   }
 
-  return { app, httpServer, io, services: { ingest, readiness, chat, mapping }, close };
+  return { app, httpServer, io, services: { ingest, readiness, chat, mapping, suggestions }, close };
 }
 
 export type App = ReturnType<typeof createApp>;

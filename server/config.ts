@@ -112,10 +112,48 @@ export const ConfigSchema = z
     LLM_TIMEOUT_MS: int(8000, 100, 120_000),
     SUGGESTER: z.preprocess(emptyToUndefined, z.enum(["auto", "rules", "llm"]).default("auto")),
     WORKFLOWS_PATH: optionalString,
+    /** Retries the openai SDK makes on 408/409/429/5xx/connection errors (it honours retry-after). */
+    LLM_MAX_RETRIES: int(2, 0, 10),
+    /** Consecutive LLM failures that open the circuit breaker (rules are used while it is open). */
+    BREAKER_FAILURES: int(3, 1, 100),
+    /** How long the breaker stays open before one probe call is let through. */
+    BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
+    /** Bounds of the recent-activity block in an LLM prompt. */
+    PROMPT_MAX_ACTIONS: int(30, 1, 200),
+    PROMPT_MAX_CHARS: int(4_000, 200, 50_000),
+
+    /** Trailing debounce of a session's activity before a suggestion is considered. */
+    SUGGEST_DEBOUNCE_MS: int(1_200, 0, 60_000),
+    /** A steady stream of activity still gets considered at least this often. */
+    SUGGEST_MAX_WAIT_MS: int(5_000, 0, 600_000),
+    /** A quiet user on one page for this long is struggling (dwell), re-checked by a timer. */
+    DWELL_MS: int(45_000, 100, 86_400_000),
+    /** After a proactive suggestion (or the user's own interaction), how long the engine waits for engagement. */
+    GATE_INTERACTION_TIMEOUT_MS: int(20_000, 0, 3_600_000),
+    /** Minimum gap between two proactive suggestions of one session; each consecutive dismissal doubles it (×8 at most). */
+    GATE_COOLDOWN_MS: int(60_000, 0, 86_400_000),
+    /** No proactive suggestion within this long after the user's own chat message. */
+    GATE_RECENT_MESSAGE_MS: int(5_000, 0, 3_600_000),
+    /** A "typing" signal without a matching stop expires after this long (a closed tab never sends the stop). */
+    GATE_TYPING_TTL_MS: int(15_000, 1_000, 600_000),
+    /** Proactive suggestions one session may get per rolling hour. */
+    SUGGESTIONS_PER_HOUR: int(6, 0, 1_000),
+    /** A suggestion with the same (normalised) text is not shown again to a session within this window. */
+    SUGGEST_REPEAT_WINDOW_MS: int(86_400_000, 0, 30 * 86_400_000),
+    /** When a session has more unsummarised actions than this, the oldest fold into its rolling summary… */
+    SUMMARY_THRESHOLD: int(40, 2, 10_000),
+    /** …leaving this many recent actions in the window. */
+    SUMMARY_KEEP_ACTIONS: int(20, 1, 10_000),
   })
   .superRefine((c, ctx) => {
     if (c.CONNECTOR_URL && !c.CONNECTOR_TOKEN) {
       ctx.addIssue({ code: "custom", path: ["CONNECTOR_TOKEN"], message: "is required when CONNECTOR_URL is set" });
+    }
+    if (c.SUMMARY_KEEP_ACTIONS >= c.SUMMARY_THRESHOLD) {
+      ctx.addIssue({ code: "custom", path: ["SUMMARY_KEEP_ACTIONS"], message: "must be smaller than SUMMARY_THRESHOLD" });
+    }
+    if (c.SUGGEST_MAX_WAIT_MS < c.SUGGEST_DEBOUNCE_MS) {
+      ctx.addIssue({ code: "custom", path: ["SUGGEST_MAX_WAIT_MS"], message: "must be at least SUGGEST_DEBOUNCE_MS" });
     }
     if (c.SUGGESTER === "llm" && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
       ctx.addIssue({

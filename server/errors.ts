@@ -65,3 +65,32 @@ export class UnsupportedMediaTypeError extends AppError {
     );
   }
 }
+
+/** Why a call to the LLM failed, as our code sees it (the openai SDK's errors are mapped to these). */
+export type LlmErrorCode =
+  | "llm_timeout"
+  | "llm_rate_limited"
+  | "llm_unavailable"
+  | "llm_rejected"
+  | "llm_aborted"
+  | "llm_invalid_output";
+
+const LLM_STATUS: Record<LlmErrorCode, number> = {
+  llm_timeout: 504,
+  llm_rate_limited: 503,
+  llm_unavailable: 502,
+  llm_rejected: 502,
+  llm_aborted: 499,
+  llm_invalid_output: 502,
+};
+
+export class LlmError extends AppError {
+  constructor(
+    override readonly code: LlmErrorCode,
+    message: string,
+    /** HTTP status the upstream answered with, when it answered. */
+    readonly upstreamStatus?: number,
+  ) {
+    super(code, message, LLM_STATUS[code]);
+  }
+}

@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
+import { createLlmClient } from "./suggest/llm-client.js";
 import { loadWorkflows, WorkflowsFileError } from "./workflows/load-workflows.js";
 
 function loadConfigOrExit(): Config {
@@ -62,12 +63,19 @@ async function main(): Promise<void> {
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
 
-  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, workflows });
+  const llm = createLlmClient(config, logger);
+  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, workflows, llm });
   app.httpServer.listen(config.PORT, config.HOST, () => {
     const address = app.httpServer.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     logger.info(
-      { url: `http://${config.HOST}:${port}`, database: config.DATABASE_PATH, schemaVersion: version, product: instance.defaultProduct.id },
+      {
+        url: `http://${config.HOST}:${port}`,
+        database: config.DATABASE_PATH,
+        schemaVersion: version,
+        product: instance.defaultProduct.id,
+        suggester: llm ? `llm (${llm.model})` : "rules",
+      },
       "Pilotlight listening",
     );
   });

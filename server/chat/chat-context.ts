@@ -6,7 +6,7 @@
 import type { Message } from "../../db/message.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { SlimAction } from "../ingest/autoplay.schema.js";
-import { loadSessionContextByRef, type SessionContext } from "../sessions/session-context.js";
+import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { currentWorkflow, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 
@@ -21,7 +21,7 @@ export interface OtherSession {
 
 export interface ChatContext {
   question: string;
-  session: SessionContext | undefined;
+  session: SessionWindow | undefined;
   /** Window actions that arrived after the user's previous message (all of the window for a first message). */
   sinceLastMessage: SlimAction[];
   workflow: WorkflowProgress | undefined;
@@ -44,7 +44,7 @@ export function assembleChatContext(
   opts: AssembleOptions,
 ): ChatContext {
   const { repos } = deps;
-  const session = loadSessionContextByRef(repos, input.sessionRef, opts.windowSize);
+  const session = loadSessionWindowByRef(repos, input.sessionRef, opts.windowSize);
   const window = session?.window ?? [];
   const previous = repos.messages.lastUserBefore(input.question.conversationId, input.question.seq);
   const sinceLastMessage = previous
@@ -59,7 +59,7 @@ export function assembleChatContext(
     const since = deps.now - opts.userLookbackMs;
     for (const ref of repos.userSessions.recent(input.productId, input.userId, since, opts.otherSessionsLimit + 1)) {
       if (ref.sessionRef === input.sessionRef || otherSessions.length >= opts.otherSessionsLimit) continue;
-      const other = loadSessionContextByRef(repos, ref.sessionRef, 10);
+      const other = loadSessionWindowByRef(repos, ref.sessionRef, 10);
       if (!other) continue;
       otherSessions.push({
         sessionId: ref.sessionId,

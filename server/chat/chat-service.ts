@@ -9,6 +9,7 @@ import type { Clock } from "../clock.js";
 import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
+import type { PublishedSuggestion } from "../suggest/publisher.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
@@ -16,18 +17,6 @@ import { presentMessage } from "./present.js";
 
 export interface ConversationOutbox {
   emit<E extends keyof ServerToClientEvents>(conversationId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
-}
-
-/** A suggestion the engine decided to show, as handed to its publisher. */
-export interface PublishedSuggestion {
-  id: number;
-  productId: string;
-  sessionRef: number;
-  sessionId: string;
-  text: string;
-  source: "llm" | "rules";
-  createdAt: number;
-  evidence?: number[];
 }
 
 export interface ChatDeps {
@@ -149,7 +138,7 @@ export function createChatService(deps: ChatDeps) {
         text: s.text,
         source: s.source,
         createdAt: new Date(s.createdAt).toISOString(),
-        ...(s.evidence ? { evidence: s.evidence } : {}),
+        evidence: s.evidence,
       });
       outbox.emit(conversation.id, "message:created", presentMessage(message));
     },

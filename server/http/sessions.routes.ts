@@ -5,21 +5,29 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { Repositories } from "../../db/repositories.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
 import { NotFoundError, ValidationError } from "../errors.js";
 import { issuesOf } from "../ingest/parse-event.js";
 import { loadSessionContext, type SessionContext } from "../sessions/session-context.js";
+import { describeSuggestions } from "../suggest/suggestion-view.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
 
 export interface SessionRouteDeps {
   repos: Repositories;
   defaultProductId: string;
   windowSize: number;
+  config: Config;
+  clock: Clock;
+  workflows: readonly Workflow[];
 }
 
 const QuerySchema = z.object({ product_id: z.string().min(1).max(64).optional() });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function presentContext(ctx: SessionContext) {
+/** `suggestions` (workflow position, gate, last suggestions and decisions) is added when given. */
+export function presentContext(ctx: SessionContext, suggestions?: ReturnType<typeof describeSuggestions>) {
   const { session, summary } = ctx;
   return {
     product_id: session.productId,
@@ -43,6 +51,7 @@ export function presentContext(ctx: SessionContext) {
     },
     recent_actions: ctx.window,
     text: ctx.text,
+    ...(suggestions ? { workflow: suggestions.workflow, gate: suggestions.gate, suggestions: suggestions.suggestions, decisions: suggestions.decisions } : {}),
   };
 }
 
@@ -57,7 +66,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     if (!ctx) {
       throw new NotFoundError("unknown_session", `no session ${JSON.stringify(sessionId.slice(0, 256))} in product ${JSON.stringify(productId)}`);
     }
-    res.json(presentContext(ctx));
+    res.json(presentContext(ctx, describeSuggestions(deps, ctx, deps.clock.now())));
   });
   return router;
 }

@@ -21,3 +21,8 @@ export function actionDedupeKey(action: SlimAction, forwardedAt: number): bigint
 export function summaryDedupeKey(summary: Pick<SummaryPayload, "summary" | "replaces" | "forwarded_at">): bigint {
   return hash64(["summary", summary.summary, summary.replaces, summary.forwarded_at]);
 }
+
+/** A rolling summary is identified by the last action it folds in: folding the same range twice stores once. */
+export function rollingSummaryDedupeKey(coversThroughActionId: number): bigint {
+  return hash64(["rolling", coversThroughActionId]);
+}

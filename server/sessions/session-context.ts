@@ -55,18 +55,36 @@ export function loadSessionContext(
   return session && buildContext(repos, session, windowSize);
 }
 
-function buildContext(repos: Repositories, session: Session, windowSize: number): SessionContext {
+/** The part of a context the suggestion engine reads on every evaluation: no counts, so no full-session scans. */
+export type SessionWindow = Pick<SessionContext, "session" | "summary" | "window" | "windowActionIds" | "windowReceivedAt">;
+
+export function loadSessionWindowByRef(repos: Repositories, sessionRef: number, windowSize: number): SessionWindow | undefined {
+  const session = repos.sessions.findById(sessionRef);
+  return session && buildWindow(repos, session, windowSize);
+}
+
+function buildWindow(repos: Repositories, session: Session, windowSize: number): SessionWindow {
   const summary = repos.summaries.latest(session.id) ?? null;
+  const stored = repos.actions.latest(session.id, summary?.coversThroughActionId ?? 0, windowSize);
+  return {
+    session,
+    summary,
+    window: stored.map((a, i) => toSlimAction(a, i, session.sessionKey)),
+    windowActionIds: stored.map((a) => a.id),
+    windowReceivedAt: stored.map((a) => a.receivedAt),
+  };
+}
+
+function buildContext(repos: Repositories, session: Session, windowSize: number): SessionContext {
+  const { summary, window, windowActionIds, windowReceivedAt } = buildWindow(repos, session, windowSize);
   const coveredThrough = summary?.coversThroughActionId ?? 0;
-  const stored = repos.actions.latest(session.id, coveredThrough, windowSize);
-  const window = stored.map((a, i) => toSlimAction(a, i, session.sessionKey));
   const unsummarized = repos.actions.countAfter(session.id, coveredThrough);
   return {
     session,
     summary,
     window,
-    windowActionIds: stored.map((a) => a.id),
-    windowReceivedAt: stored.map((a) => a.receivedAt),
+    windowActionIds,
+    windowReceivedAt,
     text: toText({ session_id: session.sessionKey, actions: window }),
     counts: {
       actions: session.actionCount,

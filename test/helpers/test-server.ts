@@ -15,6 +15,8 @@ import { loadConfig } from "../../server/config.js";
 import { createLogger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
+import { createLlmClient } from "../../server/suggest/llm-client.js";
+import type { Publisher } from "../../server/suggest/publisher.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 
 export const TEST_SECRETS = {
@@ -31,6 +33,8 @@ export interface StartOptions {
   /** Reuse a database file (e.g. to prove a restart keeps everything). */
   databasePath?: string;
   clock?: Clock;
+  /** Receives delivered suggestions (default: the logging publisher). */
+  publish?: Publisher;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -58,7 +62,8 @@ export async function startTestServer(options: StartOptions = {}) {
   const clock = options.clock ?? systemClock;
   const instance = bootstrapInstance({ config, repos, clock });
   const workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
-  const app = createApp({ config, logger, db, repos, clock, instance, paths, workflows });
+  const llm = createLlmClient(config, logger);
+  const app = createApp({ config, logger, db, repos, clock, instance, paths, workflows, llm, ...(options.publish ? { publish: options.publish } : {}) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = app.httpServer.address() as AddressInfo;
 
@@ -73,6 +78,8 @@ export async function startTestServer(options: StartOptions = {}) {
     instance,
     workflows,
     databasePath,
+    clock,
+    suggestions: app.services.suggestions,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

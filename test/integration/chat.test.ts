@@ -23,7 +23,11 @@ function publish(sessionId: string, text: string) {
     sessionId,
     text,
     source: "rules",
+    model: "test",
+    signal: null,
     createdAt: Date.now(),
+    evidence: [],
+    evidenceActionIds: [],
   });
   return suggestionIds;
 }
@@ -112,7 +116,7 @@ describe("message:send", () => {
     });
     const socket = await connectWidget(server.url, { sessionId: "live" });
     const general = await ask(socket, "what should I do?");
-    expect(general.reply.text).toContain("Settings → Team");
+    expect(general.reply.text).toContain("Settings › Team");
     expect(general.reply.text).toContain("Invite a teammate");
     expect(general.reply.text).toContain("Type your teammate's email address.");
 

@@ -49,7 +49,11 @@ describe("disconnects and reconnects lose nothing", () => {
         sessionId: "cut-alice",
         text: `suggestion ${i}`,
         source: "rules",
+        model: "test",
+        signal: null,
         createdAt: Date.now(),
+        evidence: [],
+        evidenceActionIds: [],
       });
     };
 

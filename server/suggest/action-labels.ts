@@ -1,0 +1,54 @@
+/**
+ * Human names for what a user acted on, taken from the actions themselves, so suggestion texts can say
+ * "'Export CSV'" and "Settings › Billing" instead of "a button" and "this page".
+ */
+import type { SlimAction } from "../ingest/autoplay.schema.js";
+import { urlPath } from "../workflows/workflow-progress.js";
+
+const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`);
+
+/** The quoted part of a title ("Click 'Export CSV' button" → "Export CSV"), else the title without its verb. */
+export function targetLabel(action: Pick<SlimAction, "title" | "description">): string {
+  const source = action.title.trim() || action.description.trim();
+  const quoted = /['"‘“«]([^'"’”»]{1,80})['"’”»]/.exec(source);
+  if (quoted?.[1]?.trim()) return clip(quoted[1].trim(), 60);
+  const bare = source.replace(/^(user\s+)?(clicked|click|submitted|submit|typed in|typed|type in|type|focused|focus)\s+(on\s+)?(the\s+)?/i, "");
+  return clip(bare || source || "this", 60);
+}
+
+const humanise = (segment: string) => {
+  const words = decodeURIComponent(segment).replace(/[-_]+/g, " ").trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+/** "/settings/billing" → "Settings › Billing"; dynamic segments (":id", numbers, uuids) are left out; "/" → "Home". */
+export function pageLabel(url: string): string {
+  let segments: string[];
+  try {
+    segments = urlPath(url)
+      .split("/")
+      .filter((s) => s && !s.startsWith(":") && !/^\d+$/.test(s) && !/^[0-9a-f-]{16,}$/i.test(s));
+  } catch {
+    segments = [];
+  }
+  if (segments.length === 0) return "Home";
+  return clip(segments.map(humanise).join(" › "), 60);
+}
+
+/** For comparing suggestion texts: case, punctuation and spacing do not make a suggestion new. */
+export function normaliseText(text: string): string {
+  return text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, " ")
+    .trim();
+}
+
+/** "45 seconds", "3 minutes", "2 hours". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 90) return `${s} seconds`;
+  const m = Math.round(s / 60);
+  if (m < 90) return `${m} minutes`;
+  return `${Math.round(m / 60)} hours`;
+}

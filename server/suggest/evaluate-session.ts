@@ -1,0 +1,189 @@
+/**
+ * One evaluation of one session, after the debounce: fold old actions into the rolling summary, load the
+ * context, place the user in a workflow and detect struggle, check the gates (before spending a model
+ * call), ask the model, check the gates again with the candidate (typing may have started meanwhile;
+ * duplicates need the text), then store — and publish only what was delivered. Every outcome is recorded.
+ */
+import type { Repositories } from "../../db/repositories.js";
+import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { LlmError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
+import { currentWorkflow } from "../workflows/workflow-progress.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import { normaliseText } from "./action-labels.js";
+import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
+import type { Publisher } from "./publisher.js";
+import type { RollingSummarizer } from "./rolling-summary.js";
+import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
+import { detectStruggle, lastActivityTime } from "./struggle-detectors.js";
+import type { Suggester } from "./suggester.js";
+
+export interface Decision {
+  id: number;
+  sessionRef: number;
+  productId: string;
+  sessionId: string;
+  outcome: DecisionOutcome;
+  reason: string | null;
+  trigger: Trigger;
+  source: SuggestionSource | null;
+  modelError: string | null;
+  suggestionId: number | null;
+  text: string | null;
+  createdAt: number;
+  /** Time the evaluation took, and the part of it spent waiting for models (LLM suggestion or summary). */
+  timings: { totalMs: number; modelMs: number };
+}
+
+export interface EvaluatorDeps {
+  repos: Repositories;
+  clock: Clock;
+  logger: Logger;
+  config: Config;
+  workflows: readonly Workflow[];
+  suggester: Suggester;
+  summarizer: RollingSummarizer;
+  publish: Publisher;
+  onDecision: (decision: Decision) => void;
+  isClosed: () => boolean;
+}
+
+export function gateConfigOf(config: Config): GateConfig {
+  return {
+    interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+    cooldownMs: config.GATE_COOLDOWN_MS,
+    recentMessageMs: config.GATE_RECENT_MESSAGE_MS,
+    typingTtlMs: config.GATE_TYPING_TTL_MS,
+    perHour: config.SUGGESTIONS_PER_HOUR,
+  };
+}
+
+export function createSessionEvaluator(deps: EvaluatorDeps) {
+  const { repos, clock, config } = deps;
+  const gateConfig = gateConfigOf(config);
+  const gateOf = (sessionRef: number, now: number) => settleGate(repos.gates.find(sessionRef) ?? initialGate(sessionRef, now), now, gateConfig);
+
+  interface Pending {
+    ctx: SessionWindow;
+    trigger: Trigger;
+    started: number;
+    modelMs: number;
+  }
+
+  /** Stores the decision (and its suggestion, and the gate when delivered) in one transaction, then tells listeners. */
+  function record(p: Pending, d: { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string }, suggestion?: NewSuggestion): Decision {
+    const now = clock.now();
+    const sessionRef = p.ctx.session.id;
+    const { suggestionId, decisionId } = repos.transaction(() => {
+      const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
+      if (d.outcome === "delivered") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
+      const decisionId = repos.suggestions.insertDecision({
+        sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
+        modelError: d.modelError, detail: d.detail ?? null, createdAt: now,
+      });
+      return { suggestionId, decisionId };
+    });
+    const decision: Decision = {
+      id: decisionId, sessionRef, productId: p.ctx.session.productId, sessionId: p.ctx.session.sessionKey, outcome: d.outcome,
+      reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId, text: suggestion?.text ?? null,
+      createdAt: now, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+    };
+    deps.onDecision(decision);
+    return decision;
+  }
+
+  async function publish(decision: Decision, s: NewSuggestion): Promise<void> {
+    try {
+      await deps.publish({
+        id: decision.suggestionId!, productId: decision.productId, sessionRef: decision.sessionRef, sessionId: decision.sessionId,
+        text: s.text, source: s.source, model: s.model, signal: s.signal, createdAt: s.createdAt,
+        evidence: s.evidence.indexes, evidenceActionIds: s.evidence.actionIds,
+      });
+    } catch (err) {
+      deps.logger.error({ err, suggestionId: decision.suggestionId }, "publishing a suggestion failed");
+      if (!deps.isClosed()) repos.suggestions.setStatus(decision.suggestionId!, "publish_failed");
+    }
+  }
+
+  return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
+    const started = performance.now();
+    let modelMs = 0;
+    try {
+      const t0 = performance.now();
+      const folded = await deps.summarizer.maybeFold(sessionRef, signal);
+      if (folded?.writer === "llm") modelMs += performance.now() - t0;
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    }
+    if (signal.aborted || deps.isClosed()) {
+      const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
+      if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
+      return {};
+    }
+    const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
+    if (!ctx || ctx.window.length === 0) return {};
+    const p: Pending = { ctx, trigger, started, modelMs };
+
+    const now = clock.now();
+    const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
+    const dwellAt = lastActivityAt + config.DWELL_MS;
+    // Re-check once when the user would have dwelt long enough; not again until they act.
+    const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
+
+    const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
+    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
+    if (early) {
+      record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
+      return result;
+    }
+
+    const input = {
+      sessionId: ctx.session.sessionKey,
+      goal: ctx.session.goal,
+      summary: ctx.summary?.text ?? null,
+      window: ctx.window,
+      workflows: deps.workflows,
+      placement: currentWorkflow(deps.workflows, ctx.window),
+      signals: detectStruggle(ctx.window, { now, lastActivityAt, dwellMs: config.DWELL_MS }),
+      now,
+    };
+    let outcome;
+    try {
+      outcome = await deps.suggester.suggest(input, signal);
+    } catch (err) {
+      if (err instanceof LlmError && err.code === "llm_aborted") {
+        p.modelMs = performance.now() - started;
+        if (!deps.isClosed() && signal.reason === SUPERSEDED) record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
+        return {};
+      }
+      throw err;
+    }
+    if (deps.isClosed()) return {};
+    p.modelMs += outcome.latencyMs;
+    const { result: r, source, modelError } = outcome;
+    if (r.kind === "decline") {
+      const reason = modelError ? "model_error" : "declined";
+      record(p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
+      return result;
+    }
+
+    const at = clock.now();
+    const normText = normaliseText(r.text);
+    const late = blockingReason(gateOf(sessionRef, at), at, gateConfig, {
+      deliveredLastHour: deliveredLastHour(),
+      shownRecently: repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+    });
+    const suggestion: NewSuggestion = {
+      sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
+      latencyMs: Math.round(outcome.latencyMs * 10) / 10, usage: r.usage,
+      evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
+      status: late ? "skipped" : "delivered", modelError, createdAt: at,
+    };
+    const decision = record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
+    if (!late) await publish(decision, suggestion);
+    return result;
+  };
+}

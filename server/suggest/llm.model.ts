@@ -1,0 +1,44 @@
+/**
+ * The LLM suggestion model: the pure prompt builder, one `complete()` call through the adapter, and the
+ * reply validated into plain text — or a decline when the model says there is no helpful step.
+ */
+import { LlmError } from "../errors.js";
+import { parseSuggestionReply } from "./llm-reply.js";
+import type { LlmClient } from "./openai.model.js";
+import { buildSuggestionPrompt, type PromptLimits } from "./prompt-builder.js";
+import type { SuggestionModel } from "./suggestion-model.js";
+
+/** Enough for 240 characters in any language, with room for a model that adds quotes. */
+const MAX_REPLY_TOKENS = 160;
+
+export function createLlmSuggestionModel(client: LlmClient, limits: PromptLimits): SuggestionModel {
+  return {
+    source: "llm",
+    async suggest(input, options = {}) {
+      const { messages, includedIndexes } = buildSuggestionPrompt({
+        goal: input.goal,
+        summary: input.summary,
+        placement: input.placement,
+        signals: input.signals,
+        actions: input.window,
+        limits,
+      });
+      const res = await client.complete(messages, { signal: options.signal, maxTokens: MAX_REPLY_TOKENS, temperature: 0.2 });
+      const reply = parseSuggestionReply(res.text);
+      if (reply.kind === "invalid") throw new LlmError("llm_invalid_output", `the LLM's reply was unusable: ${reply.problem}`);
+      if (reply.kind === "decline") return { kind: "decline", reason: "the model found no helpful step", model: res.model, usage: res.usage };
+      const p = input.placement;
+      return {
+        kind: "suggestion",
+        text: reply.text,
+        // The actions the model was shown are the evidence it had.
+        evidence: includedIndexes,
+        signal: input.signals[0]?.kind ?? (p?.nextStep ? "workflow_step" : "activity"),
+        workflowId: p?.nextStep ? p.workflow.id : null,
+        stepId: p?.nextStep?.id ?? null,
+        model: res.model,
+        usage: res.usage,
+      };
+    },
+  };
+}

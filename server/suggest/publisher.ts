@@ -1,0 +1,37 @@
+/**
+ * How a delivered suggestion leaves the engine. The engine never knows about Socket.IO: it calls the
+ * publisher it was given (the realtime layer's, once wired). Until then the default only logs.
+ */
+import type { SuggestionSource } from "../../db/suggestion.repository.js";
+import type { Logger } from "../logger.js";
+
+export interface PublishedSuggestion {
+  id: number;
+  productId: string;
+  /** sessions.id */
+  sessionRef: number;
+  /** The session id the source gave (PROTOCOL.md `sessionId`). */
+  sessionId: string;
+  text: string;
+  source: SuggestionSource;
+  model: string;
+  /** What prompted it: `workflow_step`, `rage_click`, `repeated_submit`, `ping_pong`, `dwell`, `activity`. */
+  signal: string | null;
+  /** Wall-clock ms. */
+  createdAt: number;
+  /** Window indexes of the actions that led to it (PROTOCOL.md `evidence`). */
+  evidence: number[];
+  /** Database ids of the same actions. */
+  evidenceActionIds: number[];
+}
+
+/** May be async; a rejection is logged and the suggestion marked `publish_failed`. */
+export type Publisher = (suggestion: PublishedSuggestion) => void | Promise<void>;
+
+export function createLoggingPublisher(logger: Logger): Publisher {
+  return (s) => {
+    // The text is built from users' own page and button names: debug only.
+    logger.info({ suggestionId: s.id, sessionRef: s.sessionRef, source: s.source, signal: s.signal }, "suggestion ready (no realtime publisher wired)");
+    logger.debug({ suggestionId: s.id, text: s.text }, "suggestion text");
+  };
+}

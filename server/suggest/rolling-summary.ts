@@ -1,0 +1,98 @@
+/**
+ * Rolling summary: when a session has more than SUMMARY_THRESHOLD unsummarised actions, the oldest fold into
+ * a new summary (source `rolling`) that takes the previous summary as input, leaving SUMMARY_KEEP_ACTIONS in
+ * the window. `covers_through_action_id` moves, so folded actions leave the context window and the prompt.
+ * The LLM writes it when configured and its breaker allows; otherwise (or when it fails) it is extractive.
+ */
+import type { Repositories } from "../../db/repositories.js";
+import type { Clock } from "../clock.js";
+import { LlmError } from "../errors.js";
+import { rollingSummaryDedupeKey } from "../ingest/dedupe-key.js";
+import type { Logger } from "../logger.js";
+import { toSlimAction } from "../sessions/session-context.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import type { CircuitBreaker } from "./circuit-breaker.js";
+import { buildExtractiveSummary, MAX_SUMMARY_TEXT } from "./extractive-summary.js";
+import { parseSummaryReply } from "./llm-reply.js";
+import type { LlmClient } from "./openai.model.js";
+import { buildSummaryPrompt, type PromptLimits } from "./prompt-builder.js";
+
+export interface RollingSummaryDeps {
+  repos: Repositories;
+  clock: Clock;
+  logger: Logger;
+  workflows: readonly Workflow[];
+  threshold: number;
+  keep: number;
+  limits: PromptLimits;
+  llm: { client: LlmClient; breaker: CircuitBreaker } | null;
+}
+
+export interface FoldResult {
+  summaryId: number;
+  folded: number;
+  writer: "llm" | "extractive";
+}
+
+export function createRollingSummarizer(deps: RollingSummaryDeps) {
+  const { repos, clock, logger } = deps;
+
+  async function write(previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
+    const llm = deps.llm;
+    if (llm && llm.breaker.tryAcquire()) {
+      try {
+        const res = await llm.client.complete(buildSummaryPrompt({ previous, actions, limits: deps.limits }), { signal, maxTokens: 400, temperature: 0 });
+        llm.breaker.onSuccess();
+        const text = parseSummaryReply(res.text, MAX_SUMMARY_TEXT);
+        if (text) return { text, writer: "llm" as const };
+      } catch (err) {
+        if (signal.aborted || (err instanceof LlmError && err.code === "llm_aborted")) {
+          llm.breaker.onCancel();
+          throw err;
+        }
+        llm.breaker.onFailure();
+        logger.warn({ code: err instanceof LlmError ? err.code : "unknown" }, "LLM summary failed; writing an extractive one");
+      }
+    }
+    return { text: buildExtractiveSummary(previous, actions, deps.workflows), writer: "extractive" as const };
+  }
+
+  return {
+    /** Folds the oldest actions when the window is over the threshold; undefined when nothing needed folding. */
+    async maybeFold(sessionRef: number, signal: AbortSignal): Promise<FoldResult | undefined> {
+      const previous = repos.summaries.latest(sessionRef);
+      const covered = previous?.coversThroughActionId ?? 0;
+      const pending = repos.actions.countAfter(sessionRef, covered);
+      if (pending <= deps.threshold) return undefined;
+      const session = repos.sessions.findById(sessionRef);
+      if (!session) return undefined;
+      const fold = repos.actions.oldest(sessionRef, covered, pending - deps.keep);
+      const last = fold.at(-1);
+      if (!last) return undefined;
+      const slim = fold.map((a, i) => toSlimAction(a, i, session.sessionKey));
+      const { text, writer } = await write(previous?.text ?? null, slim, signal);
+      if (signal.aborted) return undefined;
+      const summaryId = repos.transaction(() => {
+        // A pushed summary may have arrived while the LLM was writing; never move the window backwards.
+        const latest = repos.summaries.latest(sessionRef);
+        if ((latest?.coversThroughActionId ?? 0) >= last.id) return undefined;
+        return repos.summaries.insert({
+          sessionRef,
+          dedupeKey: rollingSummaryDedupeKey(last.id),
+          text,
+          // The session's actions from its start that this summary stands for (the previous one's, plus these).
+          replaces: (latest?.replaces ?? 0) + fold.length,
+          coversThroughActionId: last.id,
+          source: "rolling",
+          forwardedAt: null,
+          createdAt: clock.now(),
+        });
+      });
+      if (summaryId === undefined) return undefined;
+      logger.debug({ sessionRef, folded: fold.length, writer }, "rolling summary written");
+      return { summaryId, folded: fold.length, writer };
+    },
+  };
+}
+
+export type RollingSummarizer = ReturnType<typeof createRollingSummarizer>;

@@ -1,0 +1,134 @@
+/**
+ * When to evaluate a session (ARCHITECTURE.md step 3): a trailing debounce coalesces a burst of activity,
+ * a maximum wait makes sure a steady stream is still evaluated, at most one evaluation (and so one model
+ * call) is in flight per session, and a newer evaluation supersedes an in-flight one by aborting it.
+ * An evaluation may ask to be re-run at a wall-clock time (dwell), which a timer does without new activity.
+ *
+ * All timers are unref'd so they never keep the process alive; `close()` stops them and aborts what runs.
+ */
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+
+export type Trigger = "activity" | "max_wait" | "recheck" | "manual";
+
+export interface RunResult {
+  /** Wall-clock ms at which to evaluate again if nothing else happens first. */
+  recheckAt?: number;
+}
+
+export type RunFn = (sessionRef: number, signal: AbortSignal, trigger: Trigger) => Promise<RunResult | void>;
+
+interface Entry {
+  debounce?: NodeJS.Timeout;
+  maxWait?: NodeJS.Timeout;
+  recheck?: NodeJS.Timeout;
+  inFlight?: { controller: AbortController; done: Promise<void> };
+}
+
+export interface SchedulerOptions {
+  debounceMs: number;
+  maxWaitMs: number;
+  clock: Clock;
+  logger: Logger;
+  run: RunFn;
+}
+
+/** Why an in-flight evaluation was aborted. */
+export const SUPERSEDED = "superseded";
+export const CLOSING = "closing";
+
+export function createScheduler(o: SchedulerOptions) {
+  const entries = new Map<number, Entry>();
+  let closed = false;
+
+  const timer = (ms: number, fn: () => void) => {
+    const t = setTimeout(fn, Math.max(0, ms));
+    t.unref();
+    return t;
+  };
+
+  function entry(sessionRef: number): Entry {
+    let e = entries.get(sessionRef);
+    if (!e) entries.set(sessionRef, (e = {}));
+    return e;
+  }
+
+  function forgetIfIdle(sessionRef: number, e: Entry): void {
+    if (!e.debounce && !e.maxWait && !e.recheck && !e.inFlight) entries.delete(sessionRef);
+  }
+
+  /** Starts an evaluation now, superseding one in flight. */
+  function fire(sessionRef: number, trigger: Trigger): Promise<void> {
+    const e = entry(sessionRef);
+    clearTimeout(e.debounce);
+    clearTimeout(e.maxWait);
+    clearTimeout(e.recheck);
+    e.debounce = e.maxWait = e.recheck = undefined;
+    e.inFlight?.controller.abort(SUPERSEDED);
+
+    const controller = new AbortController();
+    const done = (async () => {
+      let result: RunResult | void = undefined;
+      try {
+        result = await o.run(sessionRef, controller.signal, trigger);
+      } catch (err) {
+        if (!controller.signal.aborted) o.logger.error({ err, sessionRef }, "suggestion evaluation failed");
+      }
+      if (e.inFlight?.controller !== controller) return; // superseded: the newer run owns the entry
+      e.inFlight = undefined;
+      // New activity already pending will re-evaluate anyway, and set its own recheck.
+      if (!closed && result?.recheckAt !== undefined && !e.debounce) {
+        e.recheck = timer(result.recheckAt - o.clock.now(), () => {
+          e.recheck = undefined;
+          void fire(sessionRef, "recheck");
+        });
+      }
+      forgetIfIdle(sessionRef, e);
+    })();
+    e.inFlight = { controller, done };
+    return done;
+  }
+
+  return {
+    /** New activity for a session: (re)start the debounce, and the maximum wait if none is running. */
+    notify(sessionRef: number): void {
+      if (closed) return;
+      const e = entry(sessionRef);
+      clearTimeout(e.recheck);
+      e.recheck = undefined;
+      clearTimeout(e.debounce);
+      e.debounce = timer(o.debounceMs, () => void fire(sessionRef, "activity"));
+      e.maxWait ??= timer(o.maxWaitMs, () => void fire(sessionRef, "max_wait"));
+    },
+
+    /** Evaluates now, bypassing the debounce; resolves when that evaluation has finished. */
+    runNow(sessionRef: number): Promise<void> {
+      return closed ? Promise.resolve() : fire(sessionRef, "manual");
+    },
+
+    stats(): { sessions: number; inFlight: number } {
+      let inFlight = 0;
+      for (const e of entries.values()) if (e.inFlight) inFlight++;
+      return { sessions: entries.size, inFlight };
+    },
+
+    /** Stops every timer and aborts in-flight evaluations; resolves once they have settled. */
+    async close(): Promise<void> {
+      closed = true;
+      const running: Promise<void>[] = [];
+      for (const e of entries.values()) {
+        clearTimeout(e.debounce);
+        clearTimeout(e.maxWait);
+        clearTimeout(e.recheck);
+        if (e.inFlight) {
+          e.inFlight.controller.abort(CLOSING);
+          running.push(e.inFlight.done);
+        }
+      }
+      await Promise.allSettled(running);
+      entries.clear();
+    },
+  };
+}
+
+export type Scheduler = ReturnType<typeof createScheduler>;

@@ -1,0 +1,150 @@
+/**
+ * The suggestion engine's public face (ARCHITECTURE.md steps 3–5). createApp builds one and subscribes it to
+ * `ingest.onIngested`, so everything runs after the ingest commit, asynchronously: the model can never slow
+ * or fail ingestion. The realtime layer calls `noteTyping`, `noteUserMessage` and `recordFeedback`, and
+ * receives delivered suggestions through the `publish` function it hands to createApp.
+ */
+import type { Repositories } from "../../db/repositories.js";
+import type { FeedbackVerdict, StoredSuggestion } from "../../db/suggestion.repository.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { BadRequestError, NotFoundError } from "../errors.js";
+import type { IngestedEvent } from "../ingest/ingest-event.js";
+import type { Logger } from "../logger.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import { createCircuitBreaker, type BreakerState } from "./circuit-breaker.js";
+import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
+import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
+import { createLlmSuggestionModel } from "./llm.model.js";
+import type { LlmClient } from "./openai.model.js";
+import { createLoggingPublisher, type Publisher } from "./publisher.js";
+import { createRollingSummarizer } from "./rolling-summary.js";
+import { createRulesModel } from "./rules.model.js";
+import { createScheduler } from "./scheduler.js";
+import { createSuggester } from "./suggester.js";
+
+export interface SuggestionEngineDeps {
+  config: Config;
+  logger: Logger;
+  repos: Repositories;
+  clock: Clock;
+  workflows: readonly Workflow[];
+  /** The LLM when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
+  llm: LlmClient | null;
+  /** Where delivered suggestions go; defaults to a logging publisher. */
+  publish?: Publisher;
+}
+
+export type DecisionListener = (decision: Decision) => void;
+
+export function createSuggestionEngine(deps: SuggestionEngineDeps) {
+  const { config, repos, clock } = deps;
+  const logger = deps.logger.child({ component: "suggest" });
+  const gateConfig = gateConfigOf(config);
+  const limits = { maxActions: config.PROMPT_MAX_ACTIONS, maxChars: config.PROMPT_MAX_CHARS };
+  const breaker = deps.llm ? createCircuitBreaker({ failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS, clock }) : null;
+  const listeners = new Set<DecisionListener>();
+  let closed = false;
+
+  const evaluate = createSessionEvaluator({
+    repos,
+    clock,
+    logger,
+    config,
+    workflows: deps.workflows,
+    suggester: createSuggester({
+      rules: createRulesModel(),
+      llm: deps.llm ? createLlmSuggestionModel(deps.llm, limits) : null,
+      breaker,
+      logger,
+    }),
+    summarizer: createRollingSummarizer({
+      repos,
+      clock,
+      logger,
+      workflows: deps.workflows,
+      threshold: config.SUMMARY_THRESHOLD,
+      keep: config.SUMMARY_KEEP_ACTIONS,
+      limits,
+      llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
+    }),
+    publish: deps.publish ?? createLoggingPublisher(logger),
+    onDecision(decision) {
+      logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
+      for (const listener of listeners) {
+        try {
+          listener(decision);
+        } catch (err) {
+          logger.error({ err }, "decision listener failed");
+        }
+      }
+    },
+    isClosed: () => closed,
+  });
+
+  const scheduler = createScheduler({ debounceMs: config.SUGGEST_DEBOUNCE_MS, maxWaitMs: config.SUGGEST_MAX_WAIT_MS, clock, logger, run: evaluate });
+
+  /** Applies a gate change for a session that must exist (the gates table references sessions). */
+  function updateGate(sessionRef: number, change: (g: ReturnType<typeof initialGate>, now: number) => ReturnType<typeof initialGate>): void {
+    if (!repos.sessions.findById(sessionRef)) throw new NotFoundError("unknown_session", `no session with ref ${sessionRef}`);
+    const now = clock.now();
+    repos.transaction(() => {
+      const current = settleGate(repos.gates.find(sessionRef) ?? initialGate(sessionRef, now), now, gateConfig);
+      repos.gates.save(change(current, now));
+    });
+  }
+
+  return {
+    /** The ingest listener: new actions schedule an evaluation; a pushed summary changes nothing to suggest. */
+    onIngested(event: IngestedEvent): void {
+      if (event.kind === "actions" && !closed) scheduler.notify(event.sessionRef);
+    },
+
+    /** The user is (or stopped) typing in the chat: proactive suggestions hold back meanwhile. */
+    noteTyping(sessionRef: number, active: boolean): void {
+      updateGate(sessionRef, (g, now) => afterTyping(g, active, now, gateConfig));
+    },
+
+    /** The user sent a chat message: the conversation turns reactive, and nothing proactive follows right away. */
+    noteUserMessage(sessionRef: number): void {
+      updateGate(sessionRef, (g, now) => afterUserMessage(g, now));
+    },
+
+    /** The user accepted or dismissed a suggestion; dismissals lengthen the session's cooldown. */
+    recordFeedback(suggestionId: number, verdict: FeedbackVerdict): StoredSuggestion {
+      const suggestion = repos.suggestions.findById(suggestionId);
+      if (!suggestion) throw new NotFoundError("unknown_suggestion", `no suggestion ${suggestionId}`);
+      if (suggestion.status !== "delivered") {
+        throw new BadRequestError("suggestion_not_delivered", `suggestion ${suggestionId} was never shown (status ${suggestion.status})`);
+      }
+      updateGate(suggestion.sessionRef, (g, now) => {
+        repos.suggestions.setFeedback(suggestionId, verdict, now);
+        return afterFeedback(g, verdict, now, gateConfig);
+      });
+      return repos.suggestions.findById(suggestionId)!;
+    },
+
+    getSuggestion: (id: number): StoredSuggestion | undefined => repos.suggestions.findById(id),
+
+    /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */
+    evaluateNow: (sessionRef: number): Promise<void> => scheduler.runNow(sessionRef),
+
+    /** Every decision, delivered or skipped, after it is stored. Returns the unsubscribe function. */
+    onDecision(listener: DecisionListener): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    breakerState: (): BreakerState | null => breaker?.state() ?? null,
+    stats: () => scheduler.stats(),
+
+    /** Stops timers and aborts in-flight model calls; nothing is written after it resolves. */
+    async close(): Promise<void> {
+      closed = true;
+      await scheduler.close();
+    },
+  };
+}
+
+export type SuggestionEngine = ReturnType<typeof createSuggestionEngine>;
+export type { Decision };

@@ -1,0 +1,72 @@
+/**
+ * What the admin context endpoint shows about suggestions: where the user stands in a workflow, the gate
+ * state as of now, the last suggestions and the last decisions with their reasons.
+ */
+import type { Repositories } from "../../db/repositories.js";
+import type { Config } from "../config.js";
+import type { SessionContext } from "../sessions/session-context.js";
+import { currentWorkflow } from "../workflows/workflow-progress.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import { gateConfigOf } from "./evaluate-session.js";
+import { initialGate, settleGate } from "./gates.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number) => (ms > 0 ? iso(ms) : null);
+
+export function describeSuggestions(
+  deps: { repos: Repositories; config: Config; workflows: readonly Workflow[] },
+  ctx: SessionContext,
+  now: number,
+  limit = 10,
+) {
+  const sessionRef = ctx.session.id;
+  const placement = currentWorkflow(deps.workflows, ctx.window);
+  const stored = deps.repos.gates.find(sessionRef);
+  const gate = settleGate(stored ?? initialGate(sessionRef, now), now, gateConfigOf(deps.config));
+  return {
+    workflow: placement?.nextStep
+      ? {
+          id: placement.workflow.id,
+          name: placement.workflow.name,
+          done_steps: placement.doneSteps.map((i) => placement.workflow.steps[i]!.id),
+          next_step: { id: placement.nextStep.id, hint: placement.nextStep.hint },
+        }
+      : null,
+    gate: {
+      state: gate.state,
+      state_since: stored ? iso(gate.stateSince) : null,
+      cooldown_until: isoOrNull(gate.cooldownUntil),
+      typing: gate.typingUntil > now,
+      last_user_message_at: isoOrNull(gate.lastUserMessageAt),
+      dismissals: gate.dismissals,
+    },
+    suggestions: deps.repos.suggestions.recent(sessionRef, limit).map((s) => ({
+      id: s.id,
+      text: s.text,
+      status: s.status,
+      source: s.source,
+      model: s.model,
+      signal: s.signal,
+      workflow_id: s.workflowId,
+      step_id: s.stepId,
+      latency_ms: s.latencyMs,
+      tokens: s.usage && { prompt: s.usage.promptTokens, completion: s.usage.completionTokens, total: s.usage.totalTokens },
+      evidence: s.evidence.indexes,
+      evidence_action_ids: s.evidence.actionIds,
+      model_error: s.modelError,
+      feedback: s.feedback,
+      created_at: iso(s.createdAt),
+    })),
+    decisions: deps.repos.suggestions.recentDecisions(sessionRef, limit).map((d) => ({
+      id: d.id,
+      outcome: d.outcome,
+      reason: d.reason,
+      trigger: d.trigger,
+      source: d.source,
+      model_error: d.modelError,
+      suggestion_id: d.suggestionId,
+      detail: d.detail,
+      created_at: iso(d.createdAt),
+    })),
+  };
+}

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { systemClock } from "../../server/clock.js";
+import { createSilentLogger } from "../../server/logger.js";
+import { CLOSING, createScheduler, SUPERSEDED, type RunFn, type Scheduler, type Trigger } from "../../server/suggest/scheduler.js";
+import { withTimeout } from "../helpers/wait.js";
+
+interface Call {
+  sessionRef: number;
+  trigger: Trigger;
+  signal: AbortSignal;
+}
+
+/** A run function that records calls and lets a test await the n-th one. */
+function recorder(behaviour: (call: Call) => Promise<{ recheckAt?: number } | void> = async () => {}) {
+  const calls: Call[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const run: RunFn = (sessionRef, signal, trigger) => {
+    const call = { sessionRef, trigger, signal };
+    calls.push(call);
+    for (const w of [...waiters]) if (calls.length >= w.n) w.resolve();
+    return behaviour(call);
+  };
+  const nth = (n: number) =>
+    withTimeout(calls.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })), `run #${n}`).then(() => calls[n - 1]!);
+  return { calls, run, nth };
+}
+
+let scheduler: Scheduler | undefined;
+afterEach(async () => {
+  await scheduler?.close();
+});
+const make = (run: RunFn, debounceMs: number, maxWaitMs: number) =>
+  (scheduler = createScheduler({ debounceMs, maxWaitMs, clock: systemClock, logger: createSilentLogger(), run }));
+
+describe("scheduler", () => {
+  it("coalesces a burst into one trailing evaluation per session", async () => {
+    const r = recorder();
+    const s = make(r.run, 50, 5_000);
+    for (let i = 0; i < 20; i++) s.notify(1);
+    s.notify(2);
+    const first = await r.nth(2);
+    expect(r.calls.map((c) => [c.sessionRef, c.trigger]).sort()).toEqual([[1, "activity"], [2, "activity"]]);
+    expect(first.trigger).toBe("activity");
+  });
+
+  it("still evaluates a steady stream once the maximum wait has passed", async () => {
+    const r = recorder();
+    const s = make(r.run, 10_000, 100);
+    const feeding = setInterval(() => s.notify(7), 10);
+    try {
+      const call = await r.nth(1);
+      expect(call.trigger).toBe("max_wait");
+    } finally {
+      clearInterval(feeding);
+    }
+  });
+
+  it("supersedes an in-flight evaluation: the old signal aborts with 'superseded'", async () => {
+    const r = recorder((call) => new Promise<void>((resolve) => call.signal.addEventListener("abort", () => resolve())));
+    const s = make(r.run, 10, 1_000);
+    void s.runNow(3);
+    const first = await r.nth(1);
+    void s.runNow(3);
+    await r.nth(2);
+    expect(first.signal.aborted).toBe(true);
+    expect(first.signal.reason).toBe(SUPERSEDED);
+    expect(r.calls[1]!.signal.aborted).toBe(false);
+    expect(s.stats().inFlight).toBe(1);
+  });
+
+  it("re-evaluates at the time an evaluation asks for, without new activity", async () => {
+    let asked = false;
+    const r = recorder(async () => {
+      if (asked) return;
+      asked = true;
+      return { recheckAt: Date.now() + 30 };
+    });
+    const s = make(r.run, 10, 1_000);
+    s.notify(4);
+    expect((await r.nth(2)).trigger).toBe("recheck");
+  });
+
+  it("new activity replaces a pending re-check", async () => {
+    const r = recorder(async (call) => (call.trigger === "activity" && r.calls.length === 1 ? { recheckAt: Date.now() + 60_000 } : undefined));
+    const s = make(r.run, 10, 1_000);
+    s.notify(5);
+    await r.nth(1);
+    s.notify(5);
+    expect((await r.nth(2)).trigger).toBe("activity");
+  });
+
+  it("close() stops timers and aborts what is running with 'closing'", async () => {
+    const r = recorder((call) => new Promise<void>((resolve) => call.signal.addEventListener("abort", () => resolve())));
+    const s = make(r.run, 10, 1_000);
+    void s.runNow(6);
+    const running = await r.nth(1);
+    s.notify(8);
+    await s.close();
+    expect(running.signal.reason).toBe(CLOSING);
+    s.notify(9);
+    expect(s.stats()).toEqual({ sessions: 0, inFlight: 0 });
+    expect(r.calls).toHaveLength(1);
+  });
+});
