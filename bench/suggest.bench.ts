@@ -15,13 +15,10 @@ import { startFakeOpenAI } from "../test/helpers/fake-openai.js";
 import { pushActions, type ActionSpec } from "../test/helpers/suggestions.js";
 import { startTestServer } from "../test/helpers/test-server.js";
 import type { BenchResult } from "./lib/report.js";
+import { percentile } from "./lib/stats.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
 
 const PAGES = ["/invoices", "/invoices/new", "/reports", "/settings/team"];
 const payload = (s: number, n: number): ActionSpec[] => [

@@ -1,0 +1,153 @@
+/**
+ * Realtime bench: ingest → `suggestion:created` at the widget, with the rules model and no debounce,
+ * 1,000 connected widgets and 500 actions/s pushed through the webhook; plus the server's memory per
+ * connected widget against a bare Socket.IO server measured in the same run.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { io as connect, type Socket } from "socket.io-client";
+import { signPilotlight } from "../server/ingest/push-signature.js";
+import { startChild, type Child } from "./lib/child.js";
+import type { BenchResult } from "./lib/report.js";
+import { percentile, rssOf } from "./lib/stats.js";
+
+const SECRET = "bench-push-secret-0123456789";
+const PRODUCT_KEY = "pk_bench_0123456789";
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function connectWidgets(url: string, count: number, origin: string): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < count; i += 50) {
+    const batch = Array.from({ length: Math.min(50, count - i) }, (_, k) => {
+      const socket = connect(`${url}/widget`, {
+        transports: ["websocket"],
+        forceNew: true,
+        reconnection: false,
+        auth: { productKey: PRODUCT_KEY, sessionId: `rt-${i + k}` },
+        extraHeaders: { origin },
+      });
+      return new Promise<Socket>((resolve, reject) => {
+        socket.once("connect", () => resolve(socket));
+        socket.once("connect_error", reject);
+      });
+    });
+    sockets.push(...(await Promise.all(batch)));
+  }
+  return sockets;
+}
+
+/** RSS growth per connected widget, after the process has settled. */
+async function memoryPerWidget(child: Child, widgets: number): Promise<{ perWidget: number; sockets: Socket[] }> {
+  await pause(1000);
+  const before = await rssOf(child.child.pid!);
+  const sockets = await connectWidgets(child.url, widgets, child.url);
+  await pause(1500);
+  const after = await rssOf(child.child.pid!);
+  return { perWidget: (after - before) / widgets, sockets };
+}
+
+export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
+  const widgets = opts.smoke ? 200 : 1000;
+  const durationS = opts.smoke ? 3 : 10;
+  const actionsPerSecond = 500;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pilotlight-rt-bench-"));
+  try {
+    const baseline = await startChild("bench/baseline/socketio-baseline.ts", {}, opts.root);
+    const base = await memoryPerWidget(baseline, widgets);
+    base.sockets.forEach((s) => s.close());
+    await baseline.stop();
+
+    const server = await startChild(
+      "server/main.ts",
+      {
+        DATABASE_PATH: path.join(dir, "bench.db"),
+        PUSH_SECRET: SECRET,
+        PRODUCT_KEY,
+        ADMIN_TOKEN: "bench-admin-token-0123456789",
+        LOG_LEVEL: "info",
+        NODE_ENV: "production",
+        DEMO_ENABLED: "false",
+        // Every action may produce a suggestion: no debounce, no cooldown, no cap, repeats allowed.
+        SUGGEST_DEBOUNCE_MS: "0",
+        SUGGEST_MAX_WAIT_MS: "0",
+        GATE_COOLDOWN_MS: "0",
+        GATE_INTERACTION_TIMEOUT_MS: "0",
+        SUGGESTIONS_PER_HOUR: "1000",
+        SUGGEST_REPEAT_WINDOW_MS: "0",
+        RATE_LIMIT_SOCKET_PER_MIN: "100000",
+        RATE_LIMIT_WEBHOOK_PER_MIN: "1000000",
+      },
+      opts.root,
+    );
+    const ours = await memoryPerWidget(server, widgets);
+
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    ours.sockets.forEach((socket, i) => {
+      socket.on("suggestion:created", () => {
+        const t = sentAt.get(`rt-${i}`);
+        if (t === undefined) return;
+        latencies.push(performance.now() - t);
+        sentAt.delete(`rt-${i}`);
+      });
+    });
+
+    const pages = ["/settings/team", "/invoices", "/reports", "/settings/billing"];
+    let sent = 0;
+    let failed = 0;
+    const started = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let tick = 0; performance.now() - started < durationS * 1000; tick++) {
+      // 10 ms ticks, 5 actions each: 500 actions/s, spread round-robin over the widgets' sessions.
+      for (let k = 0; k < actionsPerSecond / 100; k++) {
+        const n = sent++;
+        const session = `rt-${n % widgets}`;
+        const body = JSON.stringify({
+          type: "actions",
+          session_id: session,
+          actions: [{ type: "pageview", title: "Page Load", description: `User opened page ${n}`, canonical_url: pages[n % pages.length], timestamp_start: 1_700_000_000 + n }],
+        });
+        if (!sentAt.has(session)) sentAt.set(session, performance.now());
+        inFlight.push(
+          fetch(`${server.url}/v1/webhooks/actions`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(SECRET, body, Math.floor(Date.now() / 1000)) },
+            body,
+          }).then(
+            (r) => {
+              if (r.status !== 202) failed++;
+              return r.body?.cancel();
+            },
+            () => void failed++,
+          ),
+        );
+      }
+      const next = started + (tick + 1) * 10;
+      await pause(Math.max(0, next - performance.now()));
+    }
+    await Promise.all(inFlight);
+    await pause(1000);
+    ours.sockets.forEach((s) => s.close());
+    await server.stop();
+
+    const ratio = ours.perWidget / base.perWidget;
+    return {
+      name: "realtime",
+      description: `${widgets} connected widgets, ${actionsPerSecond} actions/s for ${durationS} s, rules model, debounce 0`,
+      rows: [
+        { metric: "ingest → suggestion:created p50", value: percentile(latencies, 50), unit: "ms" },
+        { metric: "ingest → suggestion:created p99", value: percentile(latencies, 99), unit: "ms" },
+        { metric: "suggestions measured", value: latencies.length, unit: "count" },
+        { metric: "actions sent (non-202)", value: sent, unit: `count (${failed})` },
+        { metric: "memory per connected widget", value: ours.perWidget / 1024, unit: "KiB", baseline: base.perWidget / 1024, ratio, target: "ratio vs bare socket.io" },
+      ],
+      notes: [
+        "latency: from just before the webhook POST to the widget's suggestion:created, one outstanding trigger per session",
+        "memory: RSS growth after connecting the widgets; baseline = bare socket.io server with the same namespace",
+      ],
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
