@@ -8,18 +8,24 @@ import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import type { AppDeps } from "./deps.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { bearerAuth } from "./http/admin-auth.js";
+import { captureRoutes } from "./http/capture.routes.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { posthogRoutes } from "./http/posthog.routes.js";
 import { requestLog } from "./http/request-log.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
+import { staticRoutes } from "./http/static.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { createReadiness } from "./readiness.js";
+import { createGoalTracker } from "./sessions/goal-tracker.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
   const ingest = createIngestService({ repos, clock, logger });
+  // Grouping: every committed ingest, whatever its source, refreshes the session's inferred goal.
+  ingest.onIngested(createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger }));
 
   const readiness = createReadiness();
   readiness.register("database", () => {
@@ -46,6 +52,17 @@ export function createApp(deps: AppDeps) {
       signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
     }),
   );
+  app.use(captureRoutes({ products: repos.products, ingest, clock, maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES }));
+  app.use(
+    posthogRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      defaultProductId: instance.defaultProduct.id,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+    }),
+  );
+  app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
   const adminOnly = bearerAuth(() => instance.adminToken);
   app.use("/v1/sessions", adminOnly);
   app.use(sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS }));
