@@ -31,6 +31,8 @@ export interface StartOptions {
   /** Reuse a database file (e.g. to prove a restart keeps everything). */
   databasePath?: string;
   clock?: Clock;
+  /** Where the built browser bundles are served from (default: dist/public). */
+  publicDir?: string;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -51,7 +53,7 @@ export async function startTestServer(options: StartOptions = {}) {
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const paths = resolvePaths();
+  const paths = { ...resolvePaths(), ...(options.publicDir ? { publicDir: options.publicDir } : {}) };
   const db = openDatabase(databasePath);
   migrate(db, paths.migrationsDir);
   const repos = createRepositories(db);

@@ -80,7 +80,8 @@ export function parseElementsChain(chain: string | null | undefined, maxElements
     // Tag and classes run to the `:` that opens the attributes, or to the end of the element.
     let j = i;
     while (j < chain.length && chain[j] !== ";" && !(chain[j] === ":" && at(ATTRIBUTES_START, chain, j + 1))) j++;
-    const head = chain.slice(i, j);
+    // `div.card:` — an element whose attribute list is empty.
+    const head = chain.slice(i, j).replace(/:$/, "");
     const attributes: Record<string, string> = {};
     if (chain[j] === ":") {
       j++;

@@ -18,7 +18,7 @@ const CREATE_WORDS = new Set(["new", "create", "add"]);
 export function singular(word: string): string {
   if (/ies$/.test(word)) return `${word.slice(0, -3)}y`;
   if (/(ss|us|is)$/.test(word)) return word;
-  if (/(x|ch|sh|ses)es$/.test(word)) return word.slice(0, -2);
+  if (/(x|ch|sh|ss)es$/.test(word)) return word.slice(0, -2);
   return word.endsWith("s") && word.length > 3 ? word.slice(0, -1) : word;
 }
 
@@ -31,8 +31,10 @@ function segmentWords(segment: string): string | undefined {
 /** The name a URL's path gives its page, or undefined for the root. */
 export function pathPageName(url: string): string | undefined {
   const raw = pathOf(url).split("/").filter(Boolean);
-  const lastIsId = raw.length > 0 && isIdSegment(decodeSafe(raw[raw.length - 1]!));
-  const words = raw.filter((s) => !isIdSegment(decodeSafe(s))).map(segmentWords).filter((w): w is string => w !== undefined);
+  // `:id` is an id already replaced by canonicalUrl (goal inference reads stored canonical URLs).
+  const isId = (s: string) => s.startsWith(":") || isIdSegment(decodeSafe(s));
+  const lastIsId = raw.length > 0 && isId(raw[raw.length - 1]!);
+  const words = raw.filter((s) => !isId(s)).map(segmentWords).filter((w): w is string => w !== undefined);
   const last = words[words.length - 1];
   const parent = words[words.length - 2];
   if (last === undefined) return undefined;
