@@ -24,8 +24,9 @@ export function createApp(deps: AppDeps) {
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
   const ingest = createIngestService({ repos, clock, logger });
-  // Grouping: every committed ingest, whatever its source, refreshes the session's inferred goal.
-  ingest.onIngested(createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger }));
+  // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
+  const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  ingest.onIngested((event) => goals.onIngested(event));
 
   const readiness = createReadiness();
   readiness.register("database", () => {
@@ -86,6 +87,8 @@ export function createApp(deps: AppDeps) {
       httpServer.close(() => {
         clearTimeout(force);
         clearInterval(reapIdle);
+        // After the last request: nothing may touch the database once the caller closes it.
+        goals.stop();
         resolve();
       });
       httpServer.closeIdleConnections();
@@ -93,7 +96,7 @@ export function createApp(deps: AppDeps) {
     return closing;
   }
 
-  return { app, httpServer, services: { ingest, readiness }, close };
+  return { app, httpServer, services: { ingest, readiness, goals }, close };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -40,33 +40,35 @@ function clip(goal: string): string {
   return goal.length <= MAX_GOAL ? goal : `${goal.slice(0, MAX_GOAL - 1)}…`;
 }
 
-/** The goal the latest purposeful action suggests, if any. */
+/** The goal the latest purposeful action suggests, if any. Page names are derived only for the winner. */
 function goalFromActions(actions: readonly MatchableAction[]): string | undefined {
   for (let i = actions.length - 1; i >= 0; i--) {
     const a = actions[i]!;
-    const name = quotedName(a.title);
-    const page = pageOf(a.canonical_url);
-    if (a.type === "submit") return name ? `Complete the ${name} form on the ${page} page` : `Complete the form on the ${page} page`;
-    if (a.type === "click" && name) {
-      const intent = intentOfText(name);
-      if (intent && PURPOSEFUL.has(intent)) return `${name} on the ${page} page`;
+    if (a.type === "submit") {
+      const name = quotedName(a.title);
+      const page = pageOf(a.canonical_url);
+      return name ? `Complete the ${name} form on the ${page} page` : `Complete the form on the ${page} page`;
     }
-    if (a.type === "type") return `Fill in the form on the ${page} page`;
+    if (a.type === "type") return `Fill in the form on the ${pageOf(a.canonical_url)} page`;
+    if (a.type === "click") {
+      const name = quotedName(a.title);
+      const intent = name ? intentOfText(name) : undefined;
+      if (intent && PURPOSEFUL.has(intent)) return `${name} on the ${pageOf(a.canonical_url)} page`;
+    }
   }
   return undefined;
 }
 
-/** The page with the most actions (ties: the most recent one). */
+/** The page with the most actions (ties: the most recent one), counted by URL and named once. */
 function busiestPage(actions: readonly MatchableAction[]): string | undefined {
   const counts = new Map<string, number>();
   let best: string | undefined;
   for (const a of actions) {
-    const page = pageOf(a.canonical_url);
-    const n = (counts.get(page) ?? 0) + 1;
-    counts.set(page, n);
-    if (best === undefined || n >= counts.get(best)!) best = page;
+    const n = (counts.get(a.canonical_url) ?? 0) + 1;
+    counts.set(a.canonical_url, n);
+    if (best === undefined || n >= counts.get(best)!) best = a.canonical_url;
   }
-  return best;
+  return best === undefined ? undefined : pageOf(best);
 }
 
 export function inferGoal(workflows: readonly Workflow[], actions: readonly MatchableAction[]): InferredGoal | undefined {
