@@ -45,6 +45,7 @@ function testPage(apiUrl: string, pathname: string): string {
     <input id="secret-input" aria-label="Secret field">
   </div>
   <p>Plain text that is not interactive.</p>
+  <a id="mailto" href="/contacts/42?ref=list" onclick="event.preventDefault()">Write to dana.visible@example.com</a>
   <button id="spa">Go to billing</button>
   <button id="again">Try again</button>
   <script>
@@ -114,6 +115,8 @@ describe("capture.js in Chromium", () => {
 
     await page.locator("#export svg").click(); // the icon: lands on its button
     await page.locator("p").click(); // not interactive: nothing
+    await page.locator("#mailto").click(); // the page cancels this navigation itself
+
     await page.locator("#email").fill(TYPED_EMAIL);
     await page.locator("#email").press("Tab");
     await page.locator("#password").fill(TYPED_PASSWORD);
@@ -135,6 +138,7 @@ describe("capture.js in Chromium", () => {
     expect(body.recent_actions.map((a) => [a.type, a.title])).toEqual([
       ["pageview", "Page Load: Reports"],
       ["click", "Click 'Export CSV' button"],
+      ["click", "Click 'Write to [email]' link"],
       ["type", "Type in 'Email address' field"],
       ["type", "Type in 'Password' field"],
       ["type", "Toggle 'Remember me' checkbox"],
@@ -143,16 +147,17 @@ describe("capture.js in Chromium", () => {
       ["click", "Click 'Go to billing' button"],
       ["pageview", "Page Load: Billing"],
     ]);
-    expect(body.recent_actions[2]!.description).toBe("User entered an email address in the Email address field in the Invite teammate form on the Reports page");
-    expect(body.recent_actions[6]!.description).toBe("User submitted the Invite teammate form with the Send invite button on the Reports page");
+    expect(body.recent_actions[2]!.description).toBe("User clicked the Write to [email] link on the Reports page (to /contacts/:id)");
+    expect(body.recent_actions[3]!.description).toBe("User entered an email address in the Email address field in the Invite teammate form on the Reports page");
+    expect(body.recent_actions[7]!.description).toBe("User submitted the Invite teammate form with the Send invite button on the Reports page");
     expect(body.recent_actions[0]!.canonical_url).toBe(`${siteOrigin}/reports`);
-    expect(body.recent_actions[8]!.canonical_url).toBe(`${siteOrigin}/settings/billing`);
+    expect(body.recent_actions[9]!.canonical_url).toBe(`${siteOrigin}/settings/billing`);
     // Grouping: the billing page places the session in the demo's billing workflow.
     await waitForGoal(server, sessionId, "Update the payment method");
 
     // What was typed never left the page, and nothing from the ignored region did either.
     const sent = capture.bodies().join("\n");
-    for (const secret of [TYPED_EMAIL, TYPED_PASSWORD, TYPED_SECRET, "Secret action", "Secret field", "tab=card"]) expect(sent).not.toContain(secret);
+    for (const secret of [TYPED_EMAIL, TYPED_PASSWORD, TYPED_SECRET, "Secret action", "Secret field", "tab=card", "dana.visible", "ref=list"]) expect(sent).not.toContain(secret);
     const everything = JSON.stringify(server.db.prepare("SELECT * FROM actions").all());
     for (const secret of [TYPED_EMAIL, TYPED_PASSWORD, TYPED_SECRET, "Secret"]) expect(everything).not.toContain(secret);
     // sendBeacon cannot set JSON without a preflight: every request went out as text/plain.
