@@ -16,6 +16,7 @@ const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: s
   ingest: () => import("./ingest.bench.js"),
   suggest: () => import("./suggest.bench.js"),
   realtime: () => import("./realtime.bench.js"),
+  capture: () => import("./capture.bench.js"),
 };
 
 const selected = names.length ? names : Object.keys(benches);

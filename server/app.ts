@@ -12,17 +12,21 @@ import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
 import { WIDGET_NAMESPACE } from "./contracts/realtime.js";
 import type { AppDeps } from "./deps.js";
 import { bearerAuth } from "./http/admin-auth.js";
+import { captureRoutes } from "./http/capture.routes.js";
 import { demoRoutes } from "./http/demo.routes.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { posthogRoutes } from "./http/posthog.routes.js";
 import { requestLog } from "./http/request-log.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
+import { staticRoutes } from "./http/static.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { createReadiness } from "./readiness.js";
 import { attachWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
+import { createGoalTracker } from "./sessions/goal-tracker.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -31,6 +35,9 @@ export function createApp(deps: AppDeps) {
   const app = express();
   const httpServer = http.createServer(app);
   const ingest = createIngestService({ repos, clock, logger });
+  // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
+  const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  ingest.onIngested((event) => goals.onIngested(event));
 
   // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
   // cases never see Socket.IO.
@@ -92,6 +99,17 @@ export function createApp(deps: AppDeps) {
       signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
     }),
   );
+  app.use(captureRoutes({ products: repos.products, ingest, clock, maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES }));
+  app.use(
+    posthogRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      defaultProductId: instance.defaultProduct.id,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+    }),
+  );
+  app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
   app.use("/v1/sessions", bearerAuth(() => instance.adminToken));
   app.use(
     sessionRoutes({
@@ -130,6 +148,8 @@ export function createApp(deps: AppDeps) {
         httpServer.close(() => {
           clearTimeout(force);
           clearInterval(reapIdle);
+          // After the last request: nothing may touch the database once the caller closes it.
+          goals.stop();
           resolve();
         });
         httpServer.closeIdleConnections();
@@ -138,7 +158,7 @@ export function createApp(deps: AppDeps) {
     return closing;
   }
 
-  return { app, httpServer, io, services: { ingest, readiness, chat, mapping, suggestions }, close };
+  return { app, httpServer, io, services: { ingest, readiness, chat, mapping, suggestions, goals }, close };
 }
 
 export type App = ReturnType<typeof createApp>;

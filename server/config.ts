@@ -84,6 +84,11 @@ export const ConfigSchema = z
 
     /** Request bodies above this many bytes are refused with 413 (PROTOCOL.md §2.1: default 1 MiB). */
     MAX_BODY_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
+    /**
+     * Body limit of POST /v1/capture, which anyone with the public product key can reach; capture.js
+     * batches stay far below it.
+     */
+    CAPTURE_MAX_BODY_BYTES: int(256 * 1024, 1024, 16 * 1024 * 1024),
     /** How far the `t=` of an X-Pilotlight-Signature may be from now. */
     SIGNATURE_TOLERANCE_S: int(300, 1, 86_400),
     /** How many of a session's latest unsummarised actions make its context window. */

@@ -35,6 +35,7 @@ export function presentContext(ctx: SessionContext, suggestions?: ReturnType<typ
     user_id: session.userId,
     email: session.email,
     goal: session.goal,
+    goal_source: session.goalSource,
     first_seen_at: iso(session.firstSeenAt),
     last_seen_at: iso(session.lastSeenAt),
     counts: {

@@ -35,6 +35,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Receives delivered suggestions (default: the logging publisher). */
   publish?: Publisher;
+  /** Where the built browser bundles are served from (default: dist/public). */
+  publicDir?: string;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -55,7 +57,7 @@ export async function startTestServer(options: StartOptions = {}) {
     ...options.env,
   });
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const paths = resolvePaths();
+  const paths = { ...resolvePaths(), ...(options.publicDir ? { publicDir: options.publicDir } : {}) };
   const db = openDatabase(databasePath);
   migrate(db, paths.migrationsDir);
   const repos = createRepositories(db);

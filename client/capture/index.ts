@@ -1,0 +1,165 @@
+/**
+ * capture.js — Pilotlight's first-party capture snippet (PROTOCOL.md §2.3):
+ *
+ *   <script src="https://HOST/capture.js" data-product-key="pk_…" async></script>
+ *
+ * Sends page views (SPA history changes too), clicks on interactive elements, form submits and field
+ * changes — the field's identity, never its value — to `POST /v1/capture` on the script's own origin
+ * (or `data-endpoint`). Anything inside `[data-pilotlight-ignore]` is not captured. Optional
+ * `data-user-id` names the signed-in user. Exposes `window.PilotlightCapture`. Never throws into the page.
+ */
+import type { RawEvent } from "../../server/contracts/capture.js";
+import { describeElement } from "./describe-element.js";
+import { currentSession } from "./session.js";
+import { createTransport } from "./transport.js";
+
+export interface PilotlightCaptureApi {
+  /** The current capture session id (the widget joins it). */
+  sessionId(): string;
+  /** Sends queued events now; resolves when the request has finished. */
+  flush(): Promise<void>;
+  /** Names the signed-in user for the events that follow. */
+  identify(userId: string | null): void;
+}
+
+declare global {
+  interface Window {
+    PilotlightCapture?: PilotlightCaptureApi;
+  }
+}
+
+const INTERACTIVE =
+  "a,button,input,select,textarea,label,summary,[role=button],[role=link],[role=tab],[role=menuitem],[role=checkbox],[role=switch],[role=option],[onclick]";
+const IGNORE = "[data-pilotlight-ignore]";
+/** Inputs whose click is a press; clicks on other fields are just focusing them (their change is captured). */
+const PRESS_INPUTS = ["submit", "button", "reset", "image"];
+const RAGE_CLICKS = 3;
+const RAGE_WINDOW_MS = 1000;
+
+/** Runs a listener so that no error of ours ever reaches the host page. */
+const safe =
+  <A extends unknown[]>(fn: (...args: A) => void) =>
+  (...args: A): void => {
+    try {
+      fn(...args);
+    } catch {
+      // Capture is best-effort; the page must never notice it.
+    }
+  };
+
+function start(script: HTMLScriptElement): void {
+  const productKey = script.getAttribute("data-product-key");
+  if (!productKey) {
+    console.warn("Pilotlight capture: data-product-key is missing on the script tag; nothing is captured");
+    return;
+  }
+  const endpoint = (script.getAttribute("data-endpoint") || new URL(script.src, location.href).origin).replace(/\/+$/, "");
+  let userId = script.getAttribute("data-user-id") || undefined;
+  const transport = createTransport(`${endpoint}/v1/capture`, productKey, () => userId);
+
+  const pageUrl = () => location.origin + location.pathname;
+  const track = (type: RawEvent["type"], extra: Partial<RawEvent> = {}) => {
+    const now = Date.now();
+    transport.push(currentSession(now, true), { type, ts: now, url: pageUrl(), ...extra });
+  };
+
+  // Page views: the first load, then every change of path (pushState, replaceState, back/forward).
+  let lastUrl = pageUrl();
+  let lastTitle = document.title;
+  track("pageview", document.title ? { title: document.title } : {});
+  const onUrlChange = safe(() => {
+    if (pageUrl() === lastUrl) return;
+    lastUrl = pageUrl();
+    const ts = Date.now();
+    const url = lastUrl;
+    // SPAs set the new title after navigating; a title that has not changed is stale (or site-wide),
+    // and the server then names the page from its path.
+    setTimeout(
+      safe(() => {
+        const title = document.title !== lastTitle ? document.title : "";
+        lastTitle = document.title;
+        transport.push(currentSession(ts, true), { type: "pageview", ts, url, ...(title ? { title } : {}) });
+      }),
+      100,
+    );
+  });
+  for (const method of ["pushState", "replaceState"] as const) {
+    const original = history[method];
+    history[method] = function (this: History, ...args: Parameters<History["pushState"]>) {
+      const result = original.apply(this, args);
+      onUrlChange();
+      return result;
+    };
+  }
+  addEventListener("popstate", onUrlChange);
+  addEventListener("hashchange", onUrlChange);
+
+  let rage: { el: Element; count: number; since: number } | undefined;
+  document.addEventListener(
+    "click",
+    safe((event: MouseEvent) => {
+      const origin = event.target instanceof Element ? event.target : (event.target as Node | null)?.parentElement;
+      const el = origin?.closest(INTERACTIVE);
+      if (!el || origin!.closest(IGNORE)) return;
+      const tag = el.tagName.toLowerCase();
+      if (tag === "select" || tag === "textarea") return;
+      if (tag === "input" && !PRESS_INPUTS.includes((el.getAttribute("type") ?? "text").toLowerCase())) return;
+      // A click on a field's label toggles or focuses the field, whose change is captured instead.
+      if (tag === "label" && (el as HTMLLabelElement).control) return;
+      const target = describeElement(el);
+      track("click", { target });
+      const now = Date.now();
+      rage = rage && rage.el === el && now - rage.since <= RAGE_WINDOW_MS ? { ...rage, count: rage.count + 1 } : { el, count: 1, since: now };
+      if (rage.count === RAGE_CLICKS) track("click", { target, rage: true });
+    }),
+    true,
+  );
+
+  document.addEventListener(
+    "submit",
+    safe((event: SubmitEvent) => {
+      const form = event.target as HTMLFormElement;
+      if (!(form instanceof Element) || form.closest(IGNORE)) return;
+      const target = describeElement(form);
+      const submitter = event.submitter;
+      if (submitter && !submitter.closest(IGNORE)) {
+        const caption = describeElement(submitter).text;
+        if (caption) target.submitter = caption;
+      }
+      track("submit", { target });
+    }),
+    true,
+  );
+
+  document.addEventListener(
+    "change",
+    safe((event: Event) => {
+      const el = event.target;
+      if (!(el instanceof Element) || el.closest(IGNORE) || !el.matches("input,select,textarea")) return;
+      track("change", { target: describeElement(el) });
+    }),
+    true,
+  );
+
+  const leave = safe(() => void transport.flush(true));
+  addEventListener("pagehide", leave);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") leave();
+  });
+
+  window.PilotlightCapture = {
+    sessionId: () => currentSession(Date.now(), false),
+    flush: () => transport.flush().catch(() => undefined),
+    identify: (id) => {
+      userId = id || undefined;
+    },
+  };
+}
+
+try {
+  const script = (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>("script[data-product-key][src*='capture']");
+  // Loaded twice (two tags, or a tag manager): the first copy already captures everything.
+  if (script && !window.PilotlightCapture) start(script);
+} catch {
+  // Never break the host page.
+}

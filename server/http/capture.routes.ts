@@ -1,0 +1,108 @@
+/**
+ * `POST /v1/capture` — raw browser events from capture.js (PROTOCOL.md §2.3).
+ * Order of checks: content type (415) → size (413) → JSON (400) → product key (401) → Origin (403)
+ * → schema (422) → extraction, labelling, ingest → commit → 202. Nothing is stored unless all passed.
+ * Accepts `text/plain` as well as JSON: sendBeacon and a fetch without a preflight can only send that.
+ */
+import { Router, type RequestHandler } from "express";
+import type { ProductRepository } from "../../db/product.repository.js";
+import type { Clock } from "../clock.js";
+import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
+import type { IngestService } from "../ingest/ingest-event.js";
+import { describeIssues, issuesOf } from "../ingest/parse-event.js";
+import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
+import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
+import { originAllowed } from "../products/origin-policy.js";
+import { allowOrigin, allowPreflight } from "./capture-origin.js";
+import { parseJson, rawBody } from "./json-body.js";
+
+export interface CaptureRouteDeps {
+  products: ProductRepository;
+  ingest: IngestService;
+  clock: Clock;
+  maxBodyBytes: number;
+}
+
+/** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
+const PREFLIGHT_MAX_AGE_S = 7200;
+
+const requireJsonOrText: RequestHandler = (req, _res, next) => {
+  const type = req.headers["content-type"];
+  if (!type || !req.is(["application/json", "application/*+json", "text/plain"])) {
+    const got = type ? ` (got ${JSON.stringify(type.slice(0, 100))})` : " (none was sent)";
+    next(new AppError("unsupported_media_type", `Content-Type must be application/json or text/plain${got}`, 415));
+    return;
+  }
+  next();
+};
+
+function productKeyOf(body: unknown): string | undefined {
+  const key = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
+  return typeof key === "string" && key.trim() !== "" ? key.trim() : undefined;
+}
+
+export function captureRoutes(deps: CaptureRouteDeps): Router {
+  const router = Router();
+
+  // capture.js sends text/plain and never needs a preflight; this answers other senders that post JSON.
+  // A preflight carries no body, hence no product key: any origin some product allows (or the same
+  // origin) gets an answer, and the POST itself is checked against its own product.
+  router.options("/v1/capture", (req, res) => {
+    res.vary("Origin");
+    const origin = req.get("origin");
+    const allowed =
+      origin !== undefined &&
+      (originAllowed(origin, [], req.get("host")) ||
+        deps.products.list().some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, req.get("host"))));
+    if (!origin || !allowed) {
+      res.status(403).json({
+        error: { code: "origin_not_allowed", message: origin ? `origin ${origin.slice(0, 200)} may not send capture events` : "preflight without an Origin header" },
+      });
+      return;
+    }
+    allowPreflight(res, origin, PREFLIGHT_MAX_AGE_S);
+    res.status(204).end();
+  });
+
+  router.post("/v1/capture", requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
+    res.vary("Origin");
+    const body = parseJson(req.body as Buffer);
+    const key = productKeyOf(body);
+    if (!key) {
+      throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
+    }
+    const product = deps.products.findByProductKey(key);
+    if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
+
+    const origin = req.get("origin");
+    if (!origin) {
+      throw new ForbiddenError("missing_origin", "the Origin header is missing: capture events are accepted from browsers, which always send it");
+    }
+    if (!originAllowed(origin, product.allowedOrigins, req.get("host"))) {
+      const fix =
+        product.allowedOrigins.length === 0
+          ? "this product has no allowed origins, so only pages served from this server's own origin may send; add the page's origin to ALLOWED_ORIGINS"
+          : "add it to the product's allowed origins (ALLOWED_ORIGINS)";
+      throw new ForbiddenError("origin_not_allowed", `origin ${origin.slice(0, 200)} may not send capture events: ${fix}`);
+    }
+    allowOrigin(res, origin);
+
+    const parsed = CaptureBatchSchema.safeParse(body);
+    if (!parsed.success) {
+      const issues = issuesOf(parsed.error);
+      throw new ValidationError(describeIssues(issues), issues);
+    }
+    const batch = parsed.data;
+    const payload = rawEventsToPayload({
+      sessionId: batch.session_id,
+      userId: batch.user_id ?? null,
+      email: null,
+      forwardedAt: deps.clock.now() / 1000,
+      events: batch.events,
+    });
+    const result = await deps.ingest.ingest(product.id, payload, "capture");
+    res.status(202).json(result);
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+/**
+ * `POST /v1/webhooks/posthog` — a PostHog webhook destination (PROTOCOL.md §2.4).
+ * `?product_id=` picks the product (default: the default product).
+ * Order of checks: content type (415) → size (413) → JSON (400) → product (404) → secret (401)
+ * → schema (422) → pipeline → commit → `202 {accepted, duplicates, dropped}`.
+ */
+import { Router } from "express";
+import { z } from "zod";
+import type { ProductRepository } from "../../db/product.repository.js";
+import type { Clock } from "../clock.js";
+import { NotFoundError, ValidationError } from "../errors.js";
+import type { IngestService } from "../ingest/ingest-event.js";
+import { describeIssues, issuesOf } from "../ingest/parse-event.js";
+import { ingestPosthogDeliveries } from "../ingest/posthog/ingest-posthog.js";
+import { parsePosthogBody } from "../ingest/posthog/posthog.schema.js";
+import { verifyPosthogSecret } from "../ingest/posthog/posthog-secret.js";
+import { parseJson, rawBody, requireJson } from "./json-body.js";
+
+export interface PosthogRouteDeps {
+  products: ProductRepository;
+  ingest: IngestService;
+  clock: Clock;
+  defaultProductId: string;
+  maxBodyBytes: number;
+}
+
+const QuerySchema = z.object({ product_id: z.string().trim().min(1).max(64).optional() });
+
+export function posthogRoutes(deps: PosthogRouteDeps): Router {
+  const router = Router();
+  router.post("/v1/webhooks/posthog", requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
+    const query = QuerySchema.safeParse(req.query);
+    if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
+    const raw = req.body as Buffer;
+    const body = parseJson(raw);
+    const productId = query.data.product_id ?? deps.defaultProductId;
+    const product = deps.products.findById(productId);
+    if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId)}`);
+
+    verifyPosthogSecret(req.get("x-posthog-secret"), raw, product.posthogSecret);
+
+    const parsed = parsePosthogBody(body);
+    if (!parsed.ok) throw new ValidationError(describeIssues(parsed.issues), parsed.issues);
+    const result = await ingestPosthogDeliveries(deps, product.id, parsed.value, Array.isArray(body));
+    res.status(202).json(result);
+  });
+  return router;
+}

@@ -1,0 +1,93 @@
+/**
+ * Maps one PostHog event onto a raw browser event for the shared pipeline (PROTOCOL.md §2.4):
+ * `$pageview`, `$autocapture` (click/change/submit) and `$rageclick` become actions; everything else
+ * (`$pageleave`, `$identify`, custom events…) is low-signal here and dropped.
+ *
+ * Dedupe on `uuid`: the action's timestamp is the event's, in milliseconds, plus a sub-millisecond
+ * fraction derived from the uuid. A re-delivered event therefore has the same dedupe identity, while two
+ * distinct events in the same millisecond on the same element stay distinct.
+ */
+import crypto from "node:crypto";
+import type { IssueDetail } from "../../errors.js";
+import type { RawEvent } from "../raw-events/raw-event.schema.js";
+import { chainToTarget } from "./chain-target.js";
+import { parseElementsChain } from "./elements-chain.js";
+import type { PosthogDelivery, PosthogEvent } from "./posthog.schema.js";
+
+export type MappedPosthogEvent =
+  | { kind: "action"; sessionId: string; userId: string | null; email: string | null; event: RawEvent }
+  | { kind: "dropped"; reason: string }
+  | { kind: "invalid"; issue: IssueDetail };
+
+const AUTOCAPTURE_TYPES: Record<string, RawEvent["type"]> = { click: "click", change: "change", submit: "submit" };
+
+/** Milliseconds encoded in a UUIDv7 (PostHog's event uuids), or undefined for other versions. */
+export function uuidV7Millis(uuid: string): number | undefined {
+  const hex = uuid.replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/i.test(hex) || hex[12] !== "7") return undefined;
+  return parseInt(hex.slice(0, 12), 16);
+}
+
+/** 0 ≤ f < 1 ms, in whole microseconds, the same for the same uuid. */
+export function uuidFraction(uuid: string): number {
+  return (crypto.hash("sha256", uuid, "buffer").readUInt32BE(0) % 1000) / 1000;
+}
+
+function eventMillis(e: PosthogEvent, now: number): number {
+  const t = e.timestamp;
+  const parsed = typeof t === "number" ? (t < 1e11 ? t * 1000 : t) : t !== undefined ? Date.parse(t) : NaN;
+  if (Number.isFinite(parsed) && parsed > 0) return Math.floor(parsed);
+  if (e.properties.$time !== undefined) return Math.floor(e.properties.$time * 1000);
+  return (e.uuid && uuidV7Millis(e.uuid)) || now;
+}
+
+function urlOf(e: PosthogEvent): string {
+  const p = e.properties;
+  if (p.$current_url) return p.$current_url;
+  if (p.$pathname) return p.$host ? `https://${p.$host}${p.$pathname}` : p.$pathname;
+  return "/";
+}
+
+/** PostHog's own session, else one per person and UTC day so anonymous streams do not merge forever. */
+function sessionOf(e: PosthogEvent, ms: number): string | undefined {
+  if (e.properties.$session_id) return e.properties.$session_id;
+  if (!e.distinct_id) return undefined;
+  return `ph_${e.distinct_id}_${new Date(ms).toISOString().slice(0, 10)}`.slice(0, 256);
+}
+
+function rawTypeOf(e: PosthogEvent): { type: RawEvent["type"]; rage: boolean } | string {
+  switch (e.event) {
+    case "$pageview":
+      return { type: "pageview", rage: false };
+    case "$rageclick":
+      return { type: "click", rage: true };
+    case "$autocapture": {
+      const type = e.properties.$event_type ? AUTOCAPTURE_TYPES[e.properties.$event_type] : "click";
+      return type ? { type, rage: false } : `autocapture of type ${e.properties.$event_type}`;
+    }
+    default:
+      return `${e.event.slice(0, 100)} is not an interaction Pilotlight uses`;
+  }
+}
+
+export function mapPosthogEvent(delivery: PosthogDelivery, now: number, path = "event"): MappedPosthogEvent {
+  const e = delivery.event;
+  const kind = rawTypeOf(e);
+  if (typeof kind === "string") return { kind: "dropped", reason: kind };
+  const ms = eventMillis(e, now);
+  const sessionId = sessionOf(e, ms);
+  if (!sessionId) {
+    return { kind: "invalid", issue: { path: `${path}.properties.$session_id`, message: "the event has neither properties.$session_id nor distinct_id" } };
+  }
+  const chain = parseElementsChain(e.elements_chain ?? e.properties.$elements_chain);
+  const target = kind.type === "pageview" ? undefined : chainToTarget(chain, e.properties.$el_text);
+  const event: RawEvent = {
+    type: kind.type,
+    ts: ms + (e.uuid ? uuidFraction(e.uuid) : 0),
+    url: urlOf(e),
+    ...(e.properties.title ? { title: e.properties.title } : {}),
+    ...(target ? { target } : {}),
+    ...(kind.rage ? { rage: true } : {}),
+  };
+  return { kind: "action", sessionId, userId: e.distinct_id ?? null, email: delivery.person?.email ?? null, event };
+}

@@ -1,0 +1,83 @@
+/**
+ * The first-party capture wire format (PROTOCOL.md §2.3): what capture.js sends to `POST /v1/capture`.
+ * Strict about sizes (the endpoint is reachable with a public key), lenient about absent optional fields.
+ * Input values are never part of this format; `text` is an element's visible text, never a field's value.
+ */
+import { z } from "zod";
+import { MAX_ID, MAX_URL } from "../autoplay.schema.js";
+
+/** Events per request: capture.js flushes at 20, so this leaves room for a retried backlog. */
+export const MAX_EVENTS_PER_BATCH = 100;
+export const MAX_TARGET_TEXT = 1_000;
+export const MAX_TARGET_FIELD = 500;
+export const MAX_PAGE_TITLE = 500;
+
+/** The event types a browser reports; `change` becomes a `type` action. */
+export const RAW_EVENT_TYPES = ["pageview", "click", "submit", "change", "focus", "blur"] as const;
+
+const field = (max: number) =>
+  z.preprocess(
+    (v) => (v === null || v === "" ? undefined : v),
+    z.string({ error: "must be a string" }).max(max, `must be at most ${max} characters`).optional(),
+  );
+
+/** The element an event happened on, described by identity only. */
+export const RawTargetSchema = z.object({
+  tag: z.string({ error: "tag must be a string" }).min(1, "tag must not be empty").max(64, "must be at most 64 characters"),
+  /** Visible text of the element (buttons, links, labels); never the value of a field. */
+  text: field(MAX_TARGET_TEXT),
+  id: field(MAX_TARGET_FIELD),
+  name: field(MAX_TARGET_FIELD),
+  role: field(64),
+  aria_label: field(MAX_TARGET_FIELD),
+  href: field(MAX_URL),
+  input_type: field(64),
+  /** Text of the field's `<label>` (or aria-labelledby). */
+  label: field(MAX_TARGET_FIELD),
+  /** The enclosing form's name, id or aria-label. */
+  form: field(MAX_TARGET_FIELD),
+  /** The element's `title` attribute. */
+  title: field(MAX_TARGET_FIELD),
+  placeholder: field(MAX_TARGET_FIELD),
+  /** For a submit: the text of the button that submitted the form. */
+  submitter: field(MAX_TARGET_FIELD),
+});
+
+export const RawEventSchema = z.object({
+  type: z.enum(RAW_EVENT_TYPES, { error: `type must be one of ${RAW_EVENT_TYPES.join(", ")}` }),
+  /** Milliseconds since the Unix epoch; it is the event's identity for deduplication, so it is required. */
+  ts: z
+    .number({ error: "ts must be a number (milliseconds since the Unix epoch)" })
+    .finite()
+    .positive("ts must be a positive number of milliseconds")
+    .max(1e13, "ts must be milliseconds since the Unix epoch"),
+  url: z.string({ error: "url must be a string" }).min(1, "url must not be empty").max(MAX_URL, `url must be at most ${MAX_URL} characters`),
+  /** The page's title (document.title). */
+  title: field(MAX_PAGE_TITLE),
+  target: RawTargetSchema.optional(),
+  /** A burst of clicks on one element (a struggle signal), reported once besides the clicks themselves. */
+  rage: z.boolean().optional(),
+});
+
+const id = (what: string) =>
+  z.preprocess(
+    (v) => (typeof v === "string" ? v.trim() : v),
+    z.string({ error: `${what} must be a string` }).min(1, `${what} is required`).max(MAX_ID, `${what} must be at most ${MAX_ID} characters`),
+  );
+
+export const CaptureBatchSchema = z.object({
+  product_key: z.string({ error: "product_key is required" }).min(1, "product_key is required").max(128),
+  session_id: id("session_id"),
+  user_id: z.preprocess(
+    (v) => (v === null || (typeof v === "string" && v.trim() === "") ? undefined : v),
+    id("user_id").optional(),
+  ),
+  events: z
+    .array(RawEventSchema, { error: "events must be an array" })
+    .max(MAX_EVENTS_PER_BATCH, `events must hold at most ${MAX_EVENTS_PER_BATCH} events per request`),
+});
+
+export type RawTarget = z.infer<typeof RawTargetSchema>;
+export type RawEvent = z.infer<typeof RawEventSchema>;
+export type CaptureBatch = z.infer<typeof CaptureBatchSchema>;
+export type RawEventType = RawEvent["type"];
