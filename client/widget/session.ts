@@ -1,7 +1,8 @@
 /**
  * The browser session id, shared with capture.js: both read and write `sessionStorage["pilotlight:session"]`
  * as `{id, lastActivity}` and rotate it after 30 idle minutes, so actions and chat land in one session
- * whichever script loads first. capture.js announces a new id with a `pilotlight:session` window event.
+ * whichever script loads first. A new id is announced with a `pilotlight:session` window event whose
+ * detail is `{sessionId}`.
  */
 export const SESSION_KEY = "pilotlight:session";
 export const SESSION_EVENT = "pilotlight:session";
@@ -37,7 +38,7 @@ export function currentSessionId(now = Date.now()): string {
   if (!stored || now - stored.lastActivity > IDLE_MS) {
     stored = { id: randomId(), lastActivity: now };
     try {
-      window.dispatchEvent(new CustomEvent(SESSION_EVENT, { detail: { id: stored.id } }));
+      window.dispatchEvent(new CustomEvent(SESSION_EVENT, { detail: { sessionId: stored.id } }));
     } catch {
       /* old browsers: the id is still stored below */
     }

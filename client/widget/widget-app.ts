@@ -30,7 +30,7 @@ export class PilotlightWidget {
   private readonly verdicts: Map<number, Verdict>;
   private readonly keys: { seen: string; verdicts: string };
   private readonly onSession = (e: Event) => {
-    const id = (e as CustomEvent<{ id?: string }>).detail?.id;
+    const id = (e as CustomEvent<{ sessionId?: string }>).detail?.sessionId;
     if (id && id !== this.sessionId) {
       this.sessionId = id;
       this.connection.restart();
