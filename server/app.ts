@@ -6,20 +6,39 @@ import http from "node:http";
 import express from "express";
 import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import type { AppDeps } from "./deps.js";
-import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { bearerAuth } from "./http/admin-auth.js";
+import { bodySizeLimit } from "./http/body-limit.js";
+import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { requestMetrics } from "./http/http-metrics.js";
+import { metricsRoutes } from "./http/metrics.routes.js";
+import { createRateLimits } from "./http/rate-limit.js";
 import { requestLog } from "./http/request-log.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
+import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createMetrics } from "./metrics.js";
+import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
-  const ingest = createIngestService({ repos, clock, logger });
+  // Per app, never prom-client's global registry: tests run many apps in one process.
+  const metrics = createMetrics();
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
+  const rateLimits = createRateLimits({ metrics });
+  const retention = createRetentionJob({
+    retention: repos.retention,
+    clock,
+    logger,
+    metrics,
+    settings: { days: config.RETENTION_DAYS, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: config.RETENTION_BATCH_SIZE },
+  });
+  retention.start();
 
   const readiness = createReadiness();
   readiness.register("database", () => {
@@ -32,10 +51,15 @@ export function createApp(deps: AppDeps) {
 
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
+  app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
+  app.use(requestMetrics(metrics));
+  app.use(securityHeaders());
+  app.use(bodySizeLimit(config.MAX_BODY_BYTES));
 
   app.use(healthRoutes(readiness));
+  app.use(metricsRoutes({ metrics, token: config.METRICS_TOKEN }));
   app.use(
     webhookRoutes({
       products: repos.products,
@@ -44,14 +68,18 @@ export function createApp(deps: AppDeps) {
       defaultProductId: instance.defaultProduct.id,
       maxBodyBytes: config.MAX_BODY_BYTES,
       signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
+      metrics,
+      rateLimits,
+      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
     }),
   );
   const adminOnly = bearerAuth(() => instance.adminToken);
-  app.use("/v1/sessions", adminOnly);
-  app.use(sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS }));
+  app.use(
+    sessionRoutes({ repos, defaultProductId: instance.defaultProduct.id, windowSize: config.CONTEXT_WINDOW_ACTIONS, auth: adminOnly }),
+  );
 
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, metrics));
 
   const httpServer = http.createServer(app);
 
@@ -61,7 +89,7 @@ export function createApp(deps: AppDeps) {
    * what is left. The caller closes the database afterwards.
    */
   function close(): Promise<void> {
-    closing ??= new Promise<void>((resolve) => {
+    closing ??= stopBackground().then(() => new Promise<void>((resolve) => {
       const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
       // Keep-alive sockets hold close() open until they time out; close each one as soon as its
       // in-flight request has been answered.
@@ -72,11 +100,17 @@ export function createApp(deps: AppDeps) {
         resolve();
       });
       httpServer.closeIdleConnections();
-    });
+    }));
     return closing;
   }
 
-  return { app, httpServer, services: { ingest, readiness }, close };
+  /** Background work that touches the database stops before the caller closes it. */
+  async function stopBackground(): Promise<void> {
+    await retention.stop();
+    rateLimits.close();
+  }
+
+  return { app, httpServer, services: { ingest, readiness, metrics, rateLimits, retention }, close };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -65,3 +65,13 @@ export class UnsupportedMediaTypeError extends AppError {
     );
   }
 }
+
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    /** Seconds until the window resets; also sent as `Retry-After`. */
+    readonly retryAfterS: number,
+  ) {
+    super("rate_limited", message, 429);
+  }
+}
