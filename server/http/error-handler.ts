@@ -24,7 +24,20 @@ export function toHttpError(err: unknown, logger: Logger): { status: number; bod
     const tooLarge = new PayloadTooLargeError(e.limit ?? 0);
     return { status: 413, body: { error: { code: tooLarge.code, message: tooLarge.message } } };
   }
-  // Other body-parser / http-errors failures (aborted request, bad encoding…) are the client's doing.
+  // A body that does not inflate as its Content-Encoding says: body-parser passes zlib's error on, with
+  // zlib's code (Z_DATA_ERROR, ERR_…) and no `type` of its own.
+  if (e?.status === 400 && e.type === undefined && typeof (e as { code?: unknown }).code === "string") {
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: "bad_content_encoding",
+          message: `request body does not decode as its Content-Encoding says (${e.message.slice(0, 100)}); send it uncompressed or gzip/deflate/br-encoded as declared`,
+        },
+      },
+    };
+  }
+  // Other body-parser / http-errors failures (aborted request, unsupported encoding…) are the client's doing.
   if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
     return { status: e.status, body: { error: { code: e.type?.replace(/\W/g, "_") ?? "bad_request", message: e.message } } };
   }
