@@ -1,12 +1,16 @@
 /**
  * Table-driven retention: each rule is one DELETE of at most `@limit` rows older than `@horizon`
- * (wall-clock ms), run again and again — each time its own short transaction — until it deletes nothing.
- * Rules run in order, children before parents, so no single DELETE cascades into an unbounded number of rows.
+ * (wall-clock ms). The job (server/ops/retention.ts) runs the rules round-robin, one short transaction per
+ * batch, until a whole round deletes nothing. Rules work oldest first, so the parent rule (sessions) finds
+ * the sessions its child rules have just emptied at the front of its window, and no DELETE ever cascades
+ * into an unbounded number of rows.
  *
- * A later table joins with ONE entry here, placed before the rule of the table it hangs off, e.g.:
- *   { table: "events",   sql: `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < @horizon LIMIT @limit)` },
+ * A later table joins with ONE entry here, e.g.:
+ *   { table: "events",   sql: `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE created_at < @horizon
+ *                               ORDER BY created_at LIMIT @limit)` },
  *   { table: "messages", sql: `DELETE FROM messages WHERE id IN (SELECT m.id FROM conversations c JOIN messages m
  *                               ON m.conversation_id = c.id WHERE c.last_activity_at < @horizon LIMIT @limit)` },
+ * A table hanging off sessions with many rows per session also gets a NOT EXISTS guard in the sessions rule.
  */
 import type { Db } from "./connection.js";
 
@@ -17,24 +21,36 @@ export interface RetentionRule {
   sql: string;
 }
 
-/** Rows of sessions whose last_seen_at is older than the horizon. */
-const ofOldSessions = (table: string, key: string) => `
-  DELETE FROM ${table} WHERE ${key} IN (
-    SELECT t.${key} FROM sessions s JOIN ${table} t ON t.session_ref = s.id
-    WHERE s.last_seen_at < @horizon LIMIT @limit)`;
+/**
+ * The window every session rule works on: the @limit oldest sessions not seen since the horizon. Looking
+ * at no more than that keeps each batch's scan bounded however many expired sessions wait (and however
+ * few rows of a given table they have).
+ */
+const OLDEST_EXPIRED = "(SELECT id FROM sessions WHERE last_seen_at < @horizon ORDER BY last_seen_at LIMIT @limit)";
+
+/** Rows of `table` belonging to the oldest expired sessions. */
+const ofOldestExpired = (table: string) => `
+  DELETE FROM ${table} WHERE id IN (
+    SELECT t.id FROM ${OLDEST_EXPIRED} o JOIN ${table} t ON t.session_ref = o.id LIMIT @limit)`;
 
 export const RETENTION_RULES: readonly RetentionRule[] = [
-  { table: "actions", sql: ofOldSessions("actions", "id") },
-  { table: "summaries", sql: ofOldSessions("summaries", "id") },
-  // Last: by now an old session has no rows left in the tables above (a session seen again in between is
-  // no longer old, so it is kept with everything it still has).
-  { table: "sessions", sql: "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE last_seen_at < @horizon LIMIT @limit)" },
+  { table: "actions", sql: ofOldestExpired("actions") },
+  { table: "summaries", sql: ofOldestExpired("summaries") },
+  {
+    table: "sessions",
+    // Only sessions already emptied by the rules above go. A session seen again meanwhile is no longer old.
+    sql: `
+      DELETE FROM sessions WHERE id IN (
+        SELECT o.id FROM ${OLDEST_EXPIRED} o
+        WHERE NOT EXISTS (SELECT 1 FROM actions WHERE session_ref = o.id)
+          AND NOT EXISTS (SELECT 1 FROM summaries WHERE session_ref = o.id))`,
+  },
 ];
 
 export function createRetentionRepository(db: Db, rules: readonly RetentionRule[] = RETENTION_RULES) {
   const statements = rules.map((rule) => ({ table: rule.table, stmt: db.prepare<{ horizon: number; limit: number }>(rule.sql) }));
   return {
-    /** The tables purged, in the order the job must purge them. */
+    /** The tables purged, in rule order. */
     tables: (): string[] => statements.map((s) => s.table),
     /** Deletes one batch from `table` and returns how many rows went. Runs in its own transaction. */
     purgeBatch(table: string, horizon: number, limit: number): number {

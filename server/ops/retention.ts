@@ -1,8 +1,8 @@
 /**
- * The retention job: every RETENTION_INTERVAL_MS it purges what is older than RETENTION_DAYS, table by
- * table (db/retention.repository.ts), in batches of RETENTION_BATCH_SIZE rows. Each batch is its own short
- * transaction and the job yields to the event loop (setImmediate) between batches, so ingestion — which
- * commits on the same connection — is never held up for more than one small batch.
+ * The retention job: every RETENTION_INTERVAL_MS it purges what is older than RETENTION_DAYS with the
+ * rules of db/retention.repository.ts, in batches of RETENTION_BATCH_SIZE rows. Each batch is its own short
+ * transaction and the job yields to the event loop (setImmediate) after each, so ingestion — which commits
+ * on the same connection — is never held up for more than one small batch.
  */
 import type { RetentionRepository } from "../../db/retention.repository.js";
 import type { Clock } from "../clock.js";
@@ -25,6 +25,8 @@ export interface RetentionReport {
   horizon: number;
   deleted: Record<string, number>;
   batches: number;
+  /** Wall time of the run, batches and the yields between them included. */
+  durationMs: number;
   /** False when the run was cut short by stop() or an error. */
   complete: boolean;
 }
@@ -48,39 +50,49 @@ export function createRetentionJob(deps: RetentionDeps) {
 
   async function purge(): Promise<RetentionReport> {
     // RETENTION_DAYS=0 means keep forever — never "purge everything older than now".
-    if (settings.days <= 0) return { horizon: Number.NEGATIVE_INFINITY, deleted: {}, batches: 0, complete: true };
+    if (settings.days <= 0) return { horizon: Number.NEGATIVE_INFINITY, deleted: {}, batches: 0, durationMs: 0, complete: true };
+    const started = performance.now();
     const horizon = clock.now() - settings.days * DAY_MS;
-    const report: RetentionReport = { horizon, deleted: {}, batches: 0, complete: false };
+    const report: RetentionReport = { horizon, deleted: {}, batches: 0, durationMs: 0, complete: false };
     try {
-      for (const table of retention.tables()) {
-        let deleted = 0;
-        for (;;) {
+      const tables = retention.tables();
+      for (const table of tables) report.deleted[table] = 0;
+      // Round-robin, one batch per table per round, until a round finds nothing: parents are purged right
+      // behind their children, and every batch is followed by a yield so ingestion gets its turn.
+      let deletedInRound: number;
+      do {
+        deletedInRound = 0;
+        for (const table of tables) {
           if (stopped) {
             metrics.retentionRuns.inc({ result: "stopped" });
+            report.durationMs = performance.now() - started;
             return report;
           }
           const n = retention.purgeBatch(table, horizon, settings.batchSize);
           report.batches += 1;
-          deleted += n;
-          report.deleted[table] = deleted;
+          report.deleted[table] = (report.deleted[table] ?? 0) + n;
+          deletedInRound += n;
           if (n > 0) metrics.retentionDeleted.inc({ table }, n);
-          if (n < settings.batchSize) break;
           await yieldToEventLoop();
         }
-        await yieldToEventLoop();
-      }
+      } while (deletedInRound > 0);
     } catch (err) {
       // Logged and retried at the next interval; what was deleted so far stays deleted (each batch committed).
       logger.error({ err, deleted: report.deleted }, "retention run failed");
       metrics.retentionRuns.inc({ result: "error" });
+      report.durationMs = performance.now() - started;
       return report;
     }
     report.complete = true;
+    report.durationMs = performance.now() - started;
     metrics.retentionRuns.inc({ result: "ok" });
     metrics.retentionLastRun.set(clock.now() / 1000);
     const total = Object.values(report.deleted).reduce((a, b) => a + b, 0);
     if (total > 0) {
-      logger.info({ horizon: new Date(horizon).toISOString(), deleted: report.deleted, batches: report.batches }, "retention purged old data");
+      logger.info(
+        { horizon: new Date(horizon).toISOString(), deleted: report.deleted, batches: report.batches, ms: Math.round(report.durationMs) },
+        "retention purged old data",
+      );
     }
     for (const listener of listeners) listener(report);
     return report;
