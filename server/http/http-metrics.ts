@@ -26,7 +26,9 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
     res.on("finish", () => {
-      const route = routeLabel(req);
+      // Answered without a route and not as an error: a file from a static handler.
+      const matched = routeLabel(req);
+      const route = matched === "unmatched" && res.statusCode < 400 ? "static" : matched;
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ method: req.method, route }, (performance.now() - start) / 1000);
     });

@@ -107,6 +107,24 @@ describe("retention", () => {
     expect(remainingOld).toEqual({ n: 1 });
   });
 
+  it("stops a purge under way at its next batch when the app closes, before the database is closed", async () => {
+    const clock = testClock();
+    server = await startTestServer({ clock, env: { RETENTION_BATCH_SIZE: "10" } });
+    for (let s = 0; s < 50; s++) await push(actionsEvent(`old-${s}`, ["a", "b", "c", "d"]));
+    clock.advance(31 * DAY);
+    const run = server.app.services.retention.runOnce();
+    const closing = server.close();
+    const report = await run;
+    await closing;
+    expect(report.complete).toBe(false);
+    expect(report.batches).toBeGreaterThan(0);
+    expect(report.deleted.actions).toBeLessThan(200);
+    // It stopped cleanly — not by running into the closed database.
+    const runs = (await server.app.services.metrics.retentionRuns.get()).values.map((v) => [v.labels.result, v.value]);
+    expect(runs).toEqual([["stopped", 1]]);
+    server = undefined;
+  });
+
   it("keeps everything with RETENTION_DAYS=0", async () => {
     const clock = testClock();
     server = await startTestServer({ clock, env: { RETENTION_DAYS: "0" } });
