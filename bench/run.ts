@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: s
   suggest: () => import("./suggest.bench.js"),
   realtime: () => import("./realtime.bench.js"),
   capture: () => import("./capture.bench.js"),
+  retention: () => import("./retention.bench.js"),
 };
 
 const selected = names.length ? names : Object.keys(benches);

@@ -41,12 +41,17 @@ export function createProductRepository(db: Db) {
 
   // Every ingest request looks its product up; products change only through save() below, so a
   // process-local cache is exact for this single-writer process.
-  const cache = new Map<string, Product | undefined>();
+  const cache = new Map<string, Product>();
 
   return {
     findById(id: string): Product | undefined {
-      if (!cache.has(id)) cache.set(id, fromRecord(byId.get(id)));
-      return cache.get(id);
+      const cached = cache.get(id);
+      if (cached) return cached;
+      // Only hits are cached: ids come from request bodies, and caching misses would let a sender grow
+      // this map without bound by naming ever new products.
+      const found = fromRecord(byId.get(id));
+      if (found) cache.set(id, found);
+      return found;
     },
     findByProductKey: (key: string): Product | undefined => fromRecord(byKey.get(key)),
     list: (): Product[] => all.all().map((r) => fromRecord(r)!),

@@ -8,6 +8,7 @@ import { createConversationRepository } from "./conversation.repository.js";
 import { createMessageRepository } from "./message.repository.js";
 import { createGateRepository } from "./gate.repository.js";
 import { createProductRepository } from "./product.repository.js";
+import { createRetentionRepository } from "./retention.repository.js";
 import { createSessionRepository } from "./session.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
 import { createSuggestionRepository } from "./suggestion.repository.js";
@@ -28,6 +29,7 @@ export function createRepositories(db: Db) {
     userSessions: createUserSessionRepository(db),
     suggestions: createSuggestionRepository(db),
     gates: createGateRepository(db),
+    retention: createRetentionRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

@@ -9,32 +9,46 @@ import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import { rulesResponder } from "./chat/chat-responder.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
-import { WIDGET_NAMESPACE } from "./contracts/realtime.js";
 import type { AppDeps } from "./deps.js";
 import { bearerAuth } from "./http/admin-auth.js";
+import { bodySizeLimit } from "./http/body-limit.js";
 import { captureRoutes } from "./http/capture.routes.js";
 import { demoRoutes } from "./http/demo.routes.js";
 import { errorHandler, notFoundHandler } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health.routes.js";
+import { requestMetrics } from "./http/http-metrics.js";
+import { metricsRoutes } from "./http/metrics.routes.js";
 import { posthogRoutes } from "./http/posthog.routes.js";
+import { createRateLimits } from "./http/rate-limit.js";
 import { requestLog } from "./http/request-log.js";
+import { securityHeaders } from "./http/security-headers.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
 import { staticRoutes } from "./http/static.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
 import { createIngestService } from "./ingest/ingest-event.js";
+import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createMetrics } from "./metrics.js";
+import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
-import { attachWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
+import { attachWidgetGateway, closeWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
-import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
+import { observeEngine } from "./suggest/engine-metrics.js";
+import { instrumentLlm } from "./suggest/llm-metrics.js";
+import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
+  // Per app, never prom-client's global registry: tests run many apps in one process.
+  const metrics = createMetrics();
+  const rateLimits = createRateLimits({ metrics });
+  const llm = deps.llm ? instrumentLlm(deps.llm, metrics) : null;
   const app = express();
   const httpServer = http.createServer(app);
-  const ingest = createIngestService({ repos, clock, logger });
+
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
@@ -42,7 +56,7 @@ export function createApp(deps: AppDeps) {
   // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
   // cases never see Socket.IO.
   const io = createSocketServer(httpServer, config.SOCKET_MAX_PAYLOAD_BYTES);
-  const { outbox, onLinked } = createWidgetOutbox(io, repos);
+  const { outbox, onLinked } = createWidgetOutbox(io, repos, metrics);
   const mapping = createConversationMapping({ repos, clock, tokenSecret: instance.conversationTokenSecret, onLinked });
   const chat = createChatService({
     repos,
@@ -51,7 +65,7 @@ export function createApp(deps: AppDeps) {
     mapping,
     outbox,
     workflows: deps.workflows,
-    responder: deps.llm ? createLlmChatResponder(deps.llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
+    responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {
       windowSize: config.CONTEXT_WINDOW_ACTIONS,
@@ -64,17 +78,38 @@ export function createApp(deps: AppDeps) {
 
   // Suggestions run after each ingest commit, asynchronously: they can never slow or fail an ingest.
   // Delivered ones go into the session's conversation (a test may pass its own publisher to observe them).
-  const suggestions = createSuggestionEngine({
-    config,
+  const suggestions = observeEngine(
+    createSuggestionEngine({
+      config,
+      logger,
+      repos,
+      clock,
+      workflows: deps.workflows,
+      llm,
+      publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
+    }),
+    metrics,
+  );
+  if (config.SUGGESTIONS_ENABLED) ingest.onIngested((event) => suggestions.onIngested(event));
+  attachWidgetGateway(io, {
     logger,
     repos,
+    chat,
+    mapping,
+    hooks: suggestions,
     clock,
-    workflows: deps.workflows,
-    llm: deps.llm ?? null,
-    publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
+    metrics,
+    handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
   });
-  ingest.onIngested((event) => suggestions.onIngested(event));
-  attachWidgetGateway(io, { logger, repos, chat, mapping, hooks: suggestions, clock });
+
+  const retention = createRetentionJob({
+    retention: repos.retention,
+    clock,
+    logger,
+    metrics,
+    settings: { days: config.RETENTION_DAYS, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: config.RETENTION_BATCH_SIZE },
+  });
+  retention.start();
 
   const readiness = createReadiness();
   readiness.register("database", () => {
@@ -86,9 +121,15 @@ export function createApp(deps: AppDeps) {
   });
 
   app.disable("x-powered-by");
-  app.set("trust proxy", false);
+  // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
+  app.set("trust proxy", config.TRUST_PROXY);
   app.use(requestLog(logger));
+  app.use(requestMetrics(metrics));
+  app.use(securityHeaders());
+  app.use(bodySizeLimit(config.MAX_BODY_BYTES));
+
   app.use(healthRoutes(readiness));
+  app.use(metricsRoutes({ metrics, token: config.METRICS_TOKEN }));
   app.use(
     webhookRoutes({
       products: repos.products,
@@ -97,9 +138,21 @@ export function createApp(deps: AppDeps) {
       defaultProductId: instance.defaultProduct.id,
       maxBodyBytes: config.MAX_BODY_BYTES,
       signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
+      metrics,
+      rateLimits,
+      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
     }),
   );
-  app.use(captureRoutes({ products: repos.products, ingest, clock, maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES }));
+  app.use(
+    captureRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES,
+      metrics,
+      limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    }),
+  );
   app.use(
     posthogRoutes({
       products: repos.products,
@@ -107,10 +160,12 @@ export function createApp(deps: AppDeps) {
       clock,
       defaultProductId: instance.defaultProduct.id,
       maxBodyBytes: config.MAX_BODY_BYTES,
+      metrics,
+      rateLimits,
+      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
     }),
   );
   app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
-  app.use("/v1/sessions", bearerAuth(() => instance.adminToken));
   app.use(
     sessionRoutes({
       repos,
@@ -119,27 +174,28 @@ export function createApp(deps: AppDeps) {
       config,
       clock,
       workflows: deps.workflows,
+      auth: bearerAuth(() => instance.adminToken),
     }),
   );
   if (config.DEMO_ENABLED) {
     app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
   }
   app.use(notFoundHandler);
-  app.use(errorHandler(logger));
+  app.use(errorHandler(logger, metrics));
 
   let closing: Promise<void> | undefined;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_GRACE_MS), then cuts
-   * what is left. The caller closes the database afterwards.
+   * what is left. Background work that touches the database has stopped when this settles; the caller
+   * closes the database afterwards.
    */
   function close(): Promise<void> {
     closing ??= (async () => {
-      // Model calls and chat replies in flight are aborted; nothing is written after this settles.
-      await Promise.all([chat.drain(true), suggestions.close()]);
+      // Model calls, chat replies and purges in flight are aborted or finished; nothing new starts.
+      await Promise.all([chat.drain(true), suggestions.close(), retention.stop()]);
       // Widgets reconnect (to this or another instance) and sync; closing their connections lets the
       // HTTP server close (upgraded WebSocket connections would otherwise hold it open).
-      io.of(WIDGET_NAMESPACE).disconnectSockets(true);
-      io.engine.close();
+      closeWidgetGateway(io);
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
         // Keep-alive sockets hold close() open until they time out; close each one as soon as its
@@ -148,17 +204,24 @@ export function createApp(deps: AppDeps) {
         httpServer.close(() => {
           clearTimeout(force);
           clearInterval(reapIdle);
-          // After the last request: nothing may touch the database once the caller closes it.
-          goals.stop();
           resolve();
         });
         httpServer.closeIdleConnections();
       });
+      // After the last request: nothing may touch the database once the caller closes it.
+      goals.stop();
+      rateLimits.close();
     })();
     return closing;
   }
 
-  return { app, httpServer, io, services: { ingest, readiness, chat, mapping, suggestions, goals }, close };
+  return {
+    app,
+    httpServer,
+    io,
+    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention },
+    close,
+  };
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -50,6 +50,28 @@ const originList = z.preprocess(
     }),
 );
 
+/** express's "trust proxy" setting: false | true | hop count | comma-separated addresses or subnets. */
+const trustProxy = z.preprocess(
+  (v) => {
+    const s = emptyToUndefined(v);
+    if (typeof s !== "string") return s;
+    const t = s.trim().toLowerCase();
+    if (t === "false") return false;
+    if (t === "true") return true;
+    if (/^\d+$/.test(t)) return Number(t);
+    return s.trim();
+  },
+  z
+    .union([
+      z.boolean(),
+      z.number().int().min(0).max(32),
+      z
+        .string()
+        .regex(/^[\w.:/\[\]]+(\s*,\s*[\w.:/\[\]]+)*$/, "must be true, false, a hop count or comma-separated addresses/subnets"),
+    ])
+    .default(false),
+);
+
 export const ConfigSchema = z
   .object({
     NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "production", "test"]).default("development")),
@@ -108,6 +130,25 @@ export const ConfigSchema = z
     /** Serve the "Acme Invoices" demo product at `/`. Turn off in production. */
     DEMO_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
 
+    /** Bearer token protecting GET /metrics; unset = open, like most Prometheus exporters. */
+    METRICS_TOKEN: optionalSecret,
+    /**
+     * Which proxies to trust for the client address (rate limits are keyed by it): `false` (default,
+     * the socket's address), `true`, a hop count, or a comma-separated list of addresses/subnets.
+     */
+    TRUST_PROXY: trustProxy,
+    /** Requests per minute per product and client address on server-to-server webhooks (push, PostHog); 0 = off. */
+    RATE_LIMIT_WEBHOOK_PER_MIN: int(12_000, 0, 100_000_000),
+    /** Requests per minute per product key and client address on browser-facing endpoints (capture, socket handshakes); 0 = off. */
+    RATE_LIMIT_PUBLIC_PER_MIN: int(1_200, 0, 100_000_000),
+
+    /** Sessions (with their actions and summaries) not seen for this many days are purged; 0 = keep forever. */
+    RETENTION_DAYS: int(30, 0, 36_500),
+    /** How often the retention job runs (the first run comes after at most a minute). */
+    RETENTION_INTERVAL_MS: int(3_600_000, 1_000, 7 * 86_400_000),
+    /** Rows deleted per short transaction; the job yields to ingestion between batches. */
+    RETENTION_BATCH_SIZE: int(500, 1, 100_000),
+
     CONNECTOR_URL: optionalUrl,
     CONNECTOR_TOKEN: optionalString,
 
@@ -128,6 +169,8 @@ export const ConfigSchema = z
     PROMPT_MAX_CHARS: int(4_000, 200, 50_000),
 
     /** Trailing debounce of a session's activity before a suggestion is considered. */
+    /** Proactive suggestions on or off; off keeps chat (and its replies) working. */
+    SUGGESTIONS_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
     SUGGEST_DEBOUNCE_MS: int(1_200, 0, 60_000),
     /** A steady stream of activity still gets considered at least this often. */
     SUGGEST_MAX_WAIT_MS: int(5_000, 0, 600_000),

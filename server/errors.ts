@@ -94,3 +94,13 @@ export class LlmError extends AppError {
     super(code, message, LLM_STATUS[code]);
   }
 }
+
+export class TooManyRequestsError extends AppError {
+  constructor(
+    message: string,
+    /** Seconds until the window resets; also sent as `Retry-After`. */
+    readonly retryAfterS: number,
+  ) {
+    super("rate_limited", message, 429);
+  }
+}

@@ -17,6 +17,7 @@ export interface LoadResult {
   errors: number;
   latencyP50: number;
   latencyP99: number;
+  latencyMax: number;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
@@ -41,5 +42,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     errors: result.errors,
     latencyP50: result.latency.p50,
     latencyP99: result.latency.p99,
+    latencyMax: result.latency.max,
   };
 }

@@ -13,7 +13,10 @@ import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
 import { originAllowed } from "../products/origin-policy.js";
+import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
+import { countIngestRejections } from "./http-metrics.js";
+import type { RateLimiter } from "./rate-limit.js";
 import { parseJson, rawBody } from "./json-body.js";
 
 export interface CaptureRouteDeps {
@@ -21,6 +24,9 @@ export interface CaptureRouteDeps {
   ingest: IngestService;
   clock: Clock;
   maxBodyBytes: number;
+  metrics: Metrics;
+  /** Per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
+  limiter: RateLimiter;
 }
 
 /** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
@@ -64,13 +70,15 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     res.status(204).end();
   });
 
-  router.post("/v1/capture", requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
+  router.post("/v1/capture", countIngestRejections(deps.metrics, "capture"), requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
     res.vary("Origin");
     const body = parseJson(req.body as Buffer);
     const key = productKeyOf(body);
     if (!key) {
       throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
     }
+    const decision = await deps.limiter.check({ product: key, address: req.ip });
+    if (!decision.allowed) throw deps.limiter.errorFor(decision);
     const product = deps.products.findByProductKey(key);
     if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
 

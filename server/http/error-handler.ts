@@ -3,8 +3,10 @@
  * Unknown errors are logged and answered with a bare `internal_error`, never echoed.
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
-import { AppError, PayloadTooLargeError } from "../errors.js";
+import { AppError, PayloadTooLargeError, TooManyRequestsError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import { routeLabel } from "./http-metrics.js";
 
 interface BodyParserError extends Error {
   type?: string;
@@ -22,7 +24,20 @@ export function toHttpError(err: unknown, logger: Logger): { status: number; bod
     const tooLarge = new PayloadTooLargeError(e.limit ?? 0);
     return { status: 413, body: { error: { code: tooLarge.code, message: tooLarge.message } } };
   }
-  // Other body-parser / http-errors failures (aborted request, bad encoding…) are the client's doing.
+  // A body that does not inflate as its Content-Encoding says: body-parser passes zlib's error on, with
+  // zlib's code (Z_DATA_ERROR, ERR_…) and no `type` of its own.
+  if (e?.status === 400 && e.type === undefined && typeof (e as { code?: unknown }).code === "string") {
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: "bad_content_encoding",
+          message: `request body does not decode as its Content-Encoding says (${e.message.slice(0, 100)}); send it uncompressed or gzip/deflate/br-encoded as declared`,
+        },
+      },
+    };
+  }
+  // Other body-parser / http-errors failures (aborted request, unsupported encoding…) are the client's doing.
   if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
     return { status: e.status, body: { error: { code: e.type?.replace(/\W/g, "_") ?? "bad_request", message: e.message } } };
   }
@@ -30,13 +45,25 @@ export function toHttpError(err: unknown, logger: Logger): { status: number; bod
   return { status: 500, body: { error: { code: "internal_error", message: "internal error" } } };
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (err, _req, res, next) => {
+/** HTTP statuses that mean "your credentials were refused". */
+const AUTH_STATUSES = new Set([401, 403]);
+
+export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHandler {
+  return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
     const { status, body } = toHttpError(err, logger);
+    const code = String(body.error.code);
+    // Left for per-route metrics (e.g. ingest rejections by reason) that read it when the response finishes.
+    res.locals.errorCode = code;
+    if (metrics) {
+      const route = routeLabel(req);
+      metrics.httpErrors.inc({ route, status: String(status), code });
+      if (AUTH_STATUSES.has(status)) metrics.authFailures.inc({ route, code });
+    }
+    if (err instanceof TooManyRequestsError) res.setHeader("Retry-After", String(err.retryAfterS));
     res.status(status).json(body);
   };
 }

@@ -30,3 +30,16 @@ export function parseJson(raw: Buffer): unknown {
     throw new BadRequestError("malformed_json", `request body is not valid JSON: ${detail.slice(0, 200)}`);
   }
 }
+
+/** What `parseJsonBody` leaves in `req.body`: the exact bytes (for signatures) and their parsed value. */
+export interface JsonBody {
+  raw: Buffer;
+  json: unknown;
+}
+
+/** After `rawBody`: parses once (400 on malformed JSON) so later middleware — e.g. a rate limit keyed by the product the body names — and the handler share the result. */
+export const parseJsonBody: RequestHandler = (req, _res, next) => {
+  const raw = req.body as Buffer;
+  req.body = { raw, json: parseJson(raw) } satisfies JsonBody;
+  next();
+};

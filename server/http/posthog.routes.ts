@@ -14,7 +14,10 @@ import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { ingestPosthogDeliveries } from "../ingest/posthog/ingest-posthog.js";
 import { parsePosthogBody } from "../ingest/posthog/posthog.schema.js";
 import { verifyPosthogSecret } from "../ingest/posthog/posthog-secret.js";
+import type { Metrics } from "../metrics.js";
+import { countIngestRejections } from "./http-metrics.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
+import type { RateLimits } from "./rate-limit.js";
 
 export interface PosthogRouteDeps {
   products: ProductRepository;
@@ -22,13 +25,25 @@ export interface PosthogRouteDeps {
   clock: Clock;
   defaultProductId: string;
   maxBodyBytes: number;
+  metrics: Metrics;
+  rateLimits: RateLimits;
+  /** RATE_LIMIT_WEBHOOK_PER_MIN: per product and client address; 0 = off. */
+  rateLimitPerMinute: number;
 }
 
 const QuerySchema = z.object({ product_id: z.string().trim().min(1).max(64).optional() });
 
 export function posthogRoutes(deps: PosthogRouteDeps): Router {
   const router = Router();
-  router.post("/v1/webhooks/posthog", requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
+  const limit = deps.rateLimits.create({
+    name: "posthog",
+    perMinute: deps.rateLimitPerMinute,
+    productOf: (req) => {
+      const named = typeof req.query.product_id === "string" ? req.query.product_id : deps.defaultProductId;
+      return deps.products.findById(named) ? named : undefined;
+    },
+  });
+  router.post("/v1/webhooks/posthog", countIngestRejections(deps.metrics, "posthog"), limit.middleware, requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
     const query = QuerySchema.safeParse(req.query);
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const raw = req.body as Buffer;

@@ -2,7 +2,7 @@
  * Admin read model: `GET /v1/sessions/:sessionId/context` — what the copilot sees for a session.
  * Sessions are scoped by product; `?product_id=` picks one (default: the default product).
  */
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import { z } from "zod";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
@@ -20,6 +20,8 @@ export interface SessionRouteDeps {
   config: Config;
   clock: Clock;
   workflows: readonly Workflow[];
+  /** Admin bearer auth, applied per route so its failures are counted under the route's pattern. */
+  auth: RequestHandler;
 }
 
 const QuerySchema = z.object({ product_id: z.string().min(1).max(64).optional() });
@@ -58,7 +60,7 @@ export function presentContext(ctx: SessionContext, suggestions?: ReturnType<typ
 
 export function sessionRoutes(deps: SessionRouteDeps): Router {
   const router = Router();
-  router.get("/v1/sessions/:sessionId/context", (req, res) => {
+  router.get("/v1/sessions/:sessionId/context", deps.auth, (req, res) => {
     const query = QuerySchema.safeParse(req.query);
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const productId = query.data.product_id ?? deps.defaultProductId;

@@ -1,7 +1,7 @@
 /**
  * `POST /v1/webhooks/actions` — the Autoplay-compatible push webhook (PROTOCOL.md §2.1).
- * Order of checks: content type (415) → size (413) → JSON (400) → product (404) → signature (401)
- * → schema (422) → commit → 202. Nothing is stored unless every check passed.
+ * Order of checks: content type (415) → size (413) → JSON (400) → rate limit (429) → product (404)
+ * → signature (401) → schema (422) → commit → 202. Nothing is stored unless every check passed.
  */
 import { Router } from "express";
 import type { ProductRepository } from "../../db/product.repository.js";
@@ -10,7 +10,10 @@ import { NotFoundError, ValidationError } from "../errors.js";
 import type { IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "../ingest/parse-event.js";
 import { verifyPushSignature } from "../ingest/push-signature.js";
-import { parseJson, rawBody, requireJson } from "./json-body.js";
+import type { Metrics } from "../metrics.js";
+import { countIngestRejections } from "./http-metrics.js";
+import { parseJsonBody, rawBody, requireJson, type JsonBody } from "./json-body.js";
+import type { RateLimits } from "./rate-limit.js";
 
 export interface WebhookRouteDeps {
   products: ProductRepository;
@@ -19,6 +22,10 @@ export interface WebhookRouteDeps {
   defaultProductId: string;
   maxBodyBytes: number;
   signatureToleranceS: number;
+  metrics: Metrics;
+  rateLimits: RateLimits;
+  /** RATE_LIMIT_WEBHOOK_PER_MIN: per product and client address; 0 = off. */
+  rateLimitPerMinute: number;
 }
 
 /** The product a body names (`product_id`), or the default product when it names none. */
@@ -31,9 +38,18 @@ export function productIdOf(body: unknown, defaultProductId: string): string {
 
 export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const router = Router();
-  router.post("/v1/webhooks/actions", requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
-    const raw = req.body as Buffer;
-    const body = parseJson(raw);
+  const limit = deps.rateLimits.create({
+    name: "webhook",
+    perMinute: deps.rateLimitPerMinute,
+    // Only real products get their own bucket, so naming made-up products does not buy a sender more requests.
+    productOf: (req) => {
+      const id = productIdOf((req.body as JsonBody).json, deps.defaultProductId);
+      return deps.products.findById(id) ? id : undefined;
+    },
+  });
+  const readBody = [requireJson, rawBody(deps.maxBodyBytes), parseJsonBody];
+  router.post("/v1/webhooks/actions", countIngestRejections(deps.metrics, "push"), ...readBody, limit.middleware, async (req, res) => {
+    const { raw, json: body } = req.body as JsonBody;
     const productId = productIdOf(body, deps.defaultProductId);
     const product = deps.products.findById(productId);
     if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);

@@ -8,14 +8,25 @@ import { AppError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import type { Logger } from "../logger.js";
 
+export interface CommandContext {
+  logger: Logger;
+  /** Told how every command ended: `ok`, or the error code of its ack. */
+  onResult?: (event: string, result: string) => void;
+}
+
 export function handleCommand<S extends z.ZodType, T>(
-  logger: Logger,
+  ctx: CommandContext,
   event: string,
   schema: S,
   run: (payload: z.output<S>) => T | Promise<T>,
 ): (payload: unknown, ack?: unknown) => void {
+  const { logger } = ctx;
   return (payload, ack) => {
-    const reply = typeof ack === "function" ? (ack as (r: Ack<T>) => void) : () => undefined;
+    const send = typeof ack === "function" ? (ack as (r: Ack<T>) => void) : () => undefined;
+    const reply = (r: Ack<T>) => {
+      ctx.onResult?.(event, r.ok ? "ok" : r.error.code);
+      send(r);
+    };
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       reply({ ok: false, error: { code: "invalid_payload", message: `${event}: ${describeIssues(issuesOf(parsed.error))}` } });

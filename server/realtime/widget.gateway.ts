@@ -6,10 +6,12 @@ import type http from "node:http";
 import { Server } from "socket.io";
 import type { Repositories } from "../../db/repositories.js";
 import type { ConversationOutbox } from "../chat/chat-service.js";
+import type { RateLimiter } from "../http/rate-limit.js";
+import type { Metrics } from "../metrics.js";
 import type { Clock } from "../clock.js";
-import { WIDGET_NAMESPACE, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
+import { WIDGET_NAMESPACE, type ClientToServerEvents, type MessageCreated, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
-import type { ConversationMapping, LinkListener } from "../sessions/conversation-mapping.js";
+import type { LinkListener } from "../sessions/conversation-mapping.js";
 import { rooms } from "./rooms.js";
 import { authenticateWidget } from "./widget.auth.js";
 import { registerWidgetHandlers, type HandlerDeps, type WidgetSocket } from "./widget.handlers.js";
@@ -26,11 +28,13 @@ export function createSocketServer(httpServer: http.Server, maxPayloadBytes: num
 }
 
 /** Emits to conversation rooms; moves a session's sockets into its conversation when it gets linked. */
-export function createWidgetOutbox(io: WidgetServer, repos: Repositories): { outbox: ConversationOutbox; onLinked: LinkListener } {
+export function createWidgetOutbox(io: WidgetServer, repos: Repositories, metrics: Metrics): { outbox: ConversationOutbox; onLinked: LinkListener } {
   const nsp = io.of(WIDGET_NAMESPACE);
   return {
     outbox: {
       emit(conversationId, event, ...args) {
+        // Every stored message is announced exactly once, so this is where they are counted.
+        if (event === "message:created") metrics.messages.inc({ role: (args[0] as MessageCreated).role });
         nsp.to(rooms.conversation(conversationId)).emit(event, ...args);
       },
     },
@@ -42,32 +46,56 @@ export function createWidgetOutbox(io: WidgetServer, repos: Repositories): { out
   };
 }
 
-export interface GatewayDeps extends Omit<HandlerDeps, "mapping"> {
-  mapping: ConversationMapping;
+export interface GatewayDeps extends HandlerDeps {
   clock: Clock;
+  /** Handshakes per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
+  handshakeLimiter: RateLimiter;
+}
+
+/** Disconnects every widget and closes their connections (shutdown). */
+export function closeWidgetGateway(io: WidgetServer): void {
+  io.of(WIDGET_NAMESPACE).disconnectSockets(true);
+  io.engine.close();
 }
 
 export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): void {
   const nsp = io.of(WIDGET_NAMESPACE);
 
+  const refuse = (next: (err?: Error) => void, err: unknown) => {
+    const known = err instanceof AppError;
+    if (!known) deps.logger.error({ err }, "widget handshake failed");
+    const code = known ? err.code : "internal_error";
+    deps.metrics.socketHandshakes.inc({ result: "refused", code });
+    const error = new Error(known ? err.message : "internal error") as Error & { data?: unknown };
+    error.data = { code };
+    next(error);
+  };
+
   nsp.use((socket, next) => {
-    try {
-      socket.data = authenticateWidget(deps, {
-        auth: socket.handshake.auth,
-        origin: socket.handshake.headers.origin,
-        host: socket.handshake.headers.host,
-      });
-      next();
-    } catch (err) {
-      const known = err instanceof AppError;
-      if (!known) deps.logger.error({ err }, "widget handshake failed");
-      const error = new Error(known ? err.message : "internal error") as Error & { data?: unknown };
-      error.data = { code: known ? err.code : "internal_error" };
-      next(error);
-    }
+    const auth = socket.handshake.auth as { productKey?: unknown };
+    const productKey = typeof auth?.productKey === "string" ? auth.productKey.slice(0, 128) : undefined;
+    deps.handshakeLimiter.check({ product: productKey, address: socket.handshake.address }).then(
+      (decision) => {
+        if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision));
+        try {
+          socket.data = authenticateWidget(deps, {
+            auth: socket.handshake.auth,
+            origin: socket.handshake.headers.origin,
+            host: socket.handshake.headers.host,
+          });
+        } catch (err) {
+          return refuse(next, err);
+        }
+        deps.metrics.socketHandshakes.inc({ result: "accepted", code: "" });
+        next();
+      },
+      (err: unknown) => refuse(next, err),
+    );
   });
 
   nsp.on("connection", (socket: WidgetSocket) => {
+    deps.metrics.socketConnections.inc();
+    socket.once("disconnect", () => deps.metrics.socketConnections.dec());
     const { sessionRef, sessionId, productId } = socket.data;
     void socket.join(rooms.session(sessionRef));
     const conversation = deps.mapping.conversationOf(sessionRef);

@@ -13,6 +13,7 @@ import {
 } from "../contracts/realtime.js";
 import { NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
 import type { ConversationMapping } from "../sessions/conversation-mapping.js";
 import { handleCommand } from "./ack.js";
 
@@ -27,6 +28,7 @@ export interface SuggestionHooks {
 
 export interface HandlerDeps {
   logger: Logger;
+  metrics: Metrics;
   repos: Repositories;
   chat: ChatService;
   mapping: ConversationMapping;
@@ -34,24 +36,25 @@ export interface HandlerDeps {
 }
 
 export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps): void {
-  const { logger, repos, chat, mapping, hooks } = deps;
+  const { repos, chat, mapping, hooks } = deps;
   const data = socket.data;
+  const ctx = { logger: deps.logger, onResult: (event: string, result: string) => deps.metrics.socketEvents.inc({ event, result }) };
 
   socket.on(
     "message:send",
-    handleCommand(logger, "message:send", MessageSendSchema, (cmd) =>
+    handleCommand(ctx, "message:send", MessageSendSchema, (cmd) =>
       chat.sendUserMessage({ productId: data.productId, sessionRef: data.sessionRef, userId: data.userId }, cmd),
     ),
   );
 
   socket.on(
     "conversation:sync",
-    handleCommand(logger, "conversation:sync", ConversationSyncSchema, (cmd) => chat.sync(data.sessionRef, cmd.afterSeq, cmd.limit ?? 500)),
+    handleCommand(ctx, "conversation:sync", ConversationSyncSchema, (cmd) => chat.sync(data.sessionRef, cmd.afterSeq, cmd.limit ?? 500)),
   );
 
   socket.on(
     "suggestion:feedback",
-    handleCommand(logger, "suggestion:feedback", SuggestionFeedbackSchema, (cmd) => {
+    handleCommand(ctx, "suggestion:feedback", SuggestionFeedbackSchema, (cmd) => {
       // Only a suggestion shown in this socket's own conversation can be judged from here.
       const message = repos.messages.bySuggestion(cmd.suggestionId);
       const mine = mapping.conversationOf(data.sessionRef);
@@ -65,7 +68,7 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
 
   socket.on(
     "typing",
-    handleCommand(logger, "typing", TypingSchema, (cmd) => {
+    handleCommand(ctx, "typing", TypingSchema, (cmd) => {
       hooks.noteTyping(data.sessionRef, cmd.active);
       return {};
     }),

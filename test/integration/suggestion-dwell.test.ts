@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushActions, recordDecisions, recordingPublisher } from "../helpers/suggestions.js";
+import { createManualClock } from "../helpers/clock.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
 let server: TestServer;
 const publisher = recordingPublisher();
+// Wall time is moved by hand, so a slow machine cannot make the user "dwell" before the first evaluation.
+const clock = createManualClock();
 beforeAll(async () => {
-  server = await startTestServer({ publish: publisher.publish, env: { DWELL_MS: "1500", SUGGEST_DEBOUNCE_MS: "10", SUGGEST_MAX_WAIT_MS: "100" } });
+  server = await startTestServer({ clock, publish: publisher.publish, env: { DWELL_MS: "1500", SUGGEST_DEBOUNCE_MS: "10", SUGGEST_MAX_WAIT_MS: "100" } });
 });
 afterAll(async () => {
   await server.close();
@@ -18,6 +21,7 @@ describe("dwell", () => {
     // Right after the actions nothing applies…
     expect(await decisions.next({ sessionId: "dw-1" })).toMatchObject({ outcome: "skipped", reason: "declined", trigger: "activity" });
     // …and once the user has been still for DWELL_MS, the timer evaluates again and the dwell detector speaks.
+    clock.advance(2_000);
     const d = await decisions.next({ sessionId: "dw-1" });
     expect(d).toMatchObject({ outcome: "delivered", trigger: "recheck", source: "rules" });
     expect(d.text).toMatch(/^Still on Dashboard after \d+ seconds\. Need a hand with something on Dashboard\? Ask me here\.$/);

@@ -1,0 +1,36 @@
+/**
+ * Counts what the ingest use case did — accepted, duplicate or failed — for every source, without the use
+ * case knowing about metrics: it wraps `ingest()` and leaves everything else (e.g. `onIngested`) as is.
+ * Rejections happen before the use case (bad signature, schema…), so the edges count those
+ * (`countIngestRejections` for HTTP routes, `metrics.ingests.inc({source, result: "rejected", reason})` elsewhere).
+ */
+import type { Metrics } from "../metrics.js";
+import type { AutoplayEvent } from "./autoplay.schema.js";
+import type { IngestResult, IngestService, IngestSource } from "./ingest-event.js";
+
+export function recordIngestResult(metrics: Metrics, source: IngestSource, event: AutoplayEvent, result: IngestResult): void {
+  // A delivery that stored nothing but had content is a pure re-delivery; an empty batch counts as accepted.
+  const duplicateOnly = result.accepted === 0 && result.duplicates > 0;
+  metrics.ingests.inc({ source, result: duplicateOnly ? "duplicate" : "accepted" });
+  if (result.accepted > 0) {
+    metrics.ingestedItems.inc({ source, kind: event.type === "summary" ? "summary" : "action" }, result.accepted);
+  }
+  if (result.duplicates > 0) metrics.duplicates.inc({ source }, result.duplicates);
+}
+
+export function instrumentIngest<S extends IngestService>(service: S, metrics: Metrics): S {
+  return {
+    ...service,
+    async ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
+      let result: IngestResult;
+      try {
+        result = await service.ingest(productId, event, source);
+      } catch (err) {
+        metrics.ingests.inc({ source, result: "failed" });
+        throw err;
+      }
+      recordIngestResult(metrics, source, event, result);
+      return result;
+    },
+  };
+}
