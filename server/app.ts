@@ -35,6 +35,7 @@ import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
 import { instrumentLlm } from "./suggest/llm-metrics.js";
+import { withRedaction } from "./suggest/llm-redaction.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
 export function createApp(deps: AppDeps) {
@@ -44,7 +45,8 @@ export function createApp(deps: AppDeps) {
   // Per app, never prom-client's global registry: tests run many apps in one process.
   const metrics = createMetrics();
   const rateLimits = createRateLimits({ metrics });
-  const llm = deps.llm ? instrumentLlm(deps.llm, metrics) : null;
+  // Every LLM call is redacted (PII never leaves the process) and observed.
+  const llm = deps.llm ? instrumentLlm(withRedaction(deps.llm), metrics) : null;
   const app = express();
   const httpServer = http.createServer(app);
 

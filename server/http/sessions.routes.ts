@@ -54,7 +54,9 @@ export function presentContext(ctx: SessionContext, suggestions?: ReturnType<typ
     },
     recent_actions: ctx.window,
     text: ctx.text,
-    ...(suggestions ? { workflow: suggestions.workflow, gate: suggestions.gate, suggestions: suggestions.suggestions, decisions: suggestions.decisions } : {}),
+    ...(suggestions
+      ? { workflow: suggestions.workflow, prompt: suggestions.prompt, gate: suggestions.gate, suggestions: suggestions.suggestions, decisions: suggestions.decisions }
+      : {}),
   };
 }
 

@@ -11,14 +11,14 @@ import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
-import { currentWorkflow } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "./action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Publisher } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
 import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
-import { detectStruggle, lastActivityTime } from "./struggle-detectors.js";
+import { lastActivityTime } from "./struggle-detectors.js";
+import { suggestionInputOf } from "./suggestion-input.js";
 import type { Suggester } from "./suggester.js";
 
 export interface Decision {
@@ -140,16 +140,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       return result;
     }
 
-    const input = {
-      sessionId: ctx.session.sessionKey,
-      goal: ctx.session.goal,
-      summary: ctx.summary?.text ?? null,
-      window: ctx.window,
-      workflows: deps.workflows,
-      placement: currentWorkflow(deps.workflows, ctx.window),
-      signals: detectStruggle(ctx.window, { now, lastActivityAt, dwellMs: config.DWELL_MS }),
-      now,
-    };
+    const input = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
     let outcome;
     try {
       outcome = await deps.suggester.suggest(input, signal);

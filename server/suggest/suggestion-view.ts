@@ -5,10 +5,12 @@
 import type { Repositories } from "../../db/repositories.js";
 import type { Config } from "../config.js";
 import type { SessionContext } from "../sessions/session-context.js";
-import { currentWorkflow } from "../workflows/workflow-progress.js";
+import { redactMessages } from "../privacy/redact-messages.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { gateConfigOf } from "./evaluate-session.js";
 import { initialGate, settleGate } from "./gates.js";
+import { buildSuggestionPrompt } from "./prompt-builder.js";
+import { suggestionInputOf } from "./suggestion-input.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number) => (ms > 0 ? iso(ms) : null);
@@ -20,7 +22,12 @@ export function describeSuggestions(
   limit = 10,
 ) {
   const sessionRef = ctx.session.id;
-  const placement = currentWorkflow(deps.workflows, ctx.window);
+  const input = suggestionInputOf(ctx, deps.workflows, deps.config.DWELL_MS, now);
+  const placement = input.placement;
+  // The prompt an LLM would get for this session now, after redaction: what leaves the process.
+  const prompt = redactMessages(
+    buildSuggestionPrompt({ ...input, actions: input.window, limits: { maxActions: deps.config.PROMPT_MAX_ACTIONS, maxChars: deps.config.PROMPT_MAX_CHARS } }).messages,
+  );
   const stored = deps.repos.gates.find(sessionRef);
   const gate = settleGate(stored ?? initialGate(sessionRef, now), now, gateConfigOf(deps.config));
   return {
@@ -32,6 +39,7 @@ export function describeSuggestions(
           next_step: { id: placement.nextStep.id, hint: placement.nextStep.hint },
         }
       : null,
+    prompt: { messages: prompt.messages, redactions: prompt.counts },
     gate: {
       state: gate.state,
       state_since: stored ? iso(gate.stateSince) : null,
