@@ -4,6 +4,7 @@
  */
 import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
+import { createEventLogRepository } from "./event-log.repository.js";
 import { createProductRepository } from "./product.repository.js";
 import { createSessionRepository } from "./session.repository.js";
 import { createSettingsRepository } from "./settings.repository.js";
@@ -18,6 +19,7 @@ export function createRepositories(db: Db) {
     sessions: createSessionRepository(db),
     actions: createActionRepository(db),
     summaries: createSummaryRepository(db),
+    eventLog: createEventLogRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

@@ -93,6 +93,21 @@ export const ConfigSchema = z
 
     CONNECTOR_URL: optionalUrl,
     CONNECTOR_TOKEN: optionalString,
+    /** The upstream's heartbeat interval: no bytes for 3 of them means a dead connection (PROTOCOL.md §2.2). */
+    CONNECTOR_HEARTBEAT_MS: int(30_000, 10, 3_600_000),
+    /** Reconnect backoff: the first retry waits up to this long, doubling per failure (jittered down to half). */
+    CONNECTOR_BACKOFF_BASE_MS: int(1_000, 1, 600_000),
+    /** …and never longer than this. */
+    CONNECTOR_BACKOFF_MAX_MS: int(30_000, 1, 3_600_000),
+
+    /** `event: heartbeat` on every outbound stream this often (PROTOCOL.md §3.1). */
+    STREAM_HEARTBEAT_MS: int(15_000, 10, 3_600_000),
+    /** How long the outbound event log keeps events for Last-Event-ID replay. */
+    STREAM_RETENTION_HOURS: int(24, 1, 24 * 366),
+    /** A subscriber that falls this many bytes behind is disconnected (it resumes with Last-Event-ID). */
+    STREAM_BUFFER_BYTES: int(1024 * 1024, 1024, 1024 * 1024 * 1024),
+    /** The `retry:` reconnect delay every outbound stream announces to its clients. */
+    STREAM_RETRY_MS: int(3_000, 10, 600_000),
 
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalUrl,
@@ -104,6 +119,9 @@ export const ConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.CONNECTOR_URL && !c.CONNECTOR_TOKEN) {
       ctx.addIssue({ code: "custom", path: ["CONNECTOR_TOKEN"], message: "is required when CONNECTOR_URL is set" });
+    }
+    if (c.CONNECTOR_BACKOFF_MAX_MS < c.CONNECTOR_BACKOFF_BASE_MS) {
+      ctx.addIssue({ code: "custom", path: ["CONNECTOR_BACKOFF_MAX_MS"], message: "must not be below CONNECTOR_BACKOFF_BASE_MS" });
     }
     if (c.SUGGESTER === "llm" && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
       ctx.addIssue({

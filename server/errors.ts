@@ -65,3 +65,9 @@ export class UnsupportedMediaTypeError extends AppError {
     );
   }
 }
+
+export class ServiceUnavailableError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 503);
+  }
+}
