@@ -92,13 +92,20 @@ export function createStreamHub(deps: StreamHubDeps) {
     for (;;) {
       if (sub.closed) return;
       const entries = repos.eventLog.after(sub.productId, cursor, REPLAY_PAGE, sub.sessionKey);
-      for (const entry of entries) {
+      let paused = false;
+      for (const [i, entry] of entries.entries()) {
         sub.writeReplay(entry.id, eventFrame(entry.id, entry.data));
         cursor = entry.id;
+        counts.replayedEvents++;
+        // Honour backpressure: stop at a full socket and read on from `cursor` once it has drained.
+        if (sub.congested && i < entries.length - 1) {
+          paused = true;
+          break;
+        }
       }
-      counts.replayedEvents += entries.length;
-      if (entries.length < REPLAY_PAGE) {
-        // Caught up, in the same turn as the read: go live (see the module comment).
+      if (!paused && entries.length < REPLAY_PAGE) {
+        // Caught up, in the same turn as the read: go live (see the module comment). Should the last write
+        // have filled the socket, live frames queue behind it under the usual buffer limit.
         replaying.delete(sub);
         liveSet(sub.productId).add(sub);
         return;

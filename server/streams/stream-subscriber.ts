@@ -23,11 +23,13 @@ export interface Subscriber {
   /** Id of the last event written (or queued); later events only. */
   readonly lastId: number;
   readonly closed: boolean;
+  /** The last write returned false and 'drain' has not come yet. */
+  readonly congested: boolean;
   /** Live frame: queued while the socket is congested; the stream is cut when the queue overflows. */
   send(id: number, frame: Buffer): void;
   /** A frame without an id (heartbeat), under the same buffer rules. */
   sendUnnumbered(frame: Buffer): void;
-  /** Replay frame: written straight away; the replay loop paces itself with `writable()`. */
+  /** Replay frame; the replay loop writes only while not `congested` and then waits for `writable()`. */
   writeReplay(id: number, frame: Buffer): void;
   /** Resolves when the socket has room again (or the stream closed). */
   writable(): Promise<void>;
@@ -109,6 +111,9 @@ export function createSubscriber(res: ServerResponse, init: SubscriberInit): Sub
     get closed() {
       return closed;
     },
+    get congested() {
+      return blocked;
+    },
     send(id, frame) {
       // Replay already covered it (the cut-over from replay to live is exact, but never send an id twice).
       if (id <= lastId) return;
@@ -117,14 +122,8 @@ export function createSubscriber(res: ServerResponse, init: SubscriberInit): Sub
     },
     sendUnnumbered: push,
     writeReplay(id, frame) {
-      if (closed) return;
       lastId = id;
-      if (blocked) {
-        // Only possible when a caller ignored writable(); keep the order by queueing behind what waits.
-        push(frame);
-        return;
-      }
-      write(frame);
+      push(frame);
     },
     writable() {
       if (closed || !blocked) return Promise.resolve();

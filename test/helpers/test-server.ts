@@ -12,7 +12,7 @@ import { createRepositories } from "../../db/repositories.js";
 import { createApp } from "../../server/app.js";
 import { systemClock, type Clock } from "../../server/clock.js";
 import { loadConfig } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
+import { createLogger, type Logger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
@@ -31,6 +31,8 @@ export interface StartOptions {
   /** Reuse a database file (e.g. to prove a restart keeps everything). */
   databasePath?: string;
   clock?: Clock;
+  /** Log somewhere the test can read (default: a logger at TEST_LOG_LEVEL, silent unless set). */
+  logger?: Logger;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -50,7 +52,7 @@ export async function startTestServer(options: StartOptions = {}) {
     ...TEST_SECRETS,
     ...options.env,
   });
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const paths = resolvePaths();
   const db = openDatabase(databasePath);
   migrate(db, paths.migrationsDir);
