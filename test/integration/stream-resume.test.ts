@@ -53,8 +53,9 @@ describe("outbound stream resume (eventsource client)", () => {
     const seed = Date.now() % 1_000_000;
     const random = prng(seed);
     const server = await start({ STREAM_RETRY_MS: "10", STREAM_HEARTBEAT_MS: "600000" });
-    // Cut each of the first 20 connections somewhere in its first ~3 KB: in the headers, mid-line, between frames.
-    const proxy = await startCuttingProxy(server.port, (n) => (n < 20 ? 1 + Math.floor(random() * 3_000) : null));
+    // Cut each of the first 20 connections somewhere in its first ~12 KB: in the headers, mid-line, between
+    // frames, during the replay or after the switch to live.
+    const proxy = await startCuttingProxy(server.port, (n) => (n < 20 ? 1 + Math.floor(random() * 12_000) : null));
     cleanup.push(() => proxy.close());
     // Starting from the beginning of the (empty) log: a cut before the first event still resumes from there.
     const client = subscribe(`${proxy.url}/v1/stream/demo`, { lastEventId: 0 });
@@ -91,6 +92,37 @@ describe("outbound stream resume (eventsource client)", () => {
     const resumed = client.requests.filter((h) => Number(h["Last-Event-ID"]) > 0);
     expect(resumed.length, `seed ${seed}`).toBeGreaterThan(0);
     expect(server.app.services.streams.stats().replays).toBeGreaterThan(0);
+  });
+
+  it("switches from replay to live with no gap and no duplicate while ingestion never pauses", async () => {
+    const server = await start({ STREAM_HEARTBEAT_MS: "600000" });
+    const pushed = new Map([["gap-a", [] as string[]], ["gap-b", [] as string[]]]);
+    let writing = true;
+    const writers = [...pushed.keys()].map(async (session) => {
+      for (let n = 0; writing && n < 5_000; n++) {
+        const title = `${session}-${n}`;
+        expect((await pushEvent(server.url, actionsEvent(session, [title]))).status).toBe(202);
+        pushed.get(session)!.push(title);
+      }
+    });
+    // Each subscriber replays the whole (growing) log from id 0 and switches to live while commits keep coming.
+    const clients = [];
+    for (let k = 0; k < 12; k++) {
+      await waitFor(() => server.repos.eventLog.head() >= 20 * (k + 1), "more events in the log");
+      const client = subscribe(`${server.url}/v1/stream/demo`, { lastEventId: 0 });
+      cleanup.push(() => client.close());
+      clients.push(client);
+      await client.untilEvents(1);
+    }
+    await waitFor(() => server.app.services.streams.stats().replaying === 0, "every replay to finish");
+    writing = false;
+    await Promise.all(writers);
+    const total = [...pushed.values()].reduce((sum, t) => sum + t.length, 0);
+    for (const [k, client] of clients.entries()) {
+      await waitFor(() => client.events.length >= total, () => `client ${k}: ${describeMissing(client.events, pushed)}`);
+      expectExactlyOnceInOrder(client.events, pushed, `client ${k}`);
+      expect(client.opens(), `client ${k} never reconnected`).toBe(1);
+    }
   });
 
   it("closes a slow subscriber's stream when its buffer overflows, without slowing ingestion; it resumes losing nothing", async () => {
