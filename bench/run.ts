@@ -14,6 +14,7 @@ const names = args.filter((a) => !a.startsWith("--"));
 
 const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: string }) => Promise<BenchResult> }>> = {
   ingest: () => import("./ingest.bench.js"),
+  stream: () => import("./stream.bench.js"),
 };
 
 const selected = names.length ? names : Object.keys(benches);

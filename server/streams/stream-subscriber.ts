@@ -46,6 +46,7 @@ export function createSubscriber(res: ServerResponse, init: SubscriberInit): Sub
   let closed = false;
   let lastId = 0;
   let closeReason: CloseReason = "client";
+  let corked = false;
   let waiters: (() => void)[] = [];
 
   const release = () => {
@@ -78,7 +79,18 @@ export function createSubscriber(res: ServerResponse, init: SubscriberInit): Sub
     res.once("drain", onDrain);
   }
 
+  const uncork = () => {
+    corked = false;
+    res.uncork();
+  };
+
   function write(frame: Buffer): void {
+    // Frames written in the same turn (one group commit announces many events) leave in one writev.
+    if (!corked) {
+      corked = true;
+      res.cork();
+      process.nextTick(uncork);
+    }
     if (!res.write(frame)) block();
   }
 
