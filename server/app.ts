@@ -3,6 +3,7 @@
  * main.ts (or a test) calls `httpServer.listen` and, at the end, `close()`.
  */
 import http from "node:http";
+import type { Socket } from "node:net";
 import express from "express";
 import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import type { AppDeps } from "./deps.js";
@@ -106,6 +107,14 @@ export function createApp(deps: AppDeps) {
   app.use(errorHandler(logger));
 
   const httpServer = http.createServer(app);
+  // Sockets that have not sent a request yet (preconnects, clients that reconnect as a stream ends).
+  // closeIdleConnections() leaves them open, so shutdown would wait for them to time out.
+  const silentSockets = new Set<Socket>();
+  httpServer.on("connection", (socket: Socket) => {
+    silentSockets.add(socket);
+    socket.once("close", () => silentSockets.delete(socket));
+  });
+  httpServer.on("request", (req: http.IncomingMessage) => silentSockets.delete(req.socket));
   connector?.start();
 
   /** Stops accepting connections and resolves once the HTTP server has closed. */
@@ -117,13 +126,17 @@ export function createApp(deps: AppDeps) {
       const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
       // Keep-alive sockets hold close() open until they time out; close each one as soon as its
       // in-flight request has been answered.
-      const reapIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
+      const reapIdle = setInterval(() => {
+        httpServer.closeIdleConnections();
+        for (const socket of silentSockets) socket.destroy();
+      }, 50);
       httpServer.close(() => {
         clearTimeout(force);
         clearInterval(reapIdle);
         resolve();
       });
       httpServer.closeIdleConnections();
+      for (const socket of silentSockets) socket.destroy();
     });
   }
 

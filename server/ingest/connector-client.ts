@@ -12,31 +12,10 @@ import type { SettingsRepository } from "../../db/settings.repository.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { backoffDelay } from "./backoff.js";
+import { FATAL_STATUS, redactUrl, type ConnectorStatus } from "./connector-status.js";
 import { readUpstream, UpstreamStatusError } from "./connector-stream.js";
 import type { IngestResult, IngestService } from "./ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "./parse-event.js";
-
-export type ConnectorState = "connecting" | "connected" | "backoff" | "fatal" | "stopped";
-
-export interface ConnectorStatus {
-  state: ConnectorState;
-  /** CONNECTOR_URL without query string or credentials. */
-  url: string;
-  connects: number;
-  reconnects: number;
-  /** Failed attempts since the last successful connect (drives the backoff). */
-  consecutiveFailures: number;
-  lastEventId: string | null;
-  events: number;
-  accepted: number;
-  duplicates: number;
-  invalidFrames: number;
-  lastError: string | null;
-  lastConnectedAt: number | null;
-  nextRetryAt: number | null;
-  /** Why the connector gave up (state `fatal`). */
-  fatalReason: string | null;
-}
 
 export interface ConnectorDeps {
   url: string;
@@ -52,18 +31,6 @@ export interface ConnectorDeps {
   clock: Clock;
   logger: Logger;
   random?: () => number;
-}
-
-const FATAL: Record<number, string> = {
-  401: "the upstream refused CONNECTOR_TOKEN (401 Unauthorized)",
-  403: "the upstream does not let CONNECTOR_TOKEN read this stream (403 Forbidden)",
-  404: "the upstream has no stream at CONNECTOR_URL (404 Not Found)",
-};
-
-/** Origin and path only: a query string or user-info could carry credentials. */
-export function redactUrl(url: string): string {
-  const u = new URL(url);
-  return `${u.origin}${u.pathname}`;
 }
 
 export function createConnectorClient(deps: ConnectorDeps) {
@@ -157,9 +124,9 @@ export function createConnectorClient(deps: ConnectorDeps) {
         reason = "the upstream ended the stream";
       } catch (err) {
         if (stop.signal.aborted) break;
-        if (err instanceof UpstreamStatusError && FATAL[err.status]) {
+        if (err instanceof UpstreamStatusError && FATAL_STATUS[err.status]) {
           status.state = "fatal";
-          status.fatalReason = `${FATAL[err.status]}; not retrying — fix the configuration and restart`;
+          status.fatalReason = `${FATAL_STATUS[err.status]}; not retrying — fix the configuration and restart`;
           status.lastError = status.fatalReason;
           log.error({ status: err.status }, `connector stopped: ${status.fatalReason}`);
           return;

@@ -129,6 +129,8 @@ export function createStreamHub(deps: StreamHubDeps) {
     /** Answers `res` with the stream described by `open`. Validation and auth are the caller's. */
     open(res: ServerResponse, open: OpenStream): void {
       if (closed) throw new ServiceUnavailableError("shutting_down", "the server is shutting down; reconnect shortly");
+      // The client may already be gone; a subscriber registered now would never hear its 'close'.
+      if (!res.socket || res.socket.destroyed) return;
       const head = repos.eventLog.head();
       // An id from the future (say, the log of a server that was since reset) resumes from now.
       const afterId = open.afterId === null ? null : Math.min(open.afterId, head);
@@ -141,6 +143,11 @@ export function createStreamHub(deps: StreamHubDeps) {
         "X-Accel-Buffering": "no",
         ...(truncated ? { "X-Pilotlight-Pruned-Through": String(prunedThrough) } : {}),
       });
+      // HEAD (which express routes here too) gets the headers and no never-ending body.
+      if (res.req.method === "HEAD") {
+        res.end();
+        return;
+      }
       res.write(retryFrame(deps.retryMs));
       if (truncated) {
         res.write(commentFrame(`events up to id ${prunedThrough} are past the retention window and cannot be replayed; resuming after them`));

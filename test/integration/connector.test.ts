@@ -72,7 +72,10 @@ describe("connector client (scripted upstream)", () => {
     ]);
     const { server, log, connector } = await subscriber(u);
 
-    await waitFor(() => u.connections.length === 4 && connector.status().lastEventId === "5", "four connections and event 5");
+    await waitFor(
+      () => u.connections.length === 4 && connector.status().lastEventId === "5" && connector.status().state === "connected",
+      "the fourth connection open, after event 5",
+    );
     expect(await titlesOfSession(server, "up-1")).toEqual(["u-1", "u-2", "u-3", "u-4", "u-5"]);
     expect(rowCounts(server.db).actions).toBe(5);
     expect(u.connections.map((c) => c.lastEventId)).toEqual([undefined, "3", "3", "5"]);
@@ -97,7 +100,11 @@ describe("connector client (scripted upstream)", () => {
     const base = 100;
     const u = await upstream([[{ status: 500 }], [{ status: 500 }], [{ status: 503 }], [{ status: 500 }], [{ event: actionsEvent("up-b", ["b-1"]), id: "1" }, { end: true }], []]);
     const { server, connector } = await subscriber(u, { CONNECTOR_BACKOFF_BASE_MS: String(base), CONNECTOR_BACKOFF_MAX_MS: "10000" });
-    await waitFor(() => u.connections.length === 6, "six connection attempts", 15_000);
+    await waitFor(
+      () => u.connections.length === 6 && connector.status().state === "connected",
+      "six connection attempts, the last one open",
+      15_000,
+    );
 
     const gaps = u.connections.slice(1).map((c, i) => c.at - u.connections[i]!.at);
     // Each wait is at least half its nominal delay (base · 2^failures): the configured lower bounds.
