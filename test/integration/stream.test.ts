@@ -101,9 +101,13 @@ describe("GET /v1/stream/:productId — frames", () => {
     await push(summary); // duplicate summary: no frame
 
     const events = await s.untilEvents(4);
-    await push(actionsEvent("s-frames", ["f-end"]));
+    // The same action twice in one batch is stored (and streamed) once, at its first index.
+    const twice = actionsEvent("s-frames", ["f-twice", "f-other"]);
+    twice.actions = [twice.actions[0]!, { ...twice.actions[0]!, index: 1 }, { ...twice.actions[1]!, index: 2 }];
+    expect(await push(twice)).toEqual({ accepted: 2, duplicates: 1 });
     await s.untilEvents(5);
     expect(events.map((e) => e.data.type)).toEqual(["actions", "actions", "actions", "summary", "actions"]);
+    expect(events[4]!.data.actions.map((a: { index: number; title: string }) => [a.index, a.title])).toEqual([[0, "f-twice"], [2, "f-other"]]);
     expect(titlesOf(events[0]!.data)).toEqual(["f-a", "f-b", "f-c"]);
     expect(events[0]!.data).toMatchObject({ product_id: "demo", session_id: "s-frames", user_id: "u-1", count: 3 });
     expect(events[0]!.data.actions[2]).toMatchObject({
