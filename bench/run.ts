@@ -18,6 +18,7 @@ const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: s
   realtime: () => import("./realtime.bench.js"),
   capture: () => import("./capture.bench.js"),
   retention: () => import("./retention.bench.js"),
+  stream: () => import("./stream.bench.js"),
 };
 
 const selected = names.length ? names : Object.keys(benches);

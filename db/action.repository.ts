@@ -36,17 +36,19 @@ const CHUNK = 32;
 export function createActionRepository(db: Db) {
   // Multi-row inserts, prepared once per row count. ON CONFLICT DO NOTHING + RETURNING yields rows only
   // for actions actually stored, which is how duplicates are counted.
-  const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: number }>>>();
+  const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: bigint; dedupeKey: bigint }>>>();
   const insertStatement = (rows: number) => {
     let stmt = inserts.get(rows);
     if (!stmt) {
       const tuple = `(${INSERT_FIELDS.map(() => "?").join(", ")})`;
-      stmt = db.prepare<unknown[], { id: number }>(`
+      stmt = db.prepare<unknown[], { id: bigint; dedupeKey: bigint }>(`
         INSERT INTO actions (session_ref, dedupe_key, batch_index, type, title, description, canonical_url, raw_url,
                              timestamp_start, timestamp_end, user_id, email, conversation_id, source, received_at)
         VALUES ${Array.from({ length: rows }, () => tuple).join(", ")}
         ON CONFLICT (session_ref, dedupe_key) DO NOTHING
-        RETURNING id`);
+        RETURNING id, dedupe_key AS dedupeKey`);
+      // dedupe_key is a full 64-bit integer: read it exactly (as bigint) to match it with the input rows.
+      stmt.safeIntegers(true);
       inserts.set(rows, stmt);
     }
     return stmt;
@@ -71,22 +73,33 @@ export function createActionRepository(db: Db) {
     "SELECT id FROM actions WHERE session_ref = ? ORDER BY id DESC LIMIT 1",
   );
 
+  /**
+   * Stores the actions that are not yet stored (by dedupe key) and says which ones were new: their
+   * position in `actions` and their new id, in input order. Call inside a transaction.
+   */
+  function insertNew(actions: readonly NewAction[]): { position: number; id: number }[] {
+    const stored: { position: number; id: number }[] = [];
+    for (let start = 0; start < actions.length; start += CHUNK) {
+      const chunk = actions.slice(start, start + CHUNK);
+      const params: unknown[] = [];
+      for (const a of chunk) for (const f of INSERT_FIELDS) params.push(a[f]);
+      const rows = insertStatement(chunk.length).all(...params);
+      if (rows.length === 0) continue;
+      // Within one statement the first of two equal keys is the one stored, so map each returned key to its
+      // first position in the chunk. (RETURNING order is not guaranteed by SQLite; ids grow in input order.)
+      const firstPosition = new Map<bigint, number>();
+      chunk.forEach((a, i) => {
+        if (!firstPosition.has(a.dedupeKey)) firstPosition.set(a.dedupeKey, start + i);
+      });
+      for (const row of rows) stored.push({ position: firstPosition.get(row.dedupeKey)!, id: Number(row.id) });
+    }
+    return stored.sort((a, b) => a.id - b.id);
+  }
+
   return {
-    /**
-     * Stores the actions that are not yet stored (by dedupe key) and returns their new ids in input order.
-     * Call inside a transaction.
-     */
-    insertMany(actions: readonly NewAction[]): number[] {
-      const ids: number[] = [];
-      for (let start = 0; start < actions.length; start += CHUNK) {
-        const chunk = actions.slice(start, start + CHUNK);
-        const params: unknown[] = [];
-        for (const a of chunk) for (const f of INSERT_FIELDS) params.push(a[f]);
-        for (const row of insertStatement(chunk.length).all(...params)) ids.push(row.id);
-      }
-      // RETURNING order is not guaranteed by SQLite; ids grow in insertion order.
-      return ids.sort((a, b) => a - b);
-    },
+    insertNew,
+    /** Like insertNew, returning only the new ids in input order. Call inside a transaction. */
+    insertMany: (actions: readonly NewAction[]): number[] => insertNew(actions).map((s) => s.id),
     /** The newest `limit` actions of a session after action id `afterId`, oldest first. */
     latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
     /** The oldest `limit` actions of a session after action id `afterId`, oldest first (what a rolling summary folds). */

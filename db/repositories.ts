@@ -7,6 +7,7 @@ import { createActionRepository } from "./action.repository.js";
 import { createConversationRepository } from "./conversation.repository.js";
 import { createMessageRepository } from "./message.repository.js";
 import { createGateRepository } from "./gate.repository.js";
+import { createEventLogRepository } from "./event-log.repository.js";
 import { createProductRepository } from "./product.repository.js";
 import { createRetentionRepository } from "./retention.repository.js";
 import { createSessionRepository } from "./session.repository.js";
@@ -30,6 +31,7 @@ export function createRepositories(db: Db) {
     suggestions: createSuggestionRepository(db),
     gates: createGateRepository(db),
     retention: createRetentionRepository(db),
+    eventLog: createEventLogRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

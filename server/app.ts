@@ -4,6 +4,7 @@
  * and, at the end, `close()`.
  */
 import http from "node:http";
+import type { Socket } from "node:net";
 import express from "express";
 import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import { rulesResponder } from "./chat/chat-responder.js";
@@ -25,6 +26,8 @@ import { securityHeaders } from "./http/security-headers.js";
 import { sessionRoutes } from "./http/sessions.routes.js";
 import { staticRoutes } from "./http/static.routes.js";
 import { webhookRoutes } from "./http/webhooks.routes.js";
+import { streamRoutes } from "./http/stream.routes.js";
+import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
 import { createMetrics } from "./metrics.js";
@@ -36,6 +39,9 @@ import { createGoalTracker } from "./sessions/goal-tracker.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
 import { instrumentLlm } from "./suggest/llm-metrics.js";
 import { withRedaction } from "./suggest/llm-redaction.js";
+import { createEventLogPruner } from "./streams/event-log-pruner.js";
+import { createStreamHub } from "./streams/stream-hub.js";
+import { exposeStreamMetrics } from "./streams/stream-metrics.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
 export function createApp(deps: AppDeps) {
@@ -54,6 +60,37 @@ export function createApp(deps: AppDeps) {
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
+
+  // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
+  const streams = createStreamHub({
+    repos,
+    ingest,
+    logger,
+    heartbeatMs: config.STREAM_HEARTBEAT_MS,
+    retryMs: config.STREAM_RETRY_MS,
+    maxBufferedBytes: config.STREAM_BUFFER_BYTES,
+  });
+  const pruner = createEventLogPruner({ eventLog: repos.eventLog, clock, logger, retentionMs: config.STREAM_RETENTION_HOURS * 3_600_000 });
+  pruner.start();
+  const connector =
+    config.CONNECTOR_URL && config.CONNECTOR_TOKEN
+      ? createConnectorClient({
+          url: config.CONNECTOR_URL,
+          token: config.CONNECTOR_TOKEN,
+          heartbeatMs: config.CONNECTOR_HEARTBEAT_MS,
+          backoffBaseMs: config.CONNECTOR_BACKOFF_BASE_MS,
+          backoffMaxMs: config.CONNECTOR_BACKOFF_MAX_MS,
+          // A frame holds one event, which the push webhook would accept up to MAX_BODY_BYTES.
+          maxFrameChars: config.MAX_BODY_BYTES + 64 * 1024,
+          ingest,
+          products: repos.products,
+          defaultProductId: instance.defaultProduct.id,
+          settings: repos.settings,
+          clock,
+          logger,
+        })
+      : undefined;
+  exposeStreamMetrics(metrics, streams, connector);
 
   // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
   // cases never see Socket.IO.
@@ -121,6 +158,18 @@ export function createApp(deps: AppDeps) {
       ? { ok: true, schemaVersion: version }
       : { ok: false, reason: `schema version ${version}, expected ${expectedSchema}` };
   });
+  readiness.register("streams", () => {
+    const { subscribers, replaying } = streams.stats();
+    return { ok: true, subscribers, replaying };
+  });
+  if (connector) {
+    readiness.register("connector", () => {
+      const { state, url, lastEventId, consecutiveFailures, lastError, fatalReason } = connector.status();
+      return state === "fatal"
+        ? { ok: false, reason: fatalReason ?? "connector failed", state, url }
+        : { ok: true, state, url, lastEventId, consecutiveFailures, lastError };
+    });
+  }
 
   app.disable("x-powered-by");
   // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
@@ -167,6 +216,7 @@ export function createApp(deps: AppDeps) {
       rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
     }),
   );
+  app.use(streamRoutes({ products: repos.products, hub: streams }));
   app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
   app.use(
     sessionRoutes({
@@ -185,6 +235,16 @@ export function createApp(deps: AppDeps) {
   app.use(notFoundHandler);
   app.use(errorHandler(logger, metrics));
 
+  // Sockets that have not sent a request yet (preconnects, clients that reconnect as a stream ends).
+  // closeIdleConnections() leaves them open, so shutdown would wait for them to time out.
+  const silentSockets = new Set<Socket>();
+  httpServer.on("connection", (socket: Socket) => {
+    silentSockets.add(socket);
+    socket.once("close", () => silentSockets.delete(socket));
+  });
+  httpServer.on("request", (req: http.IncomingMessage) => silentSockets.delete(req.socket));
+  connector?.start();
+
   let closing: Promise<void> | undefined;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_GRACE_MS), then cuts
@@ -193,8 +253,12 @@ export function createApp(deps: AppDeps) {
    */
   function close(): Promise<void> {
     closing ??= (async () => {
-      // Model calls, chat replies and purges in flight are aborted or finished; nothing new starts.
-      await Promise.all([chat.drain(true), suggestions.close(), retention.stop()]);
+      // Model calls, chat replies and purges in flight are aborted or finished; nothing new starts. The
+      // connector lets an in-flight commit finish first.
+      await Promise.all([chat.drain(true), suggestions.close(), retention.stop(), connector?.stop()]);
+      // Open SSE responses never finish on their own: end them so httpServer.close() can complete.
+      streams.close();
+      pruner.stop();
       // Widgets reconnect (to this or another instance) and sync; closing their connections lets the
       // HTTP server close (upgraded WebSocket connections would otherwise hold it open).
       closeWidgetGateway(io);
@@ -202,13 +266,17 @@ export function createApp(deps: AppDeps) {
         const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
         // Keep-alive sockets hold close() open until they time out; close each one as soon as its
         // in-flight request has been answered.
-        const reapIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
+        const reapIdle = () => {
+          httpServer.closeIdleConnections();
+          for (const socket of silentSockets) socket.destroy();
+        };
+        const reaper = setInterval(reapIdle, 50);
         httpServer.close(() => {
           clearTimeout(force);
-          clearInterval(reapIdle);
+          clearInterval(reaper);
           resolve();
         });
-        httpServer.closeIdleConnections();
+        reapIdle();
       });
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
@@ -221,7 +289,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention },
+    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
     close,
   };
 }

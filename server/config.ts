@@ -151,6 +151,21 @@ export const ConfigSchema = z
 
     CONNECTOR_URL: optionalUrl,
     CONNECTOR_TOKEN: optionalString,
+    /** The upstream's heartbeat interval: no bytes for 3 of them means a dead connection (PROTOCOL.md §2.2). */
+    CONNECTOR_HEARTBEAT_MS: int(30_000, 10, 3_600_000),
+    /** Reconnect backoff: the first retry waits up to this long, doubling per failure (jittered down to half). */
+    CONNECTOR_BACKOFF_BASE_MS: int(1_000, 1, 600_000),
+    /** …and never longer than this. */
+    CONNECTOR_BACKOFF_MAX_MS: int(30_000, 1, 3_600_000),
+
+    /** `event: heartbeat` on every outbound stream this often (PROTOCOL.md §3.1). */
+    STREAM_HEARTBEAT_MS: int(15_000, 10, 3_600_000),
+    /** How long the outbound event log keeps events for Last-Event-ID replay. */
+    STREAM_RETENTION_HOURS: int(24, 1, 24 * 366),
+    /** A subscriber that falls this many bytes behind is disconnected (it resumes with Last-Event-ID). */
+    STREAM_BUFFER_BYTES: int(1024 * 1024, 1024, 1024 * 1024 * 1024),
+    /** The `retry:` reconnect delay every outbound stream announces to its clients. */
+    STREAM_RETRY_MS: int(3_000, 10, 600_000),
 
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: optionalUrl,
@@ -168,9 +183,9 @@ export const ConfigSchema = z
     PROMPT_MAX_ACTIONS: int(30, 1, 200),
     PROMPT_MAX_CHARS: int(4_000, 200, 50_000),
 
-    /** Trailing debounce of a session's activity before a suggestion is considered. */
     /** Proactive suggestions on or off; off keeps chat (and its replies) working. */
     SUGGESTIONS_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
+    /** Trailing debounce of a session's activity before a suggestion is considered. */
     SUGGEST_DEBOUNCE_MS: int(1_200, 0, 60_000),
     /** A steady stream of activity still gets considered at least this often. */
     SUGGEST_MAX_WAIT_MS: int(5_000, 0, 600_000),
@@ -202,6 +217,9 @@ export const ConfigSchema = z
     }
     if (c.SUGGEST_MAX_WAIT_MS < c.SUGGEST_DEBOUNCE_MS) {
       ctx.addIssue({ code: "custom", path: ["SUGGEST_MAX_WAIT_MS"], message: "must be at least SUGGEST_DEBOUNCE_MS" });
+    }
+    if (c.CONNECTOR_BACKOFF_MAX_MS < c.CONNECTOR_BACKOFF_BASE_MS) {
+      ctx.addIssue({ code: "custom", path: ["CONNECTOR_BACKOFF_MAX_MS"], message: "must not be below CONNECTOR_BACKOFF_BASE_MS" });
     }
     if (c.SUGGESTER === "llm" && !c.OPENAI_API_KEY && !c.OPENAI_BASE_URL) {
       ctx.addIssue({

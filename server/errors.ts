@@ -104,3 +104,9 @@ export class TooManyRequestsError extends AppError {
     super("rate_limited", message, 429);
   }
 }
+
+export class ServiceUnavailableError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 503);
+  }
+}

@@ -28,7 +28,7 @@ function stateGauge<S extends string>(gauge: Gauge<"state">, states: readonly S[
   };
 }
 
-export const CONNECTOR_STATES = ["disabled", "connecting", "connected", "backoff", "fatal"] as const;
+export const CONNECTOR_STATES = ["disabled", "connecting", "connected", "backoff", "fatal", "stopped"] as const;
 export const BREAKER_STATES = ["closed", "open", "half_open"] as const;
 
 export interface CreateMetricsOptions {
@@ -40,9 +40,19 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const scrapeHooks = new Set<() => void>();
 
   const metrics = {
     registry,
+    /** Runs `hook` before every scrape: for values read from a component's own stats (streams, connector). */
+    onScrape(hook: () => void): void {
+      scrapeHooks.add(hook);
+    },
+    /** The Prometheus text of every metric, with the scrape hooks run first. */
+    async text(): Promise<string> {
+      for (const hook of scrapeHooks) hook();
+      return registry.metrics();
+    },
 
     // --- ingest (all sources go through the one ingest use case)
     /** One per ingest attempt (a request, a stream frame): result accepted | duplicate | rejected | failed. */

@@ -17,7 +17,7 @@ export function metricsRoutes(deps: MetricsRouteDeps): Router {
   const token = deps.token;
   const guard = token === undefined ? [] : [bearerAuth(() => token, "METRICS_TOKEN")];
   router.get("/metrics", ...guard, async (_req, res) => {
-    const text = await registry.metrics();
+    const text = await deps.metrics.text();
     res.setHeader("Content-Type", registry.contentType);
     // Scrapes must always see fresh values.
     res.setHeader("Cache-Control", "no-store");

@@ -8,6 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { ActionsPayload, AutoplayEvent, SummaryPayload } from "./autoplay.schema.js";
 import { actionDedupeKey, summaryDedupeKey } from "./dedupe-key.js";
+import { outboundActionsEvent, outboundSummaryEvent } from "./outbound-event.js";
 
 export type IngestSource = "push" | "connector" | "capture" | "posthog";
 
@@ -16,10 +17,21 @@ export interface IngestResult {
   duplicates: number;
 }
 
+interface IngestedBase {
+  productId: string;
+  sessionRef: number;
+  sessionId: string;
+  source: IngestSource;
+  /** Id of the event's entry in the outbound event log (the SSE event id). */
+  logId: number;
+  /** The event JSON as the outbound stream sends it. */
+  data: string;
+}
+
 /** What listeners (scheduler, outbound stream, metrics) hear after a commit that stored something. */
 export type IngestedEvent =
-  | { kind: "actions"; productId: string; sessionRef: number; sessionId: string; source: IngestSource; actionIds: number[] }
-  | { kind: "summary"; productId: string; sessionRef: number; sessionId: string; source: IngestSource; summaryId: number };
+  | (IngestedBase & { kind: "actions"; actionIds: number[] })
+  | (IngestedBase & { kind: "summary"; summaryId: number });
 
 export type IngestListener = (event: IngestedEvent) => void;
 
@@ -41,13 +53,12 @@ export function createIngestService(deps: IngestDeps) {
   const { repos, clock, logger } = deps;
   const listeners = new Set<IngestListener>();
 
-  function storeActions(productId: string, p: ActionsPayload, source: IngestSource) {
-    const now = clock.now();
+  function storeActions(productId: string, p: ActionsPayload, source: IngestSource, now: number) {
     const existing = repos.sessions.idByKey(productId, p.session_id);
-    if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, actionIds: [] as number[] };
+    if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, actionIds: [] as number[], positions: [] as number[] };
     const sessionRef =
       existing ?? repos.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now });
-    const actionIds = repos.actions.insertMany(
+    const stored = repos.actions.insertNew(
       p.actions.map((a) => ({
         sessionRef,
         dedupeKey: actionDedupeKey(a, p.forwarded_at),
@@ -66,15 +77,15 @@ export function createIngestService(deps: IngestDeps) {
         receivedAt: now,
       })),
     );
+    const actionIds = stored.map((s) => s.id);
     // A fully duplicate delivery writes nothing at all, not even "last seen".
     if (actionIds.length > 0) {
       repos.sessions.recordActivity(sessionRef, { userId: p.user_id, email: p.email, now, added: actionIds.length });
     }
-    return { sessionRef, actionIds };
+    return { sessionRef, actionIds, positions: stored.map((s) => s.position) };
   }
 
-  function storeSummary(productId: string, s: SummaryPayload, source: IngestSource) {
-    const now = clock.now();
+  function storeSummary(productId: string, s: SummaryPayload, source: IngestSource, now: number) {
     const sessionRef = repos.sessions.touch({ productId, sessionKey: s.session_id, userId: null, email: null, now });
     const previous = repos.summaries.latest(sessionRef);
     // `replaces` counts the session's actions from its start that the summary stands in for.
@@ -103,9 +114,13 @@ export function createIngestService(deps: IngestDeps) {
     }
   }
 
-  /** Validates counts, stores, and says what listeners should hear. Runs inside the group transaction. */
+  /**
+   * Validates counts, stores, appends the outbound log entry, and says what listeners should hear. Runs inside
+   * the group transaction, so the log entry commits (or rolls back) together with what it describes.
+   */
   function store(job: Job): { result: IngestResult; event?: IngestedEvent } {
     const { productId, event, source } = job;
+    const now = clock.now();
     if (event.type === "actions") {
       if (event.claimed_count !== null && event.claimed_count !== event.actions.length) {
         logger.warn(
@@ -113,16 +128,23 @@ export function createIngestService(deps: IngestDeps) {
           "actions payload count disagrees with its actions; using the real length",
         );
       }
-      const { sessionRef, actionIds } = storeActions(productId, event, source);
+      const { sessionRef, actionIds, positions } = storeActions(productId, event, source, now);
       const result = { accepted: actionIds.length, duplicates: event.actions.length - actionIds.length };
       if (actionIds.length === 0) return { result };
-      return { result, event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, actionIds } };
+      const data = outboundActionsEvent(productId, event, positions.map((i) => event.actions[i]!));
+      const logId = repos.eventLog.append({ productId, sessionKey: event.session_id, kind: "actions", data, createdAt: now });
+      return {
+        result,
+        event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, logId, data, actionIds },
+      };
     }
-    const { sessionRef, summaryId } = storeSummary(productId, event, source);
+    const { sessionRef, summaryId } = storeSummary(productId, event, source, now);
     if (summaryId === undefined) return { result: { accepted: 0, duplicates: 1 } };
+    const data = outboundSummaryEvent(productId, event);
+    const logId = repos.eventLog.append({ productId, sessionKey: event.session_id, kind: "summary", data, createdAt: now });
     return {
       result: { accepted: 1, duplicates: 0 },
-      event: { kind: "summary", productId, sessionRef, sessionId: event.session_id, source, summaryId },
+      event: { kind: "summary", productId, sessionRef, sessionId: event.session_id, source, logId, data, summaryId },
     };
   }
 

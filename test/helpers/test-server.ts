@@ -12,7 +12,7 @@ import { createRepositories } from "../../db/repositories.js";
 import { createApp } from "../../server/app.js";
 import { systemClock, type Clock } from "../../server/clock.js";
 import { loadConfig } from "../../server/config.js";
-import { createLogger } from "../../server/logger.js";
+import { createLogger, type Logger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
 import { createLlmClient } from "../../server/suggest/llm-client.js";
@@ -37,6 +37,8 @@ export interface StartOptions {
   publish?: Publisher;
   /** Where the built browser bundles are served from (default: dist/public). */
   publicDir?: string;
+  /** Log somewhere the test can read (default: a logger at TEST_LOG_LEVEL, silent unless set). */
+  logger?: Logger;
 }
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
@@ -56,7 +58,7 @@ export async function startTestServer(options: StartOptions = {}) {
     ...TEST_SECRETS,
     ...options.env,
   });
-  const logger = createLogger({ level: config.LOG_LEVEL });
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const paths = { ...resolvePaths(), ...(options.publicDir ? { publicDir: options.publicDir } : {}) };
   const db = openDatabase(databasePath);
   migrate(db, paths.migrationsDir);

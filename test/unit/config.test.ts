@@ -32,6 +32,20 @@ describe("loadConfig", () => {
   it("checks keys that depend on each other", () => {
     expect(() => loadConfig({ CONNECTOR_URL: "https://up.example/stream/demo" })).toThrow(/CONNECTOR_TOKEN/);
     expect(() => loadConfig({ SUGGESTER: "llm" })).toThrow(/SUGGESTER/);
+    expect(() => loadConfig({ CONNECTOR_BACKOFF_BASE_MS: "5000", CONNECTOR_BACKOFF_MAX_MS: "1000" })).toThrow(/CONNECTOR_BACKOFF_MAX_MS/);
+  });
+
+  it("has the documented stream and connector defaults", () => {
+    expect(loadConfig({})).toMatchObject({
+      STREAM_HEARTBEAT_MS: 15_000,
+      STREAM_RETENTION_HOURS: 24,
+      STREAM_BUFFER_BYTES: 1024 * 1024,
+      STREAM_RETRY_MS: 3_000,
+      CONNECTOR_HEARTBEAT_MS: 30_000,
+      CONNECTOR_BACKOFF_BASE_MS: 1_000,
+      CONNECTOR_BACKOFF_MAX_MS: 30_000,
+    });
+    expect(() => loadConfig({ STREAM_BUFFER_BYTES: "12" })).toThrow(/STREAM_BUFFER_BYTES/);
   });
 
   it("selects the LLM when a key or base URL is set and SUGGESTER is auto", () => {

@@ -1,0 +1,53 @@
+/**
+ * `GET /v1/stream/:productId` — the Autoplay-compatible outbound SSE stream (PROTOCOL.md §3.1).
+ * Order of checks: product (404) → bearer stream token (401) → query and Last-Event-ID (422/400) → stream.
+ */
+import { Router } from "express";
+import { z } from "zod";
+import type { ProductRepository } from "../../db/product.repository.js";
+import { BadRequestError, NotFoundError, ValidationError } from "../errors.js";
+import { issuesOf } from "../ingest/parse-event.js";
+import type { StreamHub } from "../streams/stream-hub.js";
+import { verifyBearer } from "./admin-auth.js";
+
+export interface StreamRouteDeps {
+  products: ProductRepository;
+  hub: StreamHub;
+}
+
+/** An SSE event id as Pilotlight issues them: a non-negative integer. */
+const EventIdSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{1,15}$/, "must be an event id Pilotlight sent (a non-negative integer)")
+  .transform(Number);
+
+const QuerySchema = z.object({
+  session_id: z.string().trim().min(1, "must not be empty").max(256, "must be at most 256 characters").optional(),
+  /** For clients that cannot set headers; the Last-Event-ID header wins when both are sent. */
+  last_event_id: EventIdSchema.optional(),
+});
+
+export function streamRoutes(deps: StreamRouteDeps): Router {
+  const router = Router();
+  router.get("/v1/stream/:productId", (req, res) => {
+    const productId = String(req.params.productId);
+    const product = deps.products.findById(productId);
+    if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);
+    verifyBearer(req.headers.authorization, product.streamToken, "stream token");
+
+    const query = QuerySchema.safeParse(req.query);
+    if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
+    let afterId = query.data.last_event_id ?? null;
+    const header = req.get("last-event-id");
+    if (header !== undefined && header.trim() !== "") {
+      const parsed = EventIdSchema.safeParse(header);
+      if (!parsed.success) {
+        throw new BadRequestError("invalid_last_event_id", "Last-Event-ID must be an event id Pilotlight sent (a non-negative integer)");
+      }
+      afterId = parsed.data;
+    }
+    deps.hub.open(res, { productId: product.id, sessionKey: query.data.session_id ?? null, afterId });
+  });
+  return router;
+}
