@@ -38,12 +38,7 @@ export function refreshSessionGoal(deps: Pick<GoalTrackerDeps, "repos" | "workfl
   const session = repos.sessions.findById(sessionRef);
   if (!session) return undefined;
   const coveredThrough = repos.summaries.latest(sessionRef)?.coversThroughActionId ?? 0;
-  const actions = repos.actions.latest(sessionRef, coveredThrough, deps.windowSize).map((a) => ({
-    type: a.type,
-    title: a.title,
-    description: a.description,
-    canonical_url: a.canonicalUrl,
-  }));
+  const actions = repos.actions.latestMatchable(sessionRef, coveredThrough, deps.windowSize);
   const inferred = inferGoal(deps.workflows, actions);
   if (!inferred) return undefined;
   if (inferred.goal === session.goal && inferred.source === session.goalSource) return undefined;

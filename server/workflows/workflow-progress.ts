@@ -41,28 +41,68 @@ export function urlPath(url: string): string {
   return path || "/";
 }
 
-/** `:name` matches one segment, a trailing `*` the rest (possibly nothing); otherwise segments compare exactly. */
-export function pathMatches(pattern: string, path: string): boolean {
-  const p = urlPath(pattern).split("/").filter(Boolean);
-  const a = urlPath(path).split("/").filter(Boolean);
-  for (let i = 0; i < p.length; i++) {
-    const seg = p[i]!;
-    if (seg === "*" && i === p.length - 1) return true;
-    const actual = a[i];
-    if (actual === undefined) return false;
-    if (seg.startsWith(":")) continue;
-    if (seg.toLowerCase() !== actual.toLowerCase()) return false;
-  }
-  return p.length === a.length;
+/** Path segments of a URL, lowercased: URL paths compare case-insensitively here. */
+function parseSegments(url: string): string[] {
+  return urlPath(url).toLowerCase().split("/").filter(Boolean);
 }
 
-export function actionMatches(action: MatchableAction, match: StepMatch): boolean {
-  if (match.type !== undefined && action.type !== match.type) return false;
-  if (match.url !== undefined && !pathMatches(match.url, action.canonical_url)) return false;
-  if (match.text !== undefined) {
-    const needle = match.text.toLowerCase();
-    if (!action.title.toLowerCase().includes(needle) && !action.description.toLowerCase().includes(needle)) return false;
+// Canonical URLs repeat (a product has few pages), so their parsed segments are memoised. Bounded: the
+// cache is dropped and rebuilt when it reaches its size, which costs one re-parse per page.
+const SEGMENT_CACHE_MAX = 10_000;
+const segmentCache = new Map<string, string[]>();
+
+function segmentsOf(url: string): string[] {
+  let segments = segmentCache.get(url);
+  if (!segments) {
+    if (segmentCache.size >= SEGMENT_CACHE_MAX) segmentCache.clear();
+    segments = parseSegments(url);
+    segmentCache.set(url, segments);
   }
+  return segments;
+}
+
+function segmentsMatch(pattern: readonly string[], actual: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const seg = pattern[i]!;
+    if (seg === "*" && i === pattern.length - 1) return true;
+    const got = actual[i];
+    if (got === undefined) return false;
+    if (seg.startsWith(":")) continue;
+    if (seg !== got) return false;
+  }
+  return pattern.length === actual.length;
+}
+
+/** `:name` matches one segment, a trailing `*` the rest (possibly nothing); otherwise segments compare exactly. */
+export function pathMatches(pattern: string, path: string): boolean {
+  return segmentsMatch(segmentsOf(pattern), segmentsOf(path));
+}
+
+// Matching runs for every workflow step against every window action on each evaluation and goal
+// refresh: steps are compiled once for the life of the (immutable) workflows, URLs parsed once per page.
+interface CompiledMatch {
+  segments: string[] | undefined;
+  type: string | undefined;
+  text: string | undefined;
+}
+const compiledMatches = new WeakMap<StepMatch, CompiledMatch>();
+
+function compile(match: StepMatch): CompiledMatch {
+  let c = compiledMatches.get(match);
+  if (!c) {
+    c = { segments: match.url === undefined ? undefined : segmentsOf(match.url), type: match.type, text: match.text?.toLowerCase() };
+    compiledMatches.set(match, c);
+  }
+  return c;
+}
+
+const includesFolded = (haystack: string, needle: string) => haystack.toLowerCase().includes(needle);
+
+export function actionMatches(action: MatchableAction, match: StepMatch): boolean {
+  const m = compile(match);
+  if (m.type !== undefined && action.type !== m.type) return false;
+  if (m.segments !== undefined && !segmentsMatch(m.segments, segmentsOf(action.canonical_url))) return false;
+  if (m.text !== undefined && !includesFolded(action.title, m.text) && !includesFolded(action.description, m.text)) return false;
   return true;
 }
 
@@ -71,9 +111,13 @@ export function workflowProgress(workflow: Workflow, actions: readonly Matchable
   let lastProgressAt = -1;
   workflow.steps.forEach((step, s) => {
     let matchedAt = -1;
-    actions.forEach((a, i) => {
-      if (actionMatches(a, step.match)) matchedAt = i;
-    });
+    // The latest match is what counts, so scan from the newest action back.
+    for (let i = actions.length - 1; i >= 0; i--) {
+      if (actionMatches(actions[i]!, step.match)) {
+        matchedAt = i;
+        break;
+      }
+    }
     if (matchedAt >= 0) {
       doneSteps.push(s);
       lastProgressAt = Math.max(lastProgressAt, matchedAt);
@@ -106,5 +150,9 @@ export function currentWorkflow(workflows: readonly Workflow[], actions: readonl
 
 /** Whether a URL lies on one of a workflow's pages (the url patterns its steps name). */
 export function onWorkflowPage(workflow: Workflow, url: string): boolean {
-  return workflow.steps.some((s) => s.match.url !== undefined && pathMatches(s.match.url, url));
+  const segments = segmentsOf(url);
+  return workflow.steps.some((s) => {
+    const m = compile(s.match);
+    return m.segments !== undefined && segmentsMatch(m.segments, segments);
+  });
 }
