@@ -1,6 +1,7 @@
 /**
- * Admin read model: `GET /v1/sessions/:sessionId/context` — what the copilot sees for a session.
- * Sessions are scoped by product; `?product_id=` picks one (default: the default product).
+ * Admin read model (PROTOCOL.md §4): `GET /v1/sessions/:sessionId/context` — what the copilot sees for a
+ * session — and `GET /v1/conversations/:conversationId`. Sessions are scoped by product; `?product_id=`
+ * picks one (default: the default product).
  */
 import { Router, type RequestHandler } from "express";
 import { z } from "zod";
@@ -28,8 +29,15 @@ const QuerySchema = z.object({ product_id: z.string().min(1).max(64).optional() 
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** The newest messages a conversation view shows (the widget's sync gives the whole thread). */
+const MESSAGES_SHOWN = 200;
+
 /** `suggestions` (workflow position, gate, last suggestions and decisions) is added when given. */
-export function presentContext(ctx: SessionContext, suggestions?: ReturnType<typeof describeSuggestions>) {
+export function presentContext(
+  ctx: SessionContext,
+  suggestions?: ReturnType<typeof describeSuggestions>,
+  conversation?: { conversation_id: string; link_kind: string; linked_at: string },
+) {
   const { session, summary } = ctx;
   return {
     product_id: session.productId,
@@ -54,6 +62,7 @@ export function presentContext(ctx: SessionContext, suggestions?: ReturnType<typ
     },
     recent_actions: ctx.window,
     text: ctx.text,
+    conversation: conversation ?? null,
     ...(suggestions
       ? { workflow: suggestions.workflow, prompt: suggestions.prompt, gate: suggestions.gate, suggestions: suggestions.suggestions, decisions: suggestions.decisions }
       : {}),
@@ -71,7 +80,37 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     if (!ctx) {
       throw new NotFoundError("unknown_session", `no session ${JSON.stringify(sessionId.slice(0, 256))} in product ${JSON.stringify(productId)}`);
     }
-    res.json(presentContext(ctx, describeSuggestions(deps, ctx, deps.clock.now())));
+    const link = deps.repos.conversations.linkOf(ctx.session.id);
+    const conversation = link && { conversation_id: link.conversationId, link_kind: link.kind, linked_at: iso(link.linkedAt) };
+    res.json(presentContext(ctx, describeSuggestions(deps, ctx, deps.clock.now()), conversation));
+  });
+
+  // What the copilot sees of one conversation: its messages, the sessions linked to it (with the context
+  // of the most recent one) and the last suggestions shown in it.
+  router.get("/v1/conversations/:conversationId", deps.auth, (req, res) => {
+    const conversationId = String(req.params.conversationId);
+    const conversation = deps.repos.conversations.findById(conversationId);
+    if (!conversation) throw new NotFoundError("unknown_conversation", `no conversation ${JSON.stringify(conversationId.slice(0, 100))}`);
+    const links = deps.repos.conversations.linksOf(conversation.id);
+    const latest = [...links].sort((a, b) => b.linkedAt - a.linkedAt)[0];
+    const ctx = latest && loadSessionContext(deps.repos, conversation.productId, latest.sessionId, deps.windowSize);
+    res.json({
+      conversation_id: conversation.id,
+      product_id: conversation.productId,
+      user_id: conversation.userId,
+      created_at: iso(conversation.createdAt),
+      last_message_at: conversation.lastMessageAt === null ? null : iso(conversation.lastMessageAt),
+      sessions: links.map((l) => ({ session_id: l.sessionId, link_kind: l.kind, linked_at: iso(l.linkedAt) })),
+      messages: deps.repos.messages.recent(conversation.id, MESSAGES_SHOWN).map((m) => ({
+        id: m.id,
+        seq: m.seq,
+        role: m.role,
+        text: m.text,
+        suggestion_id: m.suggestionId,
+        created_at: iso(m.createdAt),
+      })),
+      context: ctx ? presentContext(ctx, describeSuggestions(deps, ctx, deps.clock.now())) : null,
+    });
   });
   return router;
 }

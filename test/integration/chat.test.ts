@@ -204,3 +204,28 @@ describe("many sessions, one conversation", () => {
     phone.close();
   });
 });
+
+describe("GET /v1/conversations/:conversationId (admin)", () => {
+  it("shows the thread, its linked sessions and the latest session's context; 404 for an unknown one; 401 without the token", async () => {
+    const { adminHeaders } = await import("../helpers/signing.js");
+    const socket = await connectWidget(server.url, { sessionId: "admin-conv" });
+    const linked = nextEvent(socket, "conversation:linked");
+    await ask(socket, "hello admin");
+    const { conversationId } = await linked;
+    socket.close();
+
+    const res = await fetch(`${server.url}/v1/conversations/${conversationId}`, { headers: adminHeaders });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { sessions: { session_id: string; link_kind: string }[]; messages: { role: string; text: string }[]; context: { session_id: string } };
+    expect(body.sessions).toEqual([expect.objectContaining({ session_id: "admin-conv", link_kind: "new" })]);
+    expect(body.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(body.messages[0]!.text).toBe("hello admin");
+    expect(body.context.session_id).toBe("admin-conv");
+
+    const session = (await (await fetch(`${server.url}/v1/sessions/admin-conv/context`, { headers: adminHeaders })).json()) as { conversation: { conversation_id: string } };
+    expect(session.conversation.conversation_id).toBe(conversationId);
+
+    expect((await fetch(`${server.url}/v1/conversations/cv_nope`, { headers: adminHeaders })).status).toBe(404);
+    expect((await fetch(`${server.url}/v1/conversations/${conversationId}`)).status).toBe(401);
+  });
+});
