@@ -1,0 +1,26 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigSchema } from "../../server/config.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+// The schema wraps its object in a refinement; its keys are the configuration keys.
+const keys = Object.keys((ConfigSchema as unknown as { shape?: Record<string, unknown>; _zod: { def: { in?: { shape: Record<string, unknown> } } } }).shape ?? ConfigSchema._zod.def.in!.shape);
+
+describe("configuration documentation", () => {
+  it("knows the keys", () => {
+    expect(keys).toContain("PORT");
+    expect(keys.length).toBeGreaterThan(40);
+  });
+
+  it("lists every key in .env.example", () => {
+    const example = fs.readFileSync(path.join(ROOT, ".env.example"), "utf8");
+    expect(keys.filter((k) => !new RegExp(`^#? ?${k}=`, "m").test(example))).toEqual([]);
+  });
+
+  it("documents every key in the README's configuration table", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("\n## ", readme.indexOf("## Configuration") + 5));
+    expect(keys.filter((k) => !table.includes(`\`${k}\``))).toEqual([]);
+  });
+});
