@@ -1,7 +1,7 @@
 import type { Db } from "./connection.js";
 
 export type SuggestionSource = "llm" | "rules";
-export type SuggestionStatus = "delivered" | "skipped" | "superseded" | "publish_failed";
+export type SuggestionStatus = "delivered" | "skipped" | "superseded" | "publish_failed" | "retracted";
 export type FeedbackVerdict = "accepted" | "dismissed";
 
 export interface SuggestionEvidence {

@@ -126,6 +126,7 @@ export function createApp(deps: AppDeps) {
       workflows: deps.workflows,
       llm,
       publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
+      retract: (r) => chat.retractSuggestion(r),
     }),
     metrics,
   );

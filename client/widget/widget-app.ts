@@ -28,6 +28,8 @@ export class PilotlightWidget {
   private identity: Identity | undefined;
   private sessionId: string;
   private readonly verdicts: Map<number, Verdict>;
+  /** Suggestions withdrawn by the server while this page was open. */
+  private readonly retracted = new Set<number>();
   private readonly keys: { seen: string; verdicts: string };
   private readonly onSession = (e: Event) => {
     const id = (e as CustomEvent<{ sessionId?: string }>).detail?.sessionId;
@@ -75,7 +77,10 @@ export class PilotlightWidget {
           if (draft) this.view.renderDraft(draft.id, draft.text);
         },
         suggestion: (s) => this.suggested(s),
-        retracted: (r) => this.view.markVerdict(r.id, "dismissed"),
+        retracted: (r) => {
+          this.retracted.add(r.id);
+          this.view.markRetracted(r.id);
+        },
         status: (state, detail) => {
           this.view.setStatus(state === "online" ? "" : state === "refused" ? "unavailable" : state === "offline" ? "reconnecting…" : "connecting…");
           this.emit("status", { state, detail });
@@ -139,6 +144,7 @@ export class PilotlightWidget {
     if (!this.thread.add(m)) return;
     this.view.removeDraft(m.id);
     this.view.renderMessage(m, m.suggestionId !== undefined ? this.verdicts.get(m.suggestionId) : undefined);
+    if (m.suggestionId !== undefined && this.retracted.has(m.suggestionId)) this.view.markRetracted(m.suggestionId);
     if (this.view.isOpen) this.markSeen();
     else this.view.setUnread(this.unreadCount());
     this.emit("message", m);

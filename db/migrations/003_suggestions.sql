@@ -18,7 +18,7 @@ CREATE TABLE suggestions (
   completion_tokens INTEGER,
   total_tokens      INTEGER,
   evidence          TEXT NOT NULL DEFAULT '{"indexes":[],"actionIds":[]}',
-  status            TEXT NOT NULL,               -- delivered | skipped | superseded | publish_failed
+  status            TEXT NOT NULL,               -- delivered | skipped | superseded | publish_failed | retracted
   model_error       TEXT,                        -- why the LLM was not used when rules answered instead
   feedback          TEXT,                        -- accepted | dismissed
   feedback_at       INTEGER,

@@ -9,7 +9,7 @@ import type { Clock } from "../clock.js";
 import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
-import type { PublishedSuggestion } from "../suggest/publisher.js";
+import type { PublishedSuggestion, RetractedSuggestion } from "../suggest/publisher.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
@@ -141,6 +141,12 @@ export function createChatService(deps: ChatDeps) {
         evidence: s.evidence,
       });
       outbox.emit(conversation.id, "message:created", presentMessage(message));
+    },
+
+    /** The engine's retractor: tells the conversation's widgets that a shown suggestion no longer applies. */
+    retractSuggestion(r: RetractedSuggestion): void {
+      const message = repos.messages.bySuggestion(r.id);
+      if (message) outbox.emit(message.conversationId, "suggestion:retracted", { id: r.id, reason: r.reason });
     },
 
     /** Waits for replies in flight (tests, shutdown); `abort` cuts them short instead. */

@@ -11,10 +11,11 @@ import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
+import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "./action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
-import type { Publisher } from "./publisher.js";
+import type { Publisher, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
 import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
 import { lastActivityTime } from "./struggle-detectors.js";
@@ -47,9 +48,13 @@ export interface EvaluatorDeps {
   suggester: Suggester;
   summarizer: RollingSummarizer;
   publish: Publisher;
+  retract: Retractor;
   onDecision: (decision: Decision) => void;
   isClosed: () => boolean;
 }
+
+/** How many of a session's latest suggestions are checked for retraction. */
+const RETRACT_LOOKBACK = 5;
 
 export function gateConfigOf(config: Config): GateConfig {
   return {
@@ -108,6 +113,21 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     }
   }
 
+  /**
+   * Suggestions still on the user's screen (delivered, no verdict) that pointed at a workflow step the user
+   * has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
+   */
+  function retractCompleted(ctx: SessionWindow): void {
+    for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
+      if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
+      const workflow = deps.workflows.find((w) => w.id === s.workflowId);
+      const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
+      if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
+      repos.suggestions.setStatus(s.id, "retracted");
+      deps.retract({ id: s.id, productId: ctx.session.productId, sessionRef: ctx.session.id, sessionId: ctx.session.sessionKey, reason: "step_done" });
+    }
+  }
+
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
     let modelMs = 0;
@@ -126,6 +146,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
     if (!ctx || ctx.window.length === 0) return {};
     const p: Pending = { ctx, trigger, started, modelMs };
+    retractCompleted(ctx);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);

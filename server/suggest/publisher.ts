@@ -28,6 +28,18 @@ export interface PublishedSuggestion {
 /** May be async; a rejection is logged and the suggestion marked `publish_failed`. */
 export type Publisher = (suggestion: PublishedSuggestion) => void | Promise<void>;
 
+/** A shown suggestion that no longer applies (the user did what it suggested before acting on it). */
+export interface RetractedSuggestion {
+  id: number;
+  productId: string;
+  sessionRef: number;
+  sessionId: string;
+  /** `step_done`: the workflow step it pointed at has been done. */
+  reason: string;
+}
+
+export type Retractor = (retraction: RetractedSuggestion) => void;
+
 export function createLoggingPublisher(logger: Logger): Publisher {
   return (s) => {
     // The text is built from users' own page and button names: debug only.

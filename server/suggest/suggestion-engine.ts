@@ -17,7 +17,7 @@ import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
 import type { LlmClient } from "./openai.model.js";
-import { createLoggingPublisher, type Publisher } from "./publisher.js";
+import { createLoggingPublisher, type Publisher, type Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
 import { createScheduler } from "./scheduler.js";
@@ -33,6 +33,8 @@ export interface SuggestionEngineDeps {
   llm: LlmClient | null;
   /** Where delivered suggestions go; defaults to a logging publisher. */
   publish?: Publisher;
+  /** Told when a shown suggestion no longer applies; defaults to nothing. */
+  retract?: Retractor;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -69,6 +71,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
     }),
     publish: deps.publish ?? createLoggingPublisher(logger),
+    retract: deps.retract ?? (() => undefined),
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
       for (const listener of listeners) {

@@ -170,6 +170,37 @@ describe("the widget on the demo (rules model)", () => {
   });
 });
 
+describe("a suggestion the user has already followed", () => {
+  let server: TestServer;
+  let session: { context: BrowserContext; page: Page; errors: string[] };
+  beforeAll(async () => {
+    server = await startTestServer({ env: FAST_GATES });
+    session = await openDemo(server);
+  });
+  afterAll(async () => {
+    await session?.context.close();
+    await server?.close();
+  });
+
+  it("disappears once the user does the step it suggested", async () => {
+    const { page } = session;
+    await page.locator("nav >> text=Team").click();
+    const preview = widget(page, ".pl-preview");
+    await preview.locator("p").waitFor({ timeout: 15_000 });
+    expect(await preview.locator("p").textContent()).toContain("email address");
+    // The user types the email (capture.js reports the field change, never the value) and leaves the field.
+    await page.locator("#f-email").fill("new.colleague@example.com");
+    await page.locator("#f-role").focus();
+    await page.evaluate(() => (window as unknown as { PilotlightCapture: { flush(): Promise<void> } }).PilotlightCapture.flush());
+    // The outdated card goes (the next step's suggestion may take its place right away).
+    await waitFor(async () => !(await preview.isVisible()) || !((await preview.locator("p").textContent()) ?? "").includes("email address"), "the outdated suggestion to go");
+    await widget(page, ".pl-launcher").click();
+    const first = widget(page, ".pl-suggestion").filter({ hasText: "email address" });
+    expect(await first.locator(".pl-verdict").textContent()).toBe("Done — no longer needed.");
+    expect(await first.locator(".pl-accept").count()).toBe(0);
+  });
+});
+
 describe("style isolation", () => {
   let server: TestServer;
   let session: { context: BrowserContext; page: Page; errors: string[] };

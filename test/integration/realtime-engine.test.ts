@@ -154,3 +154,52 @@ describe("chat with an LLM (OpenAI-compatible server, real SDK)", () => {
     again.close();
   });
 });
+
+describe("suggestion:retracted", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { SUGGEST_DEBOUNCE_MS: "0", SUGGEST_MAX_WAIT_MS: "0" } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("withdraws a shown suggestion once the user has done the step it pointed at", async () => {
+    const socket = await connectWidget(server.url, { sessionId: "retract-1" });
+    const suggested = nextEvent(socket, "suggestion:created");
+    await pushEvent(server.url, teamPage("retract-1", 1));
+    const suggestion = await suggested;
+    expect(suggestion.text).toContain("Type your teammate's email address.");
+
+    const retracted = nextEvent(socket, "suggestion:retracted");
+    await pushEvent(server.url, {
+      type: "actions",
+      session_id: "retract-1",
+      actions: [{ type: "type", title: "Type in 'Email address' field", description: "User typed in the Email address field", canonical_url: "https://acme.test/settings/team", timestamp_start: 2 }],
+    });
+    expect(await retracted).toEqual({ id: suggestion.id, reason: "step_done" });
+    expect(server.app.services.suggestions.getSuggestion(suggestion.id)?.status).toBe("retracted");
+    socket.close();
+  });
+
+  it("leaves a suggestion the user already answered alone", async () => {
+    const socket = await connectWidget(server.url, { sessionId: "retract-2" });
+    const suggested = nextEvent(socket, "suggestion:created");
+    await pushEvent(server.url, teamPage("retract-2", 1));
+    const suggestion = await suggested;
+    expectOk(await command(socket, "suggestion:feedback", { suggestionId: suggestion.id, verdict: "accepted" }));
+    const seen = record(socket, "suggestion:retracted");
+    const decided = new Promise((resolve) => {
+      const off = server.app.services.suggestions.onDecision(() => (off(), resolve(undefined)));
+    });
+    await pushEvent(server.url, {
+      type: "actions",
+      session_id: "retract-2",
+      actions: [{ type: "type", title: "Type in 'Email address' field", description: "User typed in the Email address field", canonical_url: "https://acme.test/settings/team", timestamp_start: 2 }],
+    });
+    await decided;
+    expect(seen).toEqual([]);
+    expect(server.app.services.suggestions.getSuggestion(suggestion.id)?.status).toBe("delivered");
+    socket.close();
+  });
+});

@@ -217,6 +217,14 @@ export class WidgetView {
     if (this.previewSuggestion === suggestionId) this.hidePreview();
   }
 
+  /** A suggestion that no longer applies: its buttons go, a note says why, and its preview closes. */
+  markRetracted(suggestionId: number): void {
+    for (const box of this.root.querySelectorAll<HTMLElement>(`[data-suggestion="${suggestionId}"]`)) {
+      box.replaceChildren(h("span", { class: "pl-verdict" }, "Done — no longer needed."));
+    }
+    if (this.previewSuggestion === suggestionId) this.hidePreview();
+  }
+
   clearThread(): void {
     this.thread.replaceChildren();
   }
