@@ -1,6 +1,7 @@
 import type { Db } from "./connection.js";
 
 export type SuggestionSource = "llm" | "rules";
+/** `retracted` suggestions were shown too (then withdrawn): they count for the hourly cap and repeats. */
 export type SuggestionStatus = "delivered" | "skipped" | "superseded" | "publish_failed" | "retracted";
 export type FeedbackVerdict = "accepted" | "dismissed";
 
@@ -93,12 +94,12 @@ export function createSuggestionRepository(db: Db) {
   );
   const deliveredSince = db
     .prepare<[number, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status = 'delivered' AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
     )
     .pluck();
   const shownSince = db
     .prepare<[number, string, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status = 'delivered' AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
     )
     .pluck();
   const setStatus = db.prepare<[string, number]>("UPDATE suggestions SET status = ? WHERE id = ?");
