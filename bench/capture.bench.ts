@@ -7,19 +7,18 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { signPilotlight } from "../server/ingest/push-signature.js";
+import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, cycle, signedPush, type BenchRequest } from "./lib/payloads.js";
 import { rawEventsToPayload } from "../server/ingest/raw-events/build-payload.js";
 import type { RawEvent } from "../server/ingest/raw-events/raw-event.schema.js";
 import { startChild } from "./lib/child.js";
 import { runLoad } from "./lib/load.js";
 import type { BenchResult } from "./lib/report.js";
 
-const SECRET = "bench-push-secret-0123456789";
 const PRODUCT_KEY = "pk_bench_0123456789";
 const ORIGIN = "https://bench.example.com";
 const EVENTS = 5;
 
-type Req = { body: string; headers: Record<string, string> };
+type Req = BenchRequest;
 
 /** The same raw events go to capture as they are and to the push webhook labelled; built before the clock starts. */
 function buildRequests(count: number): { capture: Req[]; push: Req[] } {
@@ -44,14 +43,9 @@ function buildRequests(count: number): { capture: Req[]; push: Req[] } {
     });
     const payload = rawEventsToPayload({ sessionId: `bench_p${n % 500}`, userId: null, email: null, forwardedAt: t, events });
     const body = JSON.stringify({ ...payload, product_id: "demo" });
-    push.push({ body, headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(SECRET, body, t) } });
+    push.push(signedPush(body, t));
   }
   return { capture, push };
-}
-
-function cycle<T>(items: readonly T[]): () => T {
-  let i = 0;
-  return () => items[i++ % items.length]!;
 }
 
 export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
@@ -64,10 +58,10 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       "server/main.ts",
       {
         DATABASE_PATH: path.join(dir, "bench.db"),
-        PUSH_SECRET: SECRET,
+        PUSH_SECRET: BENCH_PUSH_SECRET,
         PRODUCT_KEY,
         ALLOWED_ORIGINS: ORIGIN,
-        ADMIN_TOKEN: "bench-admin-token-0123456789",
+        ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
         LOG_LEVEL: "info",
         NODE_ENV: "production",
       },

@@ -5,44 +5,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { signPilotlight } from "../server/ingest/push-signature.js";
 import { startChild } from "./lib/child.js";
 import { runLoad } from "./lib/load.js";
+import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, buildPushPayloads, cycle } from "./lib/payloads.js";
 import type { BenchResult } from "./lib/report.js";
 
-const SECRET = "bench-push-secret-0123456789";
-
-/**
- * Signed 5-action payloads, unique per request (so none is a duplicate), built before the clock starts so
- * the load generator spends its CPU on sending, not on JSON and HMAC. Both servers get the same list.
- */
-function buildPayloads(count: number): { body: string; headers: Record<string, string> }[] {
-  const start = Date.now() / 1000;
-  const t = Math.floor(start);
-  return Array.from({ length: count }, (_, n) => {
-    const session = `bench_s${n % 500}`;
-    const actions = Array.from({ length: 5 }, (_, i) => ({
-      index: i,
-      type: i === 0 ? "pageview" : "click",
-      title: i === 0 ? "Page Load: Invoices" : `Click 'Button ${i}' button`,
-      description: i === 0 ? "User landed on the invoices page" : `User clicked the Button ${i} button on the Invoices page`,
-      canonical_url: "https://app.example.com/invoices/:id",
-      timestamp_start: start + n * 0.001 + i * 0.0001,
-    }));
-    const body = JSON.stringify({ type: "actions", product_id: "demo", session_id: session, forwarded_at: start + n, actions });
-    return { body, headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(SECRET, body, t) } };
-  });
-}
-
-function cycle<T>(items: readonly T[]): () => T {
-  let i = 0;
-  return () => items[i++ % items.length]!;
-}
 
 export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
   const durationS = opts.smoke ? 2 : 10;
   const connections = 16;
-  const payloads = buildPayloads(opts.smoke ? 30_000 : 120_000);
+  const payloads = buildPushPayloads(opts.smoke ? 30_000 : 120_000, 5, 500);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pilotlight-bench-"));
   try {
     const baseline = await startChild("bench/baseline/ingest-baseline.ts", {}, opts.root);
@@ -53,8 +25,8 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       "server/main.ts",
       {
         DATABASE_PATH: path.join(dir, "bench.db"),
-        PUSH_SECRET: SECRET,
-        ADMIN_TOKEN: "bench-admin-token-0123456789",
+        PUSH_SECRET: BENCH_PUSH_SECRET,
+        ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
         LOG_LEVEL: "info",
         NODE_ENV: "production",
         // The limiter runs (its cost is part of the figure) but one load generator must never hit it.

@@ -7,12 +7,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { io as connect, type Socket } from "socket.io-client";
-import { signPilotlight } from "../server/ingest/push-signature.js";
 import { startChild, type Child } from "./lib/child.js";
+import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, signedPush } from "./lib/payloads.js";
 import type { BenchResult } from "./lib/report.js";
 import { percentile, rssOf } from "./lib/stats.js";
 
-const SECRET = "bench-push-secret-0123456789";
 const PRODUCT_KEY = "pk_bench_0123456789";
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,9 +61,9 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       "server/main.ts",
       {
         DATABASE_PATH: path.join(dir, "bench.db"),
-        PUSH_SECRET: SECRET,
+        PUSH_SECRET: BENCH_PUSH_SECRET,
         PRODUCT_KEY,
-        ADMIN_TOKEN: "bench-admin-token-0123456789",
+        ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
         LOG_LEVEL: "info",
         NODE_ENV: "production",
         DEMO_ENABLED: "false",
@@ -110,11 +109,7 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
         });
         if (!sentAt.has(session)) sentAt.set(session, performance.now());
         inFlight.push(
-          fetch(`${server.url}/v1/webhooks/actions`, {
-            method: "POST",
-            headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(SECRET, body, Math.floor(Date.now() / 1000)) },
-            body,
-          }).then(
+          fetch(`${server.url}/v1/webhooks/actions`, { method: "POST", ...signedPush(body) }).then(
             (r) => {
               if (r.status !== 202) failed++;
               return r.body?.cancel();

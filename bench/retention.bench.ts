@@ -13,16 +13,14 @@ import { createRepositories } from "../db/repositories.js";
 import { loadConfig } from "../server/config.js";
 import { createIngestService } from "../server/ingest/ingest-event.js";
 import { parseAutoplayEvent } from "../server/ingest/parse-event.js";
-import { signPilotlight } from "../server/ingest/push-signature.js";
 import { createSilentLogger } from "../server/logger.js";
 import { resolvePaths } from "../server/paths.js";
 import { bootstrapInstance } from "../server/products/bootstrap-instance.js";
 import { startChild } from "./lib/child.js";
 import { runLoad } from "./lib/load.js";
+import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, buildPushPayloads } from "./lib/payloads.js";
 import type { BenchResult } from "./lib/report.js";
 
-const SECRET = "bench-push-secret-0123456789";
-const ADMIN = "bench-admin-token-0123456789";
 const DAY = 86_400_000;
 
 /** Seeds `sessions` sessions of `perSession` actions, last seen 60 days ago, through the real ingest use case. */
@@ -31,7 +29,7 @@ async function seed(file: string, root: string, sessions: number, perSession: nu
   migrate(db, resolvePaths(root).migrationsDir);
   const repos = createRepositories(db);
   const clock = { now: () => Date.now() - 60 * DAY };
-  bootstrapInstance({ config: loadConfig({ PUSH_SECRET: SECRET, ADMIN_TOKEN: ADMIN }), repos, clock });
+  bootstrapInstance({ config: loadConfig({ PUSH_SECRET: BENCH_PUSH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN }), repos, clock });
   const ingest = createIngestService({ repos, clock, logger: createSilentLogger() });
   for (let s = 0; s < sessions; s++) {
     const parsed = parseAutoplayEvent({
@@ -45,17 +43,7 @@ async function seed(file: string, root: string, sessions: number, perSession: nu
   db.close();
 }
 
-function payloads(count: number) {
-  const t = Math.floor(Date.now() / 1000);
-  return Array.from({ length: count }, (_, n) => {
-    const body = JSON.stringify({
-      type: "actions",
-      session_id: `live-${n % 300}`,
-      actions: [{ type: "click", title: `Click ${n}`, description: `User clicked ${n}`, canonical_url: "/live", timestamp_start: t + n / 1000 }],
-    });
-    return { body, headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(SECRET, body, t) } };
-  });
-}
+const payloads = (count: number) => buildPushPayloads(count, 1, 300);
 
 async function scrapeValue(url: string, line: RegExp): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -79,7 +67,7 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       fs.copyFileSync(seeded, file);
       const child = await startChild(
         "server/main.ts",
-        { DATABASE_PATH: file, PUSH_SECRET: SECRET, ADMIN_TOKEN: ADMIN, LOG_LEVEL: "info", NODE_ENV: "production", RATE_LIMIT_WEBHOOK_PER_MIN: "0", ...env },
+        { DATABASE_PATH: file, PUSH_SECRET: BENCH_PUSH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN, LOG_LEVEL: "info", NODE_ENV: "production", RATE_LIMIT_WEBHOOK_PER_MIN: "0", ...env },
         opts.root,
       );
       const load = await runLoad({ url: `${child.url}/v1/webhooks/actions`, connections: 8, durationS, makeRequest: next });

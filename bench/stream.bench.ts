@@ -7,32 +7,14 @@ import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { signPilotlight } from "../server/ingest/push-signature.js";
+import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, buildPushPayloads, type BenchRequest } from "./lib/payloads.js";
 import { startChild } from "./lib/child.js";
 import { runLoad } from "./lib/load.js";
 import type { BenchResult } from "./lib/report.js";
 
-const SECRET = "bench-push-secret-0123456789";
 const STREAM_TOKEN = "bench-stream-token-0123456789";
 const SUBSCRIBERS = 100;
 
-/** Unique 3-action payloads (so each one stores something and makes exactly one frame). */
-function buildPayloads(count: number): { body: string; headers: Record<string, string> }[] {
-  const start = Date.now() / 1000;
-  const t = Math.floor(start);
-  return Array.from({ length: count }, (_, n) => {
-    const actions = Array.from({ length: 3 }, (_, i) => ({
-      index: i,
-      type: i === 0 ? "pageview" : "click",
-      title: i === 0 ? "Page Load: Invoices" : `Click 'Button ${i}' button`,
-      description: i === 0 ? "User landed on the invoices page" : `User clicked the Button ${i} button on the Invoices page`,
-      canonical_url: "https://app.example.com/invoices/:id",
-      timestamp_start: start + n * 0.001 + i * 0.0001,
-    }));
-    const body = JSON.stringify({ type: "actions", product_id: "demo", session_id: `bench_s${n % 200}`, forwarded_at: start + n, actions });
-    return { body, headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(SECRET, body, t) } };
-  });
-}
 
 interface Counter {
   frames: number;
@@ -86,7 +68,7 @@ function cpuSeconds(pid: number | undefined): number | undefined {
   }
 }
 
-async function measure(baseUrl: string, pid: number | undefined, payloads: ReturnType<typeof buildPayloads>, durationS: number) {
+async function measure(baseUrl: string, pid: number | undefined, payloads: readonly BenchRequest[], durationS: number) {
   const subs = await subscribeAll(`${baseUrl}/v1/stream/demo`, SUBSCRIBERS);
   let i = 0;
   const cpuBefore = cpuSeconds(pid);
@@ -119,7 +101,7 @@ async function measure(baseUrl: string, pid: number | undefined, payloads: Retur
 
 export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
   const durationS = opts.smoke ? 2 : 10;
-  const payloads = buildPayloads(opts.smoke ? 20_000 : 100_000);
+  const payloads = buildPushPayloads(opts.smoke ? 20_000 : 100_000, 3, 200);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pilotlight-bench-"));
   try {
     const baseline = await startChild("bench/baseline/stream-baseline.ts", {}, opts.root);
@@ -130,9 +112,9 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       "server/main.ts",
       {
         DATABASE_PATH: path.join(dir, "bench.db"),
-        PUSH_SECRET: SECRET,
+        PUSH_SECRET: BENCH_PUSH_SECRET,
         STREAM_TOKEN,
-        ADMIN_TOKEN: "bench-admin-token-0123456789",
+        ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
         STREAM_HEARTBEAT_MS: "600000",
         // The bench measures throughput, not the slow-subscriber cut-off.
         STREAM_BUFFER_BYTES: String(256 * 1024 * 1024),

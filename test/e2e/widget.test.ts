@@ -65,23 +65,40 @@ async function openDemo(server: TestServer): Promise<{ context: BrowserContext; 
   return { context, page, errors };
 }
 
+interface DemoRun {
+  server: TestServer;
+  page: Page;
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** The real app (with `env`) and a fresh browser profile on its demo. */
+async function startDemo(env: Record<string, string> = {}): Promise<DemoRun> {
+  const server = await startTestServer({ env });
+  const { context, page, errors } = await openDemo(server);
+  return {
+    server,
+    page,
+    errors,
+    async close() {
+      await context.close();
+      await server.close();
+    },
+  };
+}
+
 const widget = (page: Page, selector: string) => page.locator(`pilotlight-widget ${selector}`);
 const sessionIdOf = (page: Page) => page.evaluate(() => (window as unknown as { PilotlightCapture: { sessionId(): string } }).PilotlightCapture.sessionId());
 
 describe("the widget on the demo (rules model)", () => {
-  let server: TestServer;
-  let session: { context: BrowserContext; page: Page; errors: string[] };
+  let run: DemoRun;
   beforeAll(async () => {
-    server = await startTestServer({ env: FAST_GATES });
-    session = await openDemo(server);
+    run = await startDemo(FAST_GATES);
   });
-  afterAll(async () => {
-    await session?.context.close();
-    await server?.close();
-  });
+  afterAll(() => run?.close());
 
   it("clicking through the demo brings a suggestion for the next step", async () => {
-    const { page } = session;
+    const { page } = run;
     await page.locator("nav >> text=Team").click();
     const preview = widget(page, ".pl-preview p");
     await preview.waitFor({ timeout: 15_000 });
@@ -99,7 +116,7 @@ describe("the widget on the demo (rules model)", () => {
   });
 
   it("accepting opens the thread and records the verdict with the engine", async () => {
-    const { page } = session;
+    const { page, server } = run;
     await widget(page, ".pl-preview .pl-accept").click();
     await widget(page, ".pl-panel").waitFor({ state: "visible" });
     await widget(page, ".pl-suggestion .pl-verdict").waitFor();
@@ -109,7 +126,7 @@ describe("the widget on the demo (rules model)", () => {
   });
 
   it("a dismissed suggestion is marked and stored as dismissed", async () => {
-    const { page } = session;
+    const { page, server } = run;
     await page.locator("nav >> text=Reports").click();
     const card = widget(page, ".pl-suggestion").filter({ hasText: "date range" });
     await card.waitFor({ timeout: 15_000 });
@@ -121,7 +138,7 @@ describe("the widget on the demo (rules model)", () => {
   });
 
   it("answers a question offline with the page the user is on", async () => {
-    const { page } = session;
+    const { page } = run;
     await widget(page, "textarea").fill("how do I export a report?");
     await widget(page, "textarea").press("Enter");
     const reply = widget(page, ".pl-assistant:not(.pl-draft)").last();
@@ -132,7 +149,7 @@ describe("the widget on the demo (rules model)", () => {
   });
 
   it("keeps the thread across a reload", async () => {
-    const { page } = session;
+    const { page } = run;
     const before = await widget(page, ".pl-msg").allTextContents();
     await page.reload();
     await widget(page, ".pl-launcher").click();
@@ -143,7 +160,7 @@ describe("the widget on the demo (rules model)", () => {
   });
 
   it("renders text from users' actions as text: nothing runs, no element is created", async () => {
-    const { page } = session;
+    const { page, server } = run;
     const sessionId = await sessionIdOf(page);
     const t = Date.now() / 1000;
     const click = (dt: number) => ({ type: "click", title: `Click '${XSS_ACTION}' button`, description: `User clicked ${XSS_ACTION}`, canonical_url: "/dashboard", timestamp_start: t + dt });
@@ -156,7 +173,7 @@ describe("the widget on the demo (rules model)", () => {
   });
 
   it("works from the keyboard and announces new messages", async () => {
-    const { page } = session;
+    const { page } = run;
     await page.keyboard.press("Escape");
     await widget(page, ".pl-panel").waitFor({ state: "hidden" });
     expect(await page.evaluate(() => document.querySelector("pilotlight-widget")!.shadowRoot!.activeElement?.className)).toBe("pl-launcher");
@@ -166,24 +183,19 @@ describe("the widget on the demo (rules model)", () => {
     expect(await widget(page, ".pl-thread").getAttribute("role")).toBe("log");
     expect(await widget(page, ".pl-thread").getAttribute("aria-live")).toBe("polite");
     expect(await widget(page, ".pl-panel").getAttribute("role")).toBe("dialog");
-    expect(session.errors).toEqual([]);
+    expect(run.errors).toEqual([]);
   });
 });
 
 describe("a suggestion the user has already followed", () => {
-  let server: TestServer;
-  let session: { context: BrowserContext; page: Page; errors: string[] };
+  let run: DemoRun;
   beforeAll(async () => {
-    server = await startTestServer({ env: FAST_GATES });
-    session = await openDemo(server);
+    run = await startDemo(FAST_GATES);
   });
-  afterAll(async () => {
-    await session?.context.close();
-    await server?.close();
-  });
+  afterAll(() => run?.close());
 
   it("disappears once the user does the step it suggested", async () => {
-    const { page } = session;
+    const { page } = run;
     await page.locator("nav >> text=Team").click();
     const preview = widget(page, ".pl-preview");
     await preview.locator("p").waitFor({ timeout: 15_000 });
@@ -202,19 +214,14 @@ describe("a suggestion the user has already followed", () => {
 });
 
 describe("style isolation", () => {
-  let server: TestServer;
-  let session: { context: BrowserContext; page: Page; errors: string[] };
+  let run: DemoRun;
   beforeAll(async () => {
-    server = await startTestServer();
-    session = await openDemo(server);
+    run = await startDemo();
   });
-  afterAll(async () => {
-    await session?.context.close();
-    await server?.close();
-  });
+  afterAll(() => run?.close());
 
   it("the page's CSS does not change the widget, and the widget's CSS does not leak", async () => {
-    const { page } = session;
+    const { page } = run;
     const launcherStyle = () =>
       widget(page, ".pl-launcher").evaluate((el) => {
         const s = getComputedStyle(el);
@@ -247,9 +254,8 @@ describe("style isolation", () => {
 });
 
 describe("streamed replies from an LLM", () => {
-  let server: TestServer;
+  let run: DemoRun;
   let fake: FakeOpenAI;
-  let session: { context: BrowserContext; page: Page; errors: string[] };
   beforeAll(async () => {
     fake = await startFakeOpenAI({
       // Chat replies stream slowly enough to be seen mid-way; suggestion calls decline.
@@ -258,17 +264,15 @@ describe("streamed replies from an LLM", () => {
           ? { kind: "stream", deltas: ["Open ", "Settings → Team, ", `then ${XSS_MODEL} `, "press Send invite."], chunkDelayMs: 250 }
           : { kind: "reply", text: "NO_SUGGESTION" },
     });
-    server = await startTestServer({ env: { OPENAI_BASE_URL: fake.url, LLM_MAX_RETRIES: "0" } });
-    session = await openDemo(server);
+    run = await startDemo({ OPENAI_BASE_URL: fake.url, LLM_MAX_RETRIES: "0" });
   });
   afterAll(async () => {
-    await session?.context.close();
-    await server?.close();
+    await run?.close();
     await fake?.close();
   });
 
   it("shows the reply growing, then the full message, with model output rendered as text", async () => {
-    const { page } = session;
+    const { page } = run;
     await widget(page, ".pl-launcher").click();
     await widget(page, "textarea").fill("How do I invite a colleague?");
     await widget(page, "textarea").press("Enter");

@@ -5,6 +5,7 @@
 import type { Decision, SuggestionEngine } from "../../server/suggest/suggestion-engine.js";
 import type { PublishedSuggestion, Publisher } from "../../server/suggest/publisher.js";
 import { pushEvent } from "./signing.js";
+import type { TestServer } from "./test-server.js";
 
 interface Waiter<T> {
   match: (item: T) => boolean;
@@ -89,4 +90,20 @@ export async function pushActions(baseUrl: string, sessionId: string, specs: rea
   const res = await pushEvent(baseUrl, { type: "actions", session_id: sessionId, actions }, "connector");
   if (res.status !== 202) throw new Error(`push failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
+}
+
+let handedOut = 1_000_000;
+/**
+ * Hands a suggestion straight to the realtime layer's publisher (what the engine does once its gates let
+ * one through), for tests of delivery that should not depend on the engine's decisions. Returns its id.
+ */
+export function deliverTestSuggestion(server: TestServer, sessionId: string, text: string): number {
+  const sessionRef = server.repos.sessions.idByKey("demo", sessionId);
+  if (sessionRef === undefined) throw new Error(`no session ${sessionId}: connect a widget or push actions first`);
+  const id = ++handedOut;
+  server.app.services.chat.deliverSuggestion({
+    id, productId: "demo", sessionRef, sessionId, text, source: "rules", model: "test", signal: null,
+    createdAt: Date.now(), evidence: [], evidenceActionIds: [],
+  });
+  return id;
 }

@@ -133,3 +133,12 @@ export function expectOk<T>(ack: Ack<T>): T {
   if (!ack.ok) throw new Error(`command failed: ${ack.error.code}: ${ack.error.message}`);
   return ack.data;
 }
+
+/** Sends a chat message and resolves with its ack, the assistant's reply and that reply's streamed deltas. */
+export async function ask(socket: WidgetClient, text: string, clientMessageId = `c-${Math.random()}`, timeoutMs = 20_000) {
+  const deltas = record(socket, "message:delta");
+  const created = recorder(socket, "message:created");
+  const sent = expectOk(await command(socket, "message:send", { clientMessageId, text }));
+  const reply = await created.until((m) => m.role === "assistant" && m.seq > sent.seq, timeoutMs);
+  return { sent, reply, deltas: deltas.filter((d) => d.id === reply.id) };
+}

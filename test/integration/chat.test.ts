@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MessageCreated } from "../../server/contracts/realtime.js";
 import { pushEvent } from "../helpers/signing.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { command, connectWidget, expectOk, nextEvent, record, recorder, userHash, widgetClient, type WidgetClient } from "../helpers/widget-client.js";
+import { deliverTestSuggestion } from "../helpers/suggestions.js";
+import { ask, command, connectWidget, expectOk, nextEvent, record, userHash, widgetClient } from "../helpers/widget-client.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -12,33 +13,7 @@ afterAll(async () => {
   await server.close();
 });
 
-let suggestionIds = 1000;
-/** Hands a suggestion to the engine's publisher, exactly as the engine does. */
-function publish(sessionId: string, text: string) {
-  const session = server.repos.sessions.findByKey("demo", sessionId)!;
-  server.app.services.chat.deliverSuggestion({
-    id: ++suggestionIds,
-    productId: "demo",
-    sessionRef: session.id,
-    sessionId,
-    text,
-    source: "rules",
-    model: "test",
-    signal: null,
-    createdAt: Date.now(),
-    evidence: [],
-    evidenceActionIds: [],
-  });
-  return suggestionIds;
-}
-
-async function ask(socket: WidgetClient, text: string, clientMessageId = `c-${Math.random()}`) {
-  const deltas = record(socket, "message:delta");
-  const created = recorder(socket, "message:created");
-  const sent = expectOk(await command(socket, "message:send", { clientMessageId, text }));
-  const reply = await created.until((m) => m.role === "assistant" && m.seq > sent.seq);
-  return { sent, reply, deltas: deltas.filter((d) => d.id === reply.id) };
-}
+const publish = (sessionId: string, text: string) => deliverTestSuggestion(server, sessionId, text);
 
 describe("realtime: suggestions and messages reach only their own conversation", () => {
   it("alice and bob each get only their own suggestions and messages", async () => {

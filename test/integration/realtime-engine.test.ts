@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { pushEvent } from "../helpers/signing.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { command, connectWidget, expectOk, nextEvent, record, recorder, type WidgetClient } from "../helpers/widget-client.js";
+import { ask, command, connectWidget, expectOk, nextEvent, record } from "../helpers/widget-client.js";
 
 const teamPage = (session: string, t: number) => ({
   type: "actions",
@@ -10,13 +10,6 @@ const teamPage = (session: string, t: number) => ({
   actions: [{ type: "pageview", title: "Page Load: Team", description: "User opened the team settings", canonical_url: "https://acme.test/settings/team", timestamp_start: t }],
 });
 
-async function ask(socket: WidgetClient, text: string) {
-  const deltas = record(socket, "message:delta");
-  const created = recorder(socket, "message:created");
-  const sent = expectOk(await command(socket, "message:send", { clientMessageId: `c-${Math.random()}`, text }));
-  const reply = await created.until((m) => m.role === "assistant" && m.seq > sent.seq, 20_000);
-  return { sent, reply, deltas: deltas.filter((d) => d.id === reply.id) };
-}
 
 describe("suggestion engine → widget (rules model)", () => {
   let server: TestServer;

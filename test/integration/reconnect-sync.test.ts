@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MessageCreated } from "../../server/contracts/realtime.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { deliverTestSuggestion } from "../helpers/suggestions.js";
 import { command, connectWidget, expectOk, nextEvent, type WidgetClient } from "../helpers/widget-client.js";
 
 let server: TestServer;
@@ -38,23 +39,9 @@ describe("disconnects and reconnects lose nothing", () => {
     await server.app.services.chat.drain();
     expectOk(await command(alice, "conversation:sync", { afterSeq: 0 })).messages.forEach(keep);
 
-    let suggestionId = 50_000;
-    const aliceRef = server.repos.sessions.findByKey("demo", "cut-alice")!.id;
     const activity = (i: number) => {
       otherTab.emit("message:send", { clientMessageId: `m-${i}`, text: `question ${i}` }, () => undefined);
-      server.app.services.chat.deliverSuggestion({
-        id: ++suggestionId,
-        productId: "demo",
-        sessionRef: aliceRef,
-        sessionId: "cut-alice",
-        text: `suggestion ${i}`,
-        source: "rules",
-        model: "test",
-        signal: null,
-        createdAt: Date.now(),
-        evidence: [],
-        evidenceActionIds: [],
-      });
+      deliverTestSuggestion(server, "cut-alice", `suggestion ${i}`);
     };
 
     for (let i = 0; i < 100; i++) {

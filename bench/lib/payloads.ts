@@ -1,0 +1,42 @@
+/** What the ingest-side benches send: signed, unique Autoplay payloads built before the clock starts. */
+import { signPilotlight } from "../../server/ingest/push-signature.js";
+
+export const BENCH_PUSH_SECRET = "bench-push-secret-0123456789";
+export const BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789";
+
+export interface BenchRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Signed headers for a push-webhook body. */
+export function signedPush(body: string, t = Math.floor(Date.now() / 1000)): BenchRequest {
+  return { body, headers: { "content-type": "application/json", "x-pilotlight-signature": signPilotlight(BENCH_PUSH_SECRET, body, t) } };
+}
+
+/**
+ * `count` unique payloads of `actionsPerPayload` actions (so every one stores something and none is a
+ * duplicate), spread round-robin over `sessions` sessions.
+ */
+export function buildPushPayloads(count: number, actionsPerPayload: number, sessions: number): BenchRequest[] {
+  const start = Date.now() / 1000;
+  const t = Math.floor(start);
+  return Array.from({ length: count }, (_, n) => {
+    const actions = Array.from({ length: actionsPerPayload }, (_, i) => ({
+      index: i,
+      type: i === 0 ? "pageview" : "click",
+      title: i === 0 ? "Page Load: Invoices" : `Click 'Button ${i}' button`,
+      description: i === 0 ? "User landed on the invoices page" : `User clicked the Button ${i} button on the Invoices page`,
+      canonical_url: "https://app.example.com/invoices/:id",
+      timestamp_start: start + n * 0.001 + i * 0.0001,
+    }));
+    const body = JSON.stringify({ type: "actions", product_id: "demo", session_id: `bench_s${n % sessions}`, forwarded_at: start + n, actions });
+    return signedPush(body, t);
+  });
+}
+
+/** Hands out the items in order, round and round. */
+export function cycle<T>(items: readonly T[]): () => T {
+  let i = 0;
+  return () => items[i++ % items.length]!;
+}
