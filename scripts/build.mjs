@@ -15,6 +15,7 @@ const browserBundles = [
   { name: "widget", entry: "client/widget/index.ts", budget: 35 * 1024 },
   { name: "capture", entry: "client/capture/index.ts", budget: 5 * 1024 },
   { name: "demo", entry: "client/demo/app.ts" },
+  { name: "admin", entry: "client/admin/app.ts", budget: 12 * 1024 },
 ].filter((b) => fs.existsSync(path.join(root, b.entry)));
 
 const server = {
