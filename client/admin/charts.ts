@@ -5,7 +5,7 @@
  * summary for screen readers and its numbers in a table behind a disclosure.
  */
 import type { AdminStatsBucket, AdminStatsResponse } from "../../server/contracts/admin.js";
-import { h } from "../shared/dom.js";
+import { h, setText } from "../shared/dom.js";
 import { bandOf, DEFAULT_BOX as BOX, labelledBuckets, niceCeil, yOf } from "./chart-geometry.js";
 import { clockTime, percent } from "./format.js";
 import { svg } from "./svg.js";
@@ -72,7 +72,7 @@ function createFigure(id: string, headers: string[], extra: HTMLElement | null =
   return {
     el,
     render(title: string, next: SVGSVGElement, rows: string[][]): void {
-      caption.textContent = title;
+      setText(caption, title);
       chart.replaceWith(next);
       chart = next;
       table.render(rows);

@@ -60,6 +60,7 @@ export function createSessionsView() {
   return {
     el,
     render(data: AdminSessionsResponse): void {
+      const focused = document.activeElement;
       const seen = new Set<string>();
       data.sessions.forEach((s, i) => {
         seen.add(s.session_id);
@@ -69,7 +70,7 @@ export function createSessionsView() {
           cards.set(s.session_id, card);
         }
         fillCard(card, s, data.now);
-        // Move a card only when its place changed: moving the focused one would drop keyboard focus.
+        // Move a card only when its place changed (a move drops keyboard focus, restored below).
         if (list.children[i] !== card.li) list.insertBefore(card.li, list.children[i] ?? null);
       });
       for (const [id, card] of cards) {
@@ -77,6 +78,8 @@ export function createSessionsView() {
         card.li.remove();
         cards.delete(id);
       }
+      // A card that moved (its session became the most recent) loses focus in the move: give it back.
+      if (focused instanceof HTMLElement && focused !== document.activeElement && list.contains(focused)) focused.focus();
       empty.hidden = data.sessions.length > 0;
       setText(empty, `No session was active in the last ${Math.round(data.active_within_ms / 60_000)} minutes.`);
     },
