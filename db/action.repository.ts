@@ -62,6 +62,12 @@ export function createActionRepository(db: Db) {
     SELECT * FROM (
       SELECT id, type, title, description, canonical_url FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?
     ) ORDER BY id`);
+  // What the admin page's session list shows (toText and the current page): five columns, not fifteen.
+  const latestText = db.prepare<[number, number, number], Pick<StoredAction, "type" | "title" | "description" | "canonicalUrl" | "receivedAt">>(`
+    SELECT type, title, description, canonicalUrl, receivedAt FROM (
+      SELECT id, type, title, description, canonical_url AS canonicalUrl, received_at AS receivedAt
+      FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?
+    ) ORDER BY id`);
   const countAfter = db.prepare<[number, number], { n: number }>(
     "SELECT count(*) AS n FROM actions WHERE session_ref = ? AND id > ?",
   );
@@ -109,6 +115,8 @@ export function createActionRepository(db: Db) {
     latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
     /** Like `latest`, with only the fields workflow matching reads (MatchableAction). */
     latestMatchable: (sessionRef: number, afterId: number, limit: number) => latestMatchable.all(sessionRef, afterId, limit),
+    /** Like `latest`, with only what toText() and a current page need. */
+    latestText: (sessionRef: number, afterId: number, limit: number) => latestText.all(sessionRef, afterId, limit),
     /** The oldest `limit` actions of a session after action id `afterId`, oldest first (what a rolling summary folds). */
     oldest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => oldest.all(sessionRef, afterId, limit),
     countAfter: (sessionRef: number, afterId: number): number => countAfter.get(sessionRef, afterId)!.n,

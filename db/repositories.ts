@@ -4,6 +4,8 @@
  */
 import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
+import { createActivitySeriesRepository } from "./activity-series.repository.js";
+import { createAdminFeedRepository } from "./admin-feed.repository.js";
 import { createConversationRepository } from "./conversation.repository.js";
 import { createMessageRepository } from "./message.repository.js";
 import { createGateRepository } from "./gate.repository.js";
@@ -32,6 +34,8 @@ export function createRepositories(db: Db) {
     gates: createGateRepository(db),
     retention: createRetentionRepository(db),
     eventLog: createEventLogRepository(db),
+    adminFeed: createAdminFeedRepository(db),
+    activitySeries: createActivitySeriesRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

@@ -47,6 +47,11 @@ export function createSessionRepository(db: Db) {
     `SELECT ${COLUMNS} FROM sessions WHERE product_id = ? AND session_key = ?`,
   );
   const byId = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
+  // Newest activity first, by the last_seen_at index (the same one retention walks from the other end).
+  const recentlyActive = db.prepare<[string, number, number], Session>(
+    `SELECT ${COLUMNS} FROM sessions INDEXED BY sessions_last_seen
+     WHERE product_id = ? AND last_seen_at >= ? ORDER BY last_seen_at DESC, id DESC LIMIT ?`,
+  );
   const setGoal = db.prepare<[string | null, string | null, number]>(
     "UPDATE sessions SET goal = ?, goal_source = ? WHERE id = ?",
   );
@@ -61,6 +66,8 @@ export function createSessionRepository(db: Db) {
     },
     findByKey: (productId: string, sessionKey: string): Session | undefined => byKey.get(productId, sessionKey),
     findById: (id: number): Session | undefined => byId.get(id),
+    /** Sessions of a product seen at or after `since`, most recently seen first. */
+    recentlyActive: (productId: string, since: number, limit: number): Session[] => recentlyActive.all(productId, since, limit),
     setGoal(id: number, goal: string | null, source: string | null): void {
       setGoal.run(goal, source, id);
     },

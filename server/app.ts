@@ -11,7 +11,10 @@ import { rulesResponder } from "./chat/chat-responder.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
 import type { AppDeps } from "./deps.js";
+import { createAdminService } from "./admin/admin-service.js";
 import { bearerAuth } from "./http/admin-auth.js";
+import { adminPageRoutes } from "./http/admin-page.routes.js";
+import { adminRoutes } from "./http/admin.routes.js";
 import { bodySizeLimit } from "./http/body-limit.js";
 import { captureRoutes } from "./http/capture.routes.js";
 import { demoRoutes } from "./http/demo.routes.js";
@@ -219,6 +222,7 @@ export function createApp(deps: AppDeps) {
   );
   app.use(streamRoutes({ products: repos.products, hub: streams }));
   app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
+  const adminAuth = bearerAuth(() => instance.adminToken);
   app.use(
     sessionRoutes({
       repos,
@@ -227,9 +231,18 @@ export function createApp(deps: AppDeps) {
       config,
       clock,
       workflows: deps.workflows,
-      auth: bearerAuth(() => instance.adminToken),
+      auth: adminAuth,
     }),
   );
+  const admin = createAdminService({
+    repos,
+    clock,
+    defaultProductId: instance.defaultProduct.id,
+    windowSize: config.CONTEXT_WINDOW_ACTIONS,
+    interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+  });
+  app.use(adminRoutes({ admin, auth: adminAuth }));
+  app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));
   if (config.DEMO_ENABLED) {
     app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
   }

@@ -32,6 +32,13 @@ export class ValidationError extends AppError {
   }
 }
 
+/** A query string that does not fit its schema: 422 naming every problem. */
+export class InvalidQueryError extends AppError {
+  constructor(message: string, issues: IssueDetail[]) {
+    super("invalid_query", message, 422, { issues });
+  }
+}
+
 export class UnauthorizedError extends AppError {
   constructor(code: string, message: string) {
     super(code, message, 401);

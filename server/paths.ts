@@ -13,6 +13,8 @@ export interface AppPaths {
   publicDir: string;
   /** The demo product's static pages. */
   demoDir: string;
+  /** The admin page's HTML shell (its script is the `admin` bundle in publicDir). */
+  adminDir: string;
   /** Used when WORKFLOWS_PATH is not set. */
   defaultWorkflows: string;
 }
@@ -37,6 +39,7 @@ export function resolvePaths(root = findPackageRoot(import.meta.url)): AppPaths 
     migrationsDir: path.join(root, "db", "migrations"),
     publicDir: path.join(root, "dist", "public"),
     demoDir: path.join(root, "client", "demo"),
+    adminDir: path.join(root, "client", "admin"),
     defaultWorkflows: path.join(root, "workflows.example.json"),
   };
 }

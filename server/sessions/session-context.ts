@@ -63,7 +63,8 @@ export function loadSessionWindowByRef(repos: Repositories, sessionRef: number, 
   return session && buildWindow(repos, session, windowSize);
 }
 
-function buildWindow(repos: Repositories, session: Session, windowSize: number): SessionWindow {
+/** The window of a session already at hand (no second read of its row). */
+export function buildWindow(repos: Repositories, session: Session, windowSize: number): SessionWindow {
   const summary = repos.summaries.latest(session.id) ?? null;
   const stored = repos.actions.latest(session.id, summary?.coversThroughActionId ?? 0, windowSize);
   return {

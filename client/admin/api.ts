@@ -1,0 +1,52 @@
+/**
+ * The admin JSON endpoints, read with the admin token as a bearer token. Every failure becomes an
+ * `AdminApiError` with the server's `{error: {code, message}}` (status 0: the server could not be reached).
+ */
+import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
+
+export class AdminApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AdminApiError";
+  }
+}
+
+export interface AdminApi {
+  sessions(): Promise<AdminSessionsResponse>;
+  suggestions(): Promise<AdminSuggestionsResponse>;
+  stats(): Promise<AdminStatsResponse>;
+}
+
+function errorOf(status: number, body: unknown, fallback: string): AdminApiError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === "string" ? error.code : `http_${status}`;
+  const message = typeof error?.message === "string" ? error.message : fallback;
+  return new AdminApiError(status, code, message);
+}
+
+/** `productId` null: the server's default product. */
+export function createAdminApi(token: string, productId: string | null): AdminApi {
+  async function get<T>(path: string, params: Record<string, string> = {}): Promise<T> {
+    const url = new URL(path, location.origin);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    if (productId) url.searchParams.set("product_id", productId);
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, cache: "no-store" });
+    } catch {
+      throw new AdminApiError(0, "network_error", "could not reach the Pilotlight server");
+    }
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok) throw errorOf(res.status, body, res.statusText || `HTTP ${res.status}`);
+    return body as T;
+  }
+  return {
+    sessions: () => get<AdminSessionsResponse>("/v1/admin/sessions", { limit: "30" }),
+    suggestions: () => get<AdminSuggestionsResponse>("/v1/admin/suggestions", { limit: "30" }),
+    stats: () => get<AdminStatsResponse>("/v1/admin/stats", { minutes: "60", bucket_s: "60" }),
+  };
+}

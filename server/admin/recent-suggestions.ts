@@ -1,0 +1,55 @@
+/**
+ * Recent suggestions across a product's sessions, each with the reason code of the decision that stored it
+ * and its outcome, plus the recent skipped decisions (the gates' and the models' reasons for saying nothing).
+ */
+import type { Repositories } from "../../db/repositories.js";
+import type { AdminSuggestionsResponse } from "../contracts/admin.js";
+import type { SuggestionsQuery } from "./admin-queries.schema.js";
+import { suggestionOutcome } from "./suggestion-outcome.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function listRecentSuggestions(
+  deps: { repos: Repositories; interactionTimeoutMs: number },
+  productId: string,
+  query: SuggestionsQuery,
+  now: number,
+): AdminSuggestionsResponse {
+  const { repos, interactionTimeoutMs } = deps;
+  return {
+    product_id: productId,
+    now: iso(now),
+    interaction_timeout_ms: interactionTimeoutMs,
+    suggestions: repos.adminFeed.recentSuggestions(productId, query.limit).map((s) => ({
+      id: s.id,
+      session_id: s.sessionId,
+      conversation_id: s.conversationId,
+      text: s.text,
+      source: s.source,
+      model: s.model,
+      signal: s.signal,
+      workflow_id: s.workflowId,
+      step_id: s.stepId,
+      status: s.status,
+      reason: s.reason,
+      trigger: s.trigger,
+      model_error: s.modelError,
+      latency_ms: s.latencyMs,
+      outcome: suggestionOutcome(s, now, interactionTimeoutMs),
+      feedback_at: s.feedbackAt === null ? null : iso(s.feedbackAt),
+      created_at: iso(s.createdAt),
+    })),
+    skips: repos.adminFeed.recentSkips(productId, query.limit).map((d) => ({
+      id: d.id,
+      session_id: d.sessionId,
+      reason: d.reason,
+      trigger: d.trigger,
+      source: d.source,
+      model_error: d.modelError,
+      detail: d.detail,
+      suggestion_id: d.suggestionId,
+      suggestion_text: d.suggestionText,
+      created_at: iso(d.createdAt),
+    })),
+  };
+}
