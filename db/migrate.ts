@@ -20,11 +20,10 @@ export function readMigrations(dir: string): Migration[] {
     if (!match) throw new Error(`migration file name must look like 001_name.sql: ${file}`);
     return { version: Number(match[1]), name: match[2] ?? file, sql: fs.readFileSync(path.join(dir, file), "utf8") };
   });
+  // Versions are 1, 2, 3… with no gap: a gap would let a migration merged later be skipped by databases
+  // already past its number.
   migrations.forEach((m, i) => {
-    const previous = migrations[i - 1];
-    if (previous && m.version <= previous.version) {
-      throw new Error(`two migrations share version ${m.version}: ${previous.name} and ${m.name}`);
-    }
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 1, 2, 3… without gaps; found ${m.version} (${m.name}) at position ${i + 1}`);
   });
   return migrations;
 }

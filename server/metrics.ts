@@ -156,7 +156,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     }),
     suggestionFeedback: new Counter({
       name: "pilotlight_suggestion_feedback_total",
-      help: "Feedback on delivered suggestions by verdict (accepted, dismissed, ignored)",
+      help: "Feedback on delivered suggestions by verdict (accepted, dismissed); ignored ones are derived by the admin stats",
       labelNames: ["verdict"] as const,
       registers,
     }),
