@@ -1,0 +1,34 @@
+/**
+ * Regression tests for bugs the fuzz suite (fuzz.test.ts) found: each one is the smallest input that
+ * broke a rule — a 5xx, a missing ack, a background failure — now answered the way the edge promises.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowCounts } from "../helpers/db-counts.js";
+import { adminHeaders } from "../helpers/signing.js";
+import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: { SUGGESTIONS_ENABLED: "false" } });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+describe("a path parameter that is not valid percent-encoding", () => {
+  it("is a 400 malformed_url on the stream, not a 500", async () => {
+    const res = await fetch(`${server.url}/v1/stream/%E0%A4%A`, { headers: { authorization: `Bearer ${TEST_SECRETS.STREAM_TOKEN}` } });
+    expect(res.status).toBe(400);
+    expect(await errorOf(res)).toMatchObject({ code: "malformed_url", message: expect.stringContaining("percent-encoding") });
+  });
+
+  it("is a 400 malformed_url on the admin context route too", async () => {
+    const before = rowCounts(server.db);
+    const res = await fetch(`${server.url}/v1/sessions/%ZZ/context`, { headers: adminHeaders });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("malformed_url");
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+});
