@@ -32,3 +32,16 @@ describe("a path parameter that is not valid percent-encoding", () => {
     expect(rowCounts(server.db)).toEqual(before);
   });
 });
+
+describe("a PostHog event whose timestamp is not a possible date", () => {
+  it("is stored with the time of arrival instead of failing with a 500", async () => {
+    const body = JSON.stringify({ event: { event: "$pageview", distinct_id: "ph-far", timestamp: 1e20, properties: { $time: 1e300, $current_url: "https://app.example.com/x" } } });
+    const res = await fetch(`${server.url}/v1/webhooks/posthog`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-posthog-secret": TEST_SECRETS.POSTHOG_SECRET },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
+  });
+});
