@@ -19,6 +19,7 @@ const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: s
   capture: () => import("./capture.bench.js"),
   retention: () => import("./retention.bench.js"),
   stream: () => import("./stream.bench.js"),
+  "posthog-chain": () => import("./posthog-chain.bench.js"),
 };
 
 const selected = names.length ? names : Object.keys(benches);
