@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../helpers/db-counts.js";
 import { adminHeaders } from "../helpers/signing.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
+import { connectWidget } from "../helpers/widget-client.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -43,5 +44,30 @@ describe("a PostHog event whose timestamp is not a possible date", () => {
     });
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, dropped: 0 });
+  });
+});
+
+describe("widget commands sent without a payload, with extra arguments, or under an unknown name", () => {
+  /** Emits with any arguments and resolves with the ack (socket.io passes the callback last). */
+  const emitRaw = (socket: Awaited<ReturnType<typeof connectWidget>>, event: string, ...args: unknown[]) =>
+    (socket.timeout(5_000) as unknown as { emitWithAck(e: string, ...a: unknown[]): Promise<unknown> }).emitWithAck(event, ...args);
+
+  it("are all acknowledged (they used to leave the client waiting for an ack that never came)", async () => {
+    const socket = await connectWidget(server.url, { sessionId: "s-ack-args" });
+    try {
+      const before = rowCounts(server.db);
+      expect(await emitRaw(socket, "typing")).toEqual({ ok: false, error: { code: "invalid_payload", message: expect.stringContaining("typing:") } });
+      expect(await emitRaw(socket, "message:send")).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
+      expect(await emitRaw(socket, "nope:nothing", { a: 1 })).toEqual({
+        ok: false,
+        error: { code: "unknown_event", message: expect.stringContaining('"nope:nothing"') },
+      });
+      expect(rowCounts(server.db)).toEqual(before);
+      // Extra arguments after the payload are ignored; the command still runs and answers.
+      expect(await emitRaw(socket, "conversation:sync", { afterSeq: 0 }, "extra", 42)).toEqual({ ok: true, data: { messages: [], hasMore: false } });
+      expect(socket.connected).toBe(true);
+    } finally {
+      socket.close();
+    }
   });
 });
