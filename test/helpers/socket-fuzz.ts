@@ -58,8 +58,9 @@ export function handshakeTarget(name: string, inputs: fc.Arbitrary<HandshakeFuzz
             const code = err.data?.code;
             done(typeof code === "string" && err.message !== "" ? { kind: "rejected", code } : { kind: "broken", detail: `connect_error without a code: ${err.message}` });
           });
-          // The transport closing before any answer is a dropped connection, not a refusal.
-          socket.io.once("close", (reason) => done({ kind: "broken", detail: `connection closed during the handshake: ${reason}` }));
+          // The transport closing without an answer is a dropped connection, not a refusal. (A refusal closes
+          // it too, just before its connect_error in the same turn: that one wins.)
+          socket.io.once("close", (reason) => setImmediate(() => done({ kind: "broken", detail: `connection closed during the handshake: ${reason}` })));
           socket.connect();
         });
       } finally {
