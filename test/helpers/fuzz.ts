@@ -32,6 +32,12 @@ export interface FuzzStats {
 /** Runs from FUZZ_RUNS (default 1000) per property; set it higher for a longer hunt. */
 export const fuzzRuns = (fallback = 1000): number => Number(process.env.FUZZ_RUNS ?? fallback);
 
+/**
+ * A hang guard for one fuzz test (not a speed check): the default test timeout, or more when FUZZ_RUNS asks
+ * for a longer hunt (up to 50 ms a run).
+ */
+export const fuzzTimeoutMs = (): number => Math.max(30_000, Number(process.env.FUZZ_RUNS ?? 0) * 50);
+
 export async function runFuzz<I>(server: TestServer, target: FuzzTarget<I>, numRuns = fuzzRuns()): Promise<FuzzStats> {
   const stats: FuzzStats = { accepted: 0, rejected: 0, codes: {} };
   await fc.assert(

@@ -11,6 +11,7 @@ import {
   deepNesting,
   extraEntries,
   fuzzRuns,
+  fuzzTimeoutMs,
   httpTarget,
   hugeString,
   jsonString,
@@ -191,13 +192,13 @@ describe("fuzzing POST /v1/capture", () => {
     expect(Object.keys(stats.codes)).toEqual(
       expect.arrayContaining(["unsupported_media_type", "malformed_json", "missing_product_key", "unknown_product_key", "missing_origin", "origin_not_allowed", "invalid_payload"]),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it(captureValidShapes.name, async () => {
     const stats = await runFuzz(server, captureValidShapes, fuzzRuns(500));
     // Right types and sizes: every batch gets through to storage, whatever its strings hold.
     expect(stats).toMatchObject({ rejected: 0 });
-  });
+  }, fuzzTimeoutMs());
 
   it("leaves the process serving: health, readiness and a valid batch", async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

@@ -11,6 +11,7 @@ import {
   deepNesting,
   extraEntries,
   fuzzRuns,
+  fuzzTimeoutMs,
   httpTarget,
   hugeString,
   jsonString,
@@ -182,7 +183,7 @@ describe("fuzzing POST /v1/webhooks/posthog", () => {
     expect(Object.keys(stats.codes)).toEqual(
       expect.arrayContaining(["unsupported_media_type", "malformed_json", "missing_secret", "bad_secret", "unknown_product", "invalid_payload"]),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it("leaves the process serving: health, readiness and a valid delivery", async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fuzzRuns, httpTarget, printable, runFuzz, weirdString, type HttpInput } from "../helpers/fuzz.js";
+import { fuzzRuns, fuzzTimeoutMs, httpTarget, printable, runFuzz, weirdString, type HttpInput } from "../helpers/fuzz.js";
 import { pushEvent } from "../helpers/signing.js";
 import { subscribe } from "../helpers/sse-client.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
@@ -91,7 +91,7 @@ describe("fuzzing GET /v1/stream/:productId", () => {
     expect(Object.keys(stats.codes)).toEqual(expect.arrayContaining(["unknown_product", "missing_token", "bad_token", "invalid_payload", "invalid_last_event_id"]));
     // Every stream the target closed is gone from the hub: no leaked subscribers.
     await waitFor(() => server.app.services.streams.stats().subscribers === 0, () => `subscribers to drop to 0 (now ${server.app.services.streams.stats().subscribers})`);
-  });
+  }, fuzzTimeoutMs());
 
   it("leaves the process serving: health, and a stream that replays and then goes live", async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

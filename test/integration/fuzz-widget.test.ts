@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../helpers/db-counts.js";
-import { fuzzRuns, hugeString, printable, runFuzz, weirdString } from "../helpers/fuzz.js";
+import { fuzzRuns, fuzzTimeoutMs, hugeString, printable, runFuzz, weirdString } from "../helpers/fuzz.js";
 import { ALLOWED_ORIGIN } from "../helpers/capture.js";
 import { commandTarget, handshakeTarget, socketEventCounts, type CommandFuzzInput, type HandshakeFuzzInput } from "../helpers/socket-fuzz.js";
 import { pushActions, recordDecisions } from "../helpers/suggestions.js";
@@ -201,7 +201,7 @@ describe("fuzzing the widget namespace", () => {
     expect(Object.keys(stats.codes)).toEqual(
       expect.arrayContaining(["invalid_auth", "invalid_product_key", "origin_not_allowed", "identity_required", "invalid_user_hash", "invalid_conversation_token"]),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it(commands.name, async () => {
     const stats = await runFuzz(server, commands, fuzzRuns(1000));
@@ -209,7 +209,7 @@ describe("fuzzing the widget namespace", () => {
     expect(Object.keys(stats.codes)).toEqual(expect.arrayContaining(["invalid_payload", "unknown_suggestion", "unknown_event"]));
     expect(socket.connected).toBe(true);
     if (process.env.FUZZ_VERBOSE) console.log(Object.fromEntries(await socketEventCounts(server)));
-  });
+  }, fuzzTimeoutMs());
 
   it("drops, at the transport, a handshake whose auth is not an object or is over SOCKET_MAX_PAYLOAD_BYTES: nothing stored", async () => {
     const before = rowCounts(server.db);
