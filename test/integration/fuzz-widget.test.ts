@@ -241,10 +241,6 @@ describe("fuzzing the widget namespace", () => {
     expect(expectOk(await command(socket, "conversation:sync", { afterSeq: 0, limit: 1 })).messages).toHaveLength(1);
   });
 
-  it("counts only the fuzzed socket as connected once every handshake's client has gone", async () => {
-    await waitFor(async () => (await server.app.services.metrics.socketConnections.get()).values[0]?.value === 1, "pilotlight_socket_connections to settle at 1");
-  });
-
   it("leaves the process serving: health, a new handshake, and a valid command on the fuzzed socket", async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const fresh = await connectWidget(server.url, { sessionId: "w-after-fuzz" }, { origin: ALLOWED_ORIGIN });
@@ -255,5 +251,9 @@ describe("fuzzing the widget namespace", () => {
     await server.app.services.chat.drain();
     // The message and its reply.
     expect(rowCounts(server.db).messages).toBe(before + 2);
+  });
+
+  it("counts only the fuzzed socket as connected once every handshake's client has gone", async () => {
+    await waitFor(async () => (await server.app.services.metrics.socketConnections.get()).values[0]?.value === 1, "pilotlight_socket_connections to settle at 1");
   });
 });
