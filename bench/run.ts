@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: s
   retention: () => import("./retention.bench.js"),
   stream: () => import("./stream.bench.js"),
   admin: () => import("./admin.bench.js"),
+  "posthog-chain": () => import("./posthog-chain.bench.js"),
 };
 
 const selected = names.length ? names : Object.keys(benches);

@@ -37,6 +37,13 @@ export function toHttpError(err: unknown, logger: Logger): { status: number; bod
       },
     };
   }
+  // The router could not percent-decode a path parameter (`/v1/stream/%E0%A4%A`): a malformed URL, not our fault.
+  if (e instanceof URIError && e.status === 400) {
+    return {
+      status: 400,
+      body: { error: { code: "malformed_url", message: `the URL path is not valid percent-encoding (${e.message.slice(0, 100)})` } },
+    };
+  }
   // Other body-parser / http-errors failures (aborted request, unsupported encoding…) are the client's doing.
   if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
     return { status: e.status, body: { error: { code: e.type?.replace(/\W/g, "_") ?? "bad_request", message: e.message } } };

@@ -19,10 +19,12 @@ export function handleCommand<S extends z.ZodType, T>(
   event: string,
   schema: S,
   run: (payload: z.output<S>) => T | Promise<T>,
-): (payload: unknown, ack?: unknown) => void {
+): (...args: unknown[]) => void {
   const { logger } = ctx;
-  return (payload, ack) => {
-    const send = typeof ack === "function" ? (ack as (r: Ack<T>) => void) : () => undefined;
+  return (...args) => {
+    // Socket.IO hands the ack callback over last, after whatever the client sent: no payload at all, or
+    // extra arguments, must still be answered.
+    const { payload, send } = splitAck<T>(args);
     const reply = (r: Ack<T>) => {
       ctx.onResult?.(event, r.ok ? "ok" : r.error.code);
       send(r);
@@ -45,5 +47,28 @@ export function handleCommand<S extends z.ZodType, T>(
           }
         },
       );
+  };
+}
+
+/** The payload (first argument) and the ack callback (last argument, when the client asked for one). */
+export function splitAck<T>(args: readonly unknown[]): { payload: unknown; send: (r: Ack<T>) => void } {
+  const last = args.at(-1);
+  if (typeof last !== "function") return { payload: args[0], send: () => undefined };
+  return { payload: args.length > 1 ? args[0] : undefined, send: last as (r: Ack<T>) => void };
+}
+
+/**
+ * Answers an event the widget contract does not have, so a client waiting for its ack hears why instead of
+ * timing out. Counted under the one label `unknown`: event names come from the client.
+ */
+export function handleUnknownEvent(ctx: CommandContext, known: ReadonlySet<string>): (event: unknown, ...args: unknown[]) => void {
+  return (event, ...args) => {
+    if (typeof event === "string" && known.has(event)) return;
+    const { send } = splitAck<never>(args);
+    ctx.onResult?.("unknown", "unknown_event");
+    send({
+      ok: false,
+      error: { code: "unknown_event", message: `unknown event ${JSON.stringify(String(event).slice(0, 100))}: the widget sends ${[...known].join(", ")}` },
+    });
   };
 }

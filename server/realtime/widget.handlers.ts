@@ -15,7 +15,7 @@ import { NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { ConversationMapping } from "../sessions/conversation-mapping.js";
-import { handleCommand } from "./ack.js";
+import { handleCommand, handleUnknownEvent } from "./ack.js";
 
 export type WidgetSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -34,6 +34,9 @@ export interface HandlerDeps {
   mapping: ConversationMapping;
   hooks: SuggestionHooks;
 }
+
+/** The commands registered below (PROTOCOL.md §3.2); anything else is answered `unknown_event`. */
+const COMMANDS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(["message:send", "suggestion:feedback", "conversation:sync", "typing"]);
 
 export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps): void {
   const { repos, chat, mapping, hooks } = deps;
@@ -73,4 +76,6 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
       return {};
     }),
   );
+
+  socket.onAny(handleUnknownEvent(ctx, COMMANDS));
 }

@@ -6,6 +6,8 @@ export function observeEngine(engine: SuggestionEngine, metrics: Metrics): Sugge
   engine.onDecision((d) => {
     metrics.suggestions.inc({ source: d.source ?? "none", outcome: d.outcome });
     if (d.outcome === "skipped") metrics.suggestionSkips.inc({ reason: d.reason ?? "unknown" });
+    // A call the open breaker refused never reaches the LLM (so instrumentLlm never sees it): counted here.
+    if (d.modelError === "breaker_open") metrics.modelErrors.inc({ code: "breaker_open" });
     const breaker = engine.breakerState();
     if (breaker) metrics.breakerState.set(breaker);
   });

@@ -50,7 +50,11 @@ function workflowLines(actions: readonly SlimAction[], workflows: readonly Workf
   return lines;
 }
 
-const clock = (s: number) => new Date(s * 1000).toISOString().slice(11, 16);
+/** HH:MM (UTC), or undefined: timestamps come from senders, and one far enough out is not a Date at all. */
+function clock(s: number): string | undefined {
+  const date = new Date(s * 1000);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(11, 16);
+}
 
 export function buildExtractiveSummary(previous: string | null, actions: readonly SlimAction[], workflows: readonly Workflow[]): string {
   const lines: string[] = [];
@@ -59,7 +63,8 @@ export function buildExtractiveSummary(previous: string | null, actions: readonl
     lines.push(`Earlier: ${flat.length > MAX_PREVIOUS ? `${flat.slice(0, MAX_PREVIOUS - 1)}…` : flat}`);
   }
   const timed = actions.filter((a) => a.timestamp_start > 0);
-  const span = timed.length ? ` between ${clock(timed[0]!.timestamp_start)} and ${clock(timed.at(-1)!.timestamp_start)} UTC` : "";
+  const [from, to] = [clock(timed[0]?.timestamp_start ?? 0), clock(timed.at(-1)?.timestamp_start ?? 0)];
+  const span = timed.length && from && to ? ` between ${from} and ${to} UTC` : "";
   lines.push(`Then ${actions.length} actions${span}.`);
   const visited = pages(actions);
   if (visited.length) lines.push(`Pages: ${visited.join(" → ")}`);

@@ -3,8 +3,8 @@
  * route or a socket event — and checks the rules every edge must keep: no 5xx (or failed ack), a clear
  * error code on rejection, nothing stored from rejected input, no prototype pollution.
  *
- * A target is two things: how to send one input, and how to tell accepted from rejected. Adding the
- * capture route, the PostHog route or a socket event is one `FuzzTarget` (see `httpTarget`).
+ * A target is two things: how to send one input, and how to tell accepted from rejected: `httpTarget`
+ * for a route (or a stream), and socket-fuzz.ts for the widget's handshake and commands.
  */
 import fc from "fast-check";
 import { expect } from "vitest";
@@ -32,6 +32,12 @@ export interface FuzzStats {
 /** Runs from FUZZ_RUNS (default 1000) per property; set it higher for a longer hunt. */
 export const fuzzRuns = (fallback = 1000): number => Number(process.env.FUZZ_RUNS ?? fallback);
 
+/**
+ * A hang guard for one fuzz test (not a speed check): the default test timeout, or more when FUZZ_RUNS asks
+ * for a longer hunt (up to 50 ms a run).
+ */
+export const fuzzTimeoutMs = (): number => Math.max(30_000, Number(process.env.FUZZ_RUNS ?? 0) * 50);
+
 export async function runFuzz<I>(server: TestServer, target: FuzzTarget<I>, numRuns = fuzzRuns()): Promise<FuzzStats> {
   const stats: FuzzStats = { accepted: 0, rejected: 0, codes: {} };
   await fc.assert(
@@ -50,6 +56,8 @@ export async function runFuzz<I>(server: TestServer, target: FuzzTarget<I>, numR
     }),
     { numRuns, ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
   );
+  // FUZZ_VERBOSE=1 shows what the mix reached (to tune a target's inputs).
+  if (process.env.FUZZ_VERBOSE) console.log(`${target.name}: ${JSON.stringify(stats)}`);
   return stats;
 }
 
@@ -57,7 +65,18 @@ export async function runFuzz<I>(server: TestServer, target: FuzzTarget<I>, numR
 
 export interface HttpInput {
   headers: Record<string, string>;
-  body: string | Uint8Array;
+  /** None for GET. */
+  body?: string | Uint8Array;
+  /** Replaces the target's path (to vary path parameters or the query string). */
+  path?: string;
+}
+
+export interface HttpTargetOptions {
+  /**
+   * The route answers 2xx with a never-ending `text/event-stream`: that counts as accepted once the headers
+   * say so, and the stream is closed right after them (its body is never read).
+   */
+  stream?: boolean;
 }
 
 /** Classifies an HTTP answer: 2xx accepted; 4xx with `{error:{code,message}}` rejected; anything else broken. */
@@ -78,14 +97,26 @@ export async function classifyHttp(res: Response): Promise<FuzzOutcome> {
   return { kind: "broken", detail: `HTTP ${res.status}: ${text.slice(0, 200)}` };
 }
 
-export function httpTarget(name: string, method: string, path: string, inputs: fc.Arbitrary<HttpInput>): FuzzTarget<HttpInput> {
+export function httpTarget(
+  name: string,
+  method: string,
+  path: string,
+  inputs: fc.Arbitrary<HttpInput>,
+  options: HttpTargetOptions = {},
+): FuzzTarget<HttpInput> {
   return {
     name,
     inputs,
     async send(server, input) {
+      const controller = new AbortController();
       try {
-        const body = typeof input.body === "string" ? input.body : new Uint8Array(input.body);
-        const res = await fetch(`${server.url}${path}`, { method, headers: input.headers, body });
+        const body = input.body === undefined || typeof input.body === "string" ? input.body : new Uint8Array(input.body);
+        const res = await fetch(`${server.url}${input.path ?? path}`, { method, headers: input.headers, body, signal: controller.signal });
+        if (options.stream && res.status >= 200 && res.status < 300) {
+          const type = res.headers.get("content-type") ?? "";
+          controller.abort();
+          return type.startsWith("text/event-stream") ? { kind: "accepted" } : { kind: "broken", detail: `HTTP ${res.status} with content type ${type}, not a stream` };
+        }
         return await classifyHttp(res);
       } catch (err) {
         return { kind: "broken", detail: `request failed: ${err instanceof Error ? `${err.message} ${String(err.cause ?? "")}` : String(err)}` };
@@ -151,3 +182,33 @@ export const brokenJson: fc.Arbitrary<string | Uint8Array> = fc.oneof(
 /** An object as JSON text built from [key, valueText] entries (so `__proto__` stays a literal key). */
 export const objectText = (entries: readonly (readonly [string, string])[]): string =>
   `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`;
+
+/** Printable ASCII only: what a header value can carry (fetch and node:http refuse control characters). */
+export const printable = (maxLength: number): fc.Arbitrary<string> =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
+
+/** A weird string as JSON text. */
+export const jsonString: fc.Arbitrary<string> = weirdString.map((s) => JSON.stringify(s));
+
+/** A field's value as JSON text: usually the right kind, sometimes any hostile JSON. */
+export const mostly = (right: fc.Arbitrary<string>, fields: readonly string[]): fc.Arbitrary<string> =>
+  fc.oneof({ weight: 9, arbitrary: right }, { weight: 1, arbitrary: jsonText(fields, 2) });
+
+/** Up to two extra entries with hostile keys, to append to an object's own. */
+export const extraEntries = (fields: readonly string[]): fc.Arbitrary<[string, string][]> =>
+  fc.array(fc.tuple(hostileKey(fields), jsonText(fields, 2)), { maxLength: 2 });
+
+/** Sometimes `__proto__` and `constructor` entries that would pollute a naive merge. */
+export const pollutionEntries: fc.Arbitrary<[string, string][]> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<[string, string][]>([]) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('{"polluted":true}', '{"__proto__":{"polluted":true}}', '{"prototype":{"polluted":1}}')
+      .map((v): [string, string][] => [["__proto__", v], ["constructor", v]]),
+  },
+);
+
+/** An object as JSON text from a record of field → JSON text, plus extra entries. */
+export const recordText = (fields: Record<string, string>, ...more: (readonly (readonly [string, string])[])[]): string =>
+  objectText([...Object.entries(fields), ...more.flat()]);

@@ -4,7 +4,8 @@
  * rejected input, no prototype pollution — and afterwards the process still serves.
  *
  * FUZZ_RUNS sets the runs per property (default 1000); FUZZ_SEED replays a failure fast-check reported.
- * New targets (capture, PostHog, socket events) are one more `httpTarget(...)`/`FuzzTarget` each below.
+ * The other edges have their own files (fuzz-capture, fuzz-posthog, fuzz-stream, fuzz-widget); a new
+ * target is one more `httpTarget(...)` or `FuzzTarget`.
  */
 import { gzipSync } from "node:zlib";
 import fc from "fast-check";
@@ -13,6 +14,7 @@ import { signConnector, signPilotlight } from "../../server/ingest/push-signatur
 import {
   brokenJson,
   deepNesting,
+  fuzzTimeoutMs,
   hostileKey,
   httpTarget,
   hugeString,
@@ -203,19 +205,19 @@ describe("fuzzing the ingest edges", () => {
     expect(Object.keys(stats.codes)).toEqual(
       expect.arrayContaining(["unsupported_media_type", "malformed_json", "missing_signature", "bad_signature", "stale_signature", "invalid_payload"]),
     );
-  });
+  }, fuzzTimeoutMs());
 
   it(`${pushSignedPayloads.name}`, async () => {
     const stats = await runFuzz(server, pushSignedPayloads);
     // Valid-looking payloads get through to storage; broken ones are refused by the schema.
     expect(stats.accepted).toBeGreaterThan(0);
     expect(stats.codes.invalid_payload ?? 0).toBeGreaterThan(0);
-  });
+  }, fuzzTimeoutMs());
 
   it(`${pushHeaders.name}`, async () => {
     const stats = await runFuzz(server, pushHeaders);
     expect(Object.keys(stats.codes)).toEqual(expect.arrayContaining(["malformed_signature", "bad_content_encoding", "payload_too_large"]));
-  });
+  }, fuzzTimeoutMs());
 
   it("leaves the process serving", async () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FENCE_OPEN } from "../../server/suggest/prompt-builder.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
-import { adminHeaders } from "../helpers/signing.js";
+import { adminHeaders, pushEvent } from "../helpers/signing.js";
 import { pushActions, recordDecisions, type ActionSpec } from "../helpers/suggestions.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 
@@ -60,6 +60,18 @@ describe("rolling summary (extractive, no LLM)", () => {
     const text: string = ctx.summary.text;
     expect(text).toMatch(/^Earlier: Then 8 actions between \d\d:\d\d and \d\d:\d\d UTC\.; Pages: Reports → Invoices › New → Invoices → Reports; Key actions: /);
     expect(text).toContain("\nKey actions: submitted 'Save invoice' ×2; clicked 'Filter 8'");
+  });
+
+  it("summarises actions whose timestamps are past any date, without the time span (found by fuzzing)", async () => {
+    // timestamp_start 1e300 is a valid Unix-seconds number to the schema but no Date: the summary used to
+    // throw, so every later evaluation of the session failed and it never got a suggestion again.
+    const far = activity(12).map((a, i) => ({ type: a.type ?? "pageview", title: a.title ?? `Page Load: ${a.url}`, description: `step ${i}`, canonical_url: a.url, timestamp_start: 1e300 + i }));
+    expect((await pushEvent(server.url, { type: "actions", session_id: "sum-far", actions: far })).status).toBe(202);
+    const decision = await decisions.next({ sessionId: "sum-far" });
+    expect(decision.outcome).not.toBe("failed");
+    const ctx = await context(server.url, "sum-far");
+    expect(ctx.summary.source).toBe("rolling");
+    expect(ctx.summary.text).toMatch(/^Then 8 actions\.\n/);
   });
 
   it("leaves a window under the threshold alone", async () => {

@@ -60,6 +60,21 @@ describe("parseElementsChain", () => {
     expect(parseElementsChain(Array.from({ length: 500 }, () => "div").join(";"))).toHaveLength(100);
   });
 
+  it("reads colon-heavy chains the same way, where a colon opens the attributes only before key=\"", () => {
+    // Runs of colons used to be rescanned from every colon (quadratic: seconds per 100 KB chain); see the
+    // posthog-chain bench for the speed. These pin what they parse to.
+    const [colons, ...none] = parseElementsChain(":".repeat(100_000));
+    expect(none).toEqual([]);
+    expect(colons!.tag).toBe(":".repeat(99_999));
+    expect(parseElementsChain("a:".repeat(50_000))[0]!.tag).toBe(`${"a:".repeat(49_999)}a`);
+    const [early] = parseElementsChain(`${":".repeat(50_000)}text="hi"`);
+    expect(early).toMatchObject({ tag: "", attributes: { [`${":".repeat(49_999)}text`]: "hi" } });
+    const [late, next] = parseElementsChain('div:x:y.z:text="ok";span');
+    expect(late).toMatchObject({ tag: "div:x:y", classes: ["z"], text: "ok" });
+    expect(next!.tag).toBe("span");
+    expect(parseElementsChain('b::=:"x:text="t"')[0]).toMatchObject({ tag: 'b::=:"x', text: "t" });
+  });
+
   it("prefers attr__id and falls back to attr_id", () => {
     expect(parseElementsChain('div:attr_id="legacy"')[0]!.id).toBe("legacy");
     expect(parseElementsChain('div:attr__id="modern"attr_id="legacy"')[0]!.id).toBe("modern");

@@ -80,6 +80,15 @@ describe("mapPosthogEvent", () => {
     expect(ms(delivery({ timestamp: "not a date", uuid: v7 }))).toBe(parseInt("0192f0c12a3b", 16));
     expect(ms(delivery({ timestamp: undefined, uuid: crypto.randomUUID() }))).toBe(NOW);
   });
+
+  it("skips times past the year 2286 (or not even a Date) to the next source, and names the day of a person's session from it", () => {
+    const mapped = (d: PosthogDelivery) => mapPosthogEvent(d, NOW) as { sessionId: string; event: { ts: number } };
+    const far = mapped(delivery({ timestamp: 1e20, uuid: crypto.randomUUID() }, { $session_id: undefined, $time: 1e300 }));
+    expect(Math.floor(far.event.ts)).toBe(NOW);
+    expect(far.sessionId).toMatch(/_2026-11-24$/);
+    expect(Math.floor(mapped(delivery({ timestamp: "+275760-09-13T00:00:00.000Z" }, { $time: 1_764_000_000 })).event.ts)).toBe(1_764_000_000_000);
+    expect(Math.floor(mapped(delivery({ timestamp: 1e-5, uuid: crypto.randomUUID() })).event.ts)).toBe(NOW);
+  });
 });
 
 describe("uuid dedupe identity", () => {

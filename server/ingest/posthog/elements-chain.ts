@@ -22,13 +22,22 @@ export interface ChainElement {
   attributes: Record<string, string>;
 }
 
-/** Where the attribute list of an element starts: `:` followed by `key="`. */
-const ATTRIBUTES_START = /[A-Za-z0-9_:-]*="/y;
+/** Characters of an attribute key (`attr__aria-label`, `nth-child`…), `:` included: [A-Za-z0-9_:-]. */
+function isKeyChar(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 65 && code <= 90) || (code >= 48 && code <= 58) || code === 95 || code === 45;
+}
 const KEY = /([^=";]*)="/y;
 /** What may follow a closing quote: the next attribute. */
 const NEXT_KEY = /[A-Za-z0-9_:-]+="/y;
 
 const MAX_ELEMENTS = 100;
+
+/** The index of the first character at or after `start` that cannot be part of a key. */
+function endOfKeyRun(text: string, start: number): number {
+  let i = start;
+  while (i < text.length && isKeyChar(text.charCodeAt(i))) i++;
+  return i;
+}
 
 function at(re: RegExp, text: string, index: number): RegExpExecArray | null {
   re.lastIndex = index;
@@ -77,9 +86,18 @@ export function parseElementsChain(chain: string | null | undefined, maxElements
   if (!chain) return elements;
   let i = 0;
   while (i < chain.length && elements.length < maxElements) {
-    // Tag and classes run to the `:` that opens the attributes, or to the end of the element.
+    // Tag and classes run to the `:` that opens the attributes (`:` then `key="`), or to the end of the
+    // element. A `:` opens them when the run of key characters after it ends in `="`; every `:` inside one
+    // run shares that run's end, so each run is scanned once (a chain of 100 000 colons stays linear).
     let j = i;
-    while (j < chain.length && chain[j] !== ";" && !(chain[j] === ":" && at(ATTRIBUTES_START, chain, j + 1))) j++;
+    let runEnd = -1;
+    while (j < chain.length && chain[j] !== ";") {
+      if (chain[j] === ":") {
+        if (runEnd <= j) runEnd = endOfKeyRun(chain, j + 1);
+        if (chain[runEnd] === "=" && chain[runEnd + 1] === '"') break;
+      }
+      j++;
+    }
     // `div.card:` — an element whose attribute list is empty.
     const head = chain.slice(i, j).replace(/:$/, "");
     const attributes: Record<string, string> = {};

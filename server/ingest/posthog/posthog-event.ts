@@ -9,7 +9,7 @@
  */
 import crypto from "node:crypto";
 import type { IssueDetail } from "../../errors.js";
-import type { RawEvent } from "../raw-events/raw-event.schema.js";
+import { MAX_EVENT_TS_MS, type RawEvent } from "../raw-events/raw-event.schema.js";
 import { chainToTarget } from "./chain-target.js";
 import { parseElementsChain } from "./elements-chain.js";
 import type { PosthogDelivery, PosthogEvent } from "./posthog.schema.js";
@@ -33,12 +33,15 @@ export function uuidFraction(uuid: string): number {
   return (crypto.hash("sha256", uuid, "buffer").readUInt32BE(0) % 1000) / 1000;
 }
 
+/** A plausible event time in whole ms, or undefined: far-future values would not even make a valid Date. */
+const plausibleMillis = (ms: number | undefined) =>
+  ms !== undefined && Number.isFinite(ms) && ms >= 1 && ms <= MAX_EVENT_TS_MS ? Math.floor(ms) : undefined;
+
 function eventMillis(e: PosthogEvent, now: number): number {
   const t = e.timestamp;
   const parsed = typeof t === "number" ? (t < 1e11 ? t * 1000 : t) : t !== undefined ? Date.parse(t) : NaN;
-  if (Number.isFinite(parsed) && parsed > 0) return Math.floor(parsed);
-  if (e.properties.$time !== undefined) return Math.floor(e.properties.$time * 1000);
-  return (e.uuid && uuidV7Millis(e.uuid)) || now;
+  const $time = e.properties.$time === undefined ? undefined : e.properties.$time * 1000;
+  return plausibleMillis(parsed) ?? plausibleMillis($time) ?? plausibleMillis(e.uuid ? uuidV7Millis(e.uuid) : undefined) ?? now;
 }
 
 function urlOf(e: PosthogEvent): string {

@@ -11,6 +11,8 @@ export const MAX_EVENTS_PER_BATCH = 100;
 export const MAX_TARGET_TEXT = 1_000;
 export const MAX_TARGET_FIELD = 500;
 export const MAX_PAGE_TITLE = 500;
+/** The latest event time accepted, in ms (year 2286): past it a timestamp is junk, and far past it not even a Date. */
+export const MAX_EVENT_TS_MS = 1e13;
 
 /** The event types a browser reports; `change` becomes a `type` action. */
 export const RAW_EVENT_TYPES = ["pageview", "click", "submit", "change", "focus", "blur"] as const;
@@ -50,7 +52,7 @@ export const RawEventSchema = z.object({
     .number({ error: "ts must be a number (milliseconds since the Unix epoch)" })
     .finite()
     .positive("ts must be a positive number of milliseconds")
-    .max(1e13, "ts must be milliseconds since the Unix epoch"),
+    .max(MAX_EVENT_TS_MS, "ts must be milliseconds since the Unix epoch"),
   url: z.string({ error: "url must be a string" }).min(1, "url must not be empty").max(MAX_URL, `url must be at most ${MAX_URL} characters`),
   /** The page's title (document.title). */
   title: field(MAX_PAGE_TITLE),
