@@ -109,8 +109,6 @@ export function createActionRepository(db: Db) {
 
   return {
     insertNew,
-    /** Like insertNew, returning only the new ids in input order. Call inside a transaction. */
-    insertMany: (actions: readonly NewAction[]): number[] => insertNew(actions).map((s) => s.id),
     /** The newest `limit` actions of a session after action id `afterId`, oldest first. */
     latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
     /** Like `latest`, with only the fields workflow matching reads (MatchableAction). */

@@ -83,6 +83,8 @@ export class WidgetConnection {
     this.on.status("connecting");
     const socket: WidgetSocket = io(`${this.opts.endpoint}/widget`, {
       transports: ["websocket", "polling"],
+      // Behind a proxy that refuses WebSocket upgrades, fall back to long-polling instead of giving up.
+      tryAllTransports: true,
       // A function, so every reconnect presents the current session, identity and conversation.
       auth: (cb) => {
         const identity = this.opts.identity();
