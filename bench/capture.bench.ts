@@ -64,6 +64,9 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
         ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
         LOG_LEVEL: "info",
         NODE_ENV: "production",
+        // The benches measure throughput; the limiters are covered by their own tests.
+        RATE_LIMIT_PUBLIC_PER_MIN: "0",
+        RATE_LIMIT_WEBHOOK_PER_MIN: "0",
       },
       opts.root,
     );

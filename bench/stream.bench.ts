@@ -120,6 +120,7 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
         STREAM_BUFFER_BYTES: String(256 * 1024 * 1024),
         LOG_LEVEL: "info",
         NODE_ENV: "production",
+        RATE_LIMIT_WEBHOOK_PER_MIN: "0",
       },
       opts.root,
     );
