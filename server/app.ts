@@ -4,32 +4,15 @@
  * and, at the end, `close()`.
  */
 import http from "node:http";
-import type { Socket } from "node:net";
 import express from "express";
 import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import { rulesResponder } from "./chat/chat-responder.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
 import type { AppDeps } from "./deps.js";
-import { createAdminService } from "./admin/admin-service.js";
-import { bearerAuth } from "./http/admin-auth.js";
-import { adminPageRoutes } from "./http/admin-page.routes.js";
-import { adminRoutes } from "./http/admin.routes.js";
-import { bodySizeLimit } from "./http/body-limit.js";
-import { captureRoutes } from "./http/capture.routes.js";
-import { demoRoutes } from "./http/demo.routes.js";
-import { errorHandler, notFoundHandler } from "./http/error-handler.js";
-import { healthRoutes } from "./http/health.routes.js";
-import { requestMetrics } from "./http/http-metrics.js";
-import { metricsRoutes } from "./http/metrics.routes.js";
-import { posthogRoutes } from "./http/posthog.routes.js";
+import { createHttpShutdown } from "./http/http-shutdown.js";
+import { mountRoutes } from "./http/routes.js";
 import { createRateLimits } from "./http/rate-limit.js";
-import { requestLog } from "./http/request-log.js";
-import { securityHeaders } from "./http/security-headers.js";
-import { sessionRoutes } from "./http/sessions.routes.js";
-import { staticRoutes } from "./http/static.routes.js";
-import { webhookRoutes } from "./http/webhooks.routes.js";
-import { streamRoutes } from "./http/stream.routes.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
@@ -175,88 +158,9 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  app.disable("x-powered-by");
-  // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
-  app.set("trust proxy", config.TRUST_PROXY);
-  app.use(requestLog(logger));
-  app.use(requestMetrics(metrics));
-  app.use(securityHeaders());
-  app.use(bodySizeLimit(config.MAX_BODY_BYTES));
+  mountRoutes(app, { ...deps, metrics, rateLimits, readiness, ingest, streams });
 
-  app.use(healthRoutes(readiness));
-  app.use(metricsRoutes({ metrics, token: config.METRICS_TOKEN }));
-  app.use(
-    webhookRoutes({
-      products: repos.products,
-      ingest,
-      clock,
-      defaultProductId: instance.defaultProduct.id,
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
-      metrics,
-      rateLimits,
-      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
-    }),
-  );
-  app.use(
-    captureRoutes({
-      products: repos.products,
-      ingest,
-      clock,
-      maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES,
-      metrics,
-      limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
-    }),
-  );
-  app.use(
-    posthogRoutes({
-      products: repos.products,
-      ingest,
-      clock,
-      defaultProductId: instance.defaultProduct.id,
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      metrics,
-      rateLimits,
-      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
-    }),
-  );
-  app.use(streamRoutes({ products: repos.products, hub: streams }));
-  app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
-  const adminAuth = bearerAuth(() => instance.adminToken);
-  app.use(
-    sessionRoutes({
-      repos,
-      defaultProductId: instance.defaultProduct.id,
-      windowSize: config.CONTEXT_WINDOW_ACTIONS,
-      config,
-      clock,
-      workflows: deps.workflows,
-      auth: adminAuth,
-    }),
-  );
-  const admin = createAdminService({
-    repos,
-    clock,
-    defaultProductId: instance.defaultProduct.id,
-    windowSize: config.CONTEXT_WINDOW_ACTIONS,
-    interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
-  });
-  app.use(adminRoutes({ admin, auth: adminAuth }));
-  app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));
-  if (config.DEMO_ENABLED) {
-    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
-  }
-  app.use(notFoundHandler);
-  app.use(errorHandler(logger, metrics));
-
-  // Sockets that have not sent a request yet (preconnects, clients that reconnect as a stream ends).
-  // closeIdleConnections() leaves them open, so shutdown would wait for them to time out.
-  const silentSockets = new Set<Socket>();
-  httpServer.on("connection", (socket: Socket) => {
-    silentSockets.add(socket);
-    socket.once("close", () => silentSockets.delete(socket));
-  });
-  httpServer.on("request", (req: http.IncomingMessage) => silentSockets.delete(req.socket));
+  const shutdown = createHttpShutdown(httpServer);
   connector?.start();
 
   let closing: Promise<void> | undefined;
@@ -276,22 +180,7 @@ export function createApp(deps: AppDeps) {
       // Widgets reconnect (to this or another instance) and sync; closing their connections lets the
       // HTTP server close (upgraded WebSocket connections would otherwise hold it open).
       closeWidgetGateway(io);
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => httpServer.closeAllConnections(), config.SHUTDOWN_GRACE_MS);
-        // Keep-alive sockets hold close() open until they time out; close each one as soon as its
-        // in-flight request has been answered.
-        const reapIdle = () => {
-          httpServer.closeIdleConnections();
-          for (const socket of silentSockets) socket.destroy();
-        };
-        const reaper = setInterval(reapIdle, 50);
-        httpServer.close(() => {
-          clearTimeout(force);
-          clearInterval(reaper);
-          resolve();
-        });
-        reapIdle();
-      });
+      await shutdown.close(config.SHUTDOWN_GRACE_MS);
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
       rateLimits.close();

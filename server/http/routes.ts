@@ -1,0 +1,114 @@
+/**
+ * Every HTTP middleware and router, in order: observability and protection first, then the ingest edges,
+ * streams, bundles, admin, the demo, and the JSON 404 / error handler last.
+ */
+import type { Express } from "express";
+import { createAdminService } from "../admin/admin-service.js";
+import type { AppDeps } from "../deps.js";
+import type { IngestService } from "../ingest/ingest-event.js";
+import type { Metrics } from "../metrics.js";
+import type { Readiness } from "../readiness.js";
+import type { StreamHub } from "../streams/stream-hub.js";
+import { bearerAuth } from "./admin-auth.js";
+import { adminPageRoutes } from "./admin-page.routes.js";
+import { adminRoutes } from "./admin.routes.js";
+import { bodySizeLimit } from "./body-limit.js";
+import { captureRoutes } from "./capture.routes.js";
+import { demoRoutes } from "./demo.routes.js";
+import { errorHandler, notFoundHandler } from "./error-handler.js";
+import { healthRoutes } from "./health.routes.js";
+import { requestMetrics } from "./http-metrics.js";
+import { metricsRoutes } from "./metrics.routes.js";
+import { posthogRoutes } from "./posthog.routes.js";
+import type { RateLimits } from "./rate-limit.js";
+import { requestLog } from "./request-log.js";
+import { securityHeaders } from "./security-headers.js";
+import { sessionRoutes } from "./sessions.routes.js";
+import { staticRoutes } from "./static.routes.js";
+import { streamRoutes } from "./stream.routes.js";
+import { webhookRoutes } from "./webhooks.routes.js";
+
+export interface RouteDeps extends AppDeps {
+  metrics: Metrics;
+  rateLimits: RateLimits;
+  readiness: Readiness;
+  ingest: IngestService;
+  streams: StreamHub;
+}
+
+export function mountRoutes(app: Express, deps: RouteDeps): void {
+  const { config, logger, repos, clock, instance, metrics, rateLimits, readiness, ingest, streams } = deps;
+  app.disable("x-powered-by");
+  // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
+  app.set("trust proxy", config.TRUST_PROXY);
+  app.use(requestLog(logger));
+  app.use(requestMetrics(metrics));
+  app.use(securityHeaders());
+  app.use(bodySizeLimit(config.MAX_BODY_BYTES));
+
+  app.use(healthRoutes(readiness));
+  app.use(metricsRoutes({ metrics, token: config.METRICS_TOKEN }));
+  app.use(
+    webhookRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      defaultProductId: instance.defaultProduct.id,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
+      metrics,
+      rateLimits,
+      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
+    }),
+  );
+  app.use(
+    captureRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES,
+      metrics,
+      limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    }),
+  );
+  app.use(
+    posthogRoutes({
+      products: repos.products,
+      ingest,
+      clock,
+      defaultProductId: instance.defaultProduct.id,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      metrics,
+      rateLimits,
+      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
+    }),
+  );
+  app.use(streamRoutes({ products: repos.products, hub: streams }));
+  app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
+  const adminAuth = bearerAuth(() => instance.adminToken);
+  app.use(
+    sessionRoutes({
+      repos,
+      defaultProductId: instance.defaultProduct.id,
+      windowSize: config.CONTEXT_WINDOW_ACTIONS,
+      config,
+      clock,
+      workflows: deps.workflows,
+      auth: adminAuth,
+    }),
+  );
+  const admin = createAdminService({
+    repos,
+    clock,
+    defaultProductId: instance.defaultProduct.id,
+    windowSize: config.CONTEXT_WINDOW_ACTIONS,
+    interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+  });
+  app.use(adminRoutes({ admin, auth: adminAuth }));
+  app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));
+  if (config.DEMO_ENABLED) {
+    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
+  }
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger, metrics));
+}
