@@ -14,9 +14,9 @@ import { launchChromium } from "../helpers/browser.js";
 import { createManualClock } from "../helpers/clock.js";
 import { waitForGoal } from "../helpers/goals.js";
 import { adminHeaders } from "../helpers/signing.js";
-import { pushActions, recordDecisions } from "../helpers/suggestions.js";
+import { connectAndSuggest, pushActions, recordDecisions } from "../helpers/suggestions.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
-import { command, connectWidget, expectOk, nextEvent, type WidgetClient } from "../helpers/widget-client.js";
+import { command, expectOk, type WidgetClient } from "../helpers/widget-client.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
@@ -24,7 +24,6 @@ const XSS = `<img src=x onerror="window.__xss=1">`;
 const MINUTE = 60_000;
 const T0 = Math.floor(Date.now() / MINUTE) * MINUTE + 45_000;
 const clock = createManualClock(T0 - 10 * MINUTE);
-const TEAM = [{ url: "https://acme.test/settings/team", title: "Page Load: Team", description: "User opened the team settings" }];
 
 let server: TestServer;
 let browser: Browser;
@@ -37,11 +36,9 @@ async function api<T>(p: string): Promise<T> {
 
 /** A widget for the session, a push to the team page, and the suggestion the rules model delivers to it. */
 async function deliverTo(sessionId: string) {
-  const socket = await connectWidget(server.url, { sessionId });
-  sockets.push(socket);
-  const created = nextEvent(socket, "suggestion:created");
-  await pushActions(server.url, sessionId, TEAM, clock.now());
-  return { socket, suggestion: await created };
+  const delivered = await connectAndSuggest(server, sessionId, clock.now());
+  sockets.push(delivered.socket);
+  return delivered;
 }
 
 async function signIn(page: Page, token: string) {

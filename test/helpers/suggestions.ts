@@ -6,6 +6,7 @@ import type { Decision, SuggestionEngine } from "../../server/suggest/suggestion
 import type { PublishedSuggestion, Publisher } from "../../server/suggest/publisher.js";
 import { pushEvent } from "./signing.js";
 import type { TestServer } from "./test-server.js";
+import { connectWidget, nextEvent } from "./widget-client.js";
 
 interface Waiter<T> {
   match: (item: T) => boolean;
@@ -106,4 +107,18 @@ export function deliverTestSuggestion(server: TestServer, sessionId: string, tex
     createdAt: Date.now(), evidence: [], evidenceActionIds: [],
   });
   return id;
+}
+
+/** A page view of the demo's team page: the rules model answers it with the next step of inviting a teammate. */
+export const TEAM_PAGE: readonly ActionSpec[] = [{ url: "https://acme.test/settings/team", title: "Page Load: Team", description: "User opened the team settings" }];
+
+/**
+ * Connects a widget for the session and pushes the team page for it; resolves with the socket and the
+ * suggestion the engine delivers to it (the caller closes the socket).
+ */
+export async function connectAndSuggest(server: TestServer, sessionId: string, at = Date.now()) {
+  const socket = await connectWidget(server.url, { sessionId });
+  const created = nextEvent(socket, "suggestion:created");
+  await pushActions(server.url, sessionId, TEAM_PAGE, at);
+  return { socket, suggestion: await created };
 }

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
 import { createManualClock } from "../helpers/clock.js";
 import { adminHeaders, pushEvent } from "../helpers/signing.js";
-import { pushActions, recordDecisions } from "../helpers/suggestions.js";
+import { connectAndSuggest, pushActions, recordDecisions } from "../helpers/suggestions.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { command, connectWidget, expectOk, nextEvent, type WidgetClient } from "../helpers/widget-client.js";
+import { command, expectOk, type WidgetClient } from "../helpers/widget-client.js";
 
 const MINUTE = 60_000;
 // 45 s into a minute: the interaction timeout (20 s) of a suggestion delivered now ends in the next minute.
@@ -17,7 +17,6 @@ const BUCKET3 = Math.floor(Date.now() / MINUTE) * MINUTE;
 const T0 = BUCKET3 + 45_000;
 const clock = createManualClock(T0);
 const iso = (ms: number) => new Date(ms).toISOString();
-const TEAM = [{ url: "https://acme.test/settings/team", title: "Page Load: Team", description: "User opened the team settings" }];
 
 let server: TestServer;
 let decisions: ReturnType<typeof recordDecisions>;
@@ -32,11 +31,8 @@ async function get<T>(path: string): Promise<T> {
 
 /** A widget for the session, then a push to the team page: the rules model suggests the next step to it. */
 async function deliverTo(sessionId: string) {
-  const socket = await connectWidget(server.url, { sessionId });
+  const { socket, suggestion: s } = await connectAndSuggest(server, sessionId, clock.now());
   sockets.push(socket);
-  const created = nextEvent(socket, "suggestion:created");
-  await pushActions(server.url, sessionId, TEAM, clock.now());
-  const s = await created;
   delivered.set(sessionId, { id: s.id, conversationId: s.conversationId, socket });
 }
 
