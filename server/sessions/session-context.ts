@@ -40,11 +40,6 @@ export function toSlimAction(a: StoredAction, index: number, sessionKey: string)
   };
 }
 
-export function loadSessionContextByRef(repos: Repositories, sessionRef: number, windowSize: number): SessionContext | undefined {
-  const session = repos.sessions.findById(sessionRef);
-  return session && buildContext(repos, session, windowSize);
-}
-
 export function loadSessionContext(
   repos: Repositories,
   productId: string,

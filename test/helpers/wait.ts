@@ -29,3 +29,15 @@ export function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 10
     }),
   ]);
 }
+
+/** Resolves with the next value a subscribe-style API (`on(listener) → unsubscribe`) delivers. */
+export function nextFrom<T>(subscribe: (listener: (value: T) => void) => () => void, what: string, timeoutMs = 10_000): Promise<T> {
+  let unsubscribe: (() => void) | undefined;
+  const next = new Promise<T>((resolve) => {
+    unsubscribe = subscribe((value) => {
+      unsubscribe?.();
+      resolve(value);
+    });
+  });
+  return withTimeout(next, what, timeoutMs).finally(() => unsubscribe?.());
+}

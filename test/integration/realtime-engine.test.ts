@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { pushEvent } from "../helpers/signing.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { nextFrom } from "../helpers/wait.js";
 import { ask, command, connectWidget, expectOk, nextEvent, record } from "../helpers/widget-client.js";
 
 const teamPage = (session: string, t: number) => ({
@@ -39,12 +40,7 @@ describe("suggestion engine → widget (rules model)", () => {
     const socket = await connectWidget(server.url, { sessionId: "engine-typing" });
     const seen = record(socket, "suggestion:created");
     expectOk(await command(socket, "typing", { active: true }));
-    const decided = new Promise<string | null>((resolve) => {
-      const off = server.app.services.suggestions.onDecision((d) => {
-        off();
-        resolve(d.reason);
-      });
-    });
+    const decided = nextFrom(server.app.services.suggestions.onDecision, "the engine's decision").then((d) => d.reason);
     await pushEvent(server.url, teamPage("engine-typing", 1));
     expect(await decided).toBe("typing");
     expect(seen).toEqual([]);
@@ -182,9 +178,7 @@ describe("suggestion:retracted", () => {
     const suggestion = await suggested;
     expectOk(await command(socket, "suggestion:feedback", { suggestionId: suggestion.id, verdict: "accepted" }));
     const seen = record(socket, "suggestion:retracted");
-    const decided = new Promise((resolve) => {
-      const off = server.app.services.suggestions.onDecision(() => (off(), resolve(undefined)));
-    });
+    const decided = nextFrom(server.app.services.suggestions.onDecision, "the engine's decision");
     await pushEvent(server.url, {
       type: "actions",
       session_id: "retract-2",

@@ -4,7 +4,7 @@ import { parseAutoplayEvent } from "../../server/ingest/parse-event.js";
 import { sampleValue, scrape } from "../helpers/metrics-text.js";
 import { adminHeaders, pushEvent } from "../helpers/signing.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { nextEvent } from "../helpers/timeout.js";
+import { nextFrom } from "../helpers/wait.js";
 
 const DAY = 86_400_000;
 
@@ -162,7 +162,7 @@ describe("retention", () => {
     server = await startTestServer({ clock, env: { RETENTION_INTERVAL_MS: "1000" } });
     await push(actionsEvent("s-timer", ["a"]));
     clock.advance(40 * DAY);
-    const report = await nextEvent(server.app.services.retention.onRun, 10_000, "a scheduled retention run");
+    const report = await nextFrom(server.app.services.retention.onRun, "a scheduled retention run");
     expect(report.deleted.sessions).toBe(1);
   });
 });
