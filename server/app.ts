@@ -10,7 +10,11 @@ import { rulesResponder } from "./chat/chat-responder.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
 import type { AppDeps } from "./deps.js";
+import { createGroupCommit } from "../db/group-commit.js";
+import { clientAddressOf } from "./http/client-address.js";
 import { createHttpShutdown } from "./http/http-shutdown.js";
+import { createPushFastPath } from "./http/push-fast-path.js";
+import { createPushWebhook } from "./http/push-webhook.js";
 import { mountRoutes } from "./http/routes.js";
 import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
@@ -40,9 +44,23 @@ export function createApp(deps: AppDeps) {
   // Every LLM call is redacted (PII never leaves the process) and observed.
   const llm = deps.llm ? instrumentLlm(withRedaction(deps.llm), metrics) : null;
   const app = express();
-  const httpServer = http.createServer(app);
+  // Every write of a turn — ingests, goals, suggestion decisions — shares one transaction.
+  const commits = createGroupCommit({ transaction: repos.transaction, logger });
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, commits }), metrics);
 
-  const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
+  // The push webhook is served ahead of express (same checks, answers and metrics; see push-fast-path.ts).
+  const push = createPushWebhook({
+    products: repos.products,
+    ingest,
+    clock,
+    defaultProductId: instance.defaultProduct.id,
+    signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
+    limiter: rateLimits.create({ name: "webhook", perMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN }),
+  });
+  const pushFastPath = createPushFastPath({ push, maxBodyBytes: config.MAX_BODY_BYTES, logger, metrics, clientAddress: clientAddressOf(app) });
+  const httpServer = http.createServer((req, res) => {
+    if (!pushFastPath(req, res)) app(req, res);
+  });
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
@@ -158,7 +176,7 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  mountRoutes(app, { ...deps, metrics, rateLimits, readiness, ingest, streams });
+  mountRoutes(app, { ...deps, metrics, rateLimits, readiness, ingest, streams, push });
 
   const shutdown = createHttpShutdown(httpServer);
   connector?.start();
@@ -192,7 +210,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
+    services: { commits, ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
     close,
   };
 }

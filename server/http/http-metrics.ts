@@ -22,6 +22,12 @@ export function errorCodeOf(res: Response): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Counts one answered request by route pattern and status, with its duration. */
+export function observeRequest(metrics: Metrics, method: string, route: string, status: number, ms: number): void {
+  metrics.httpRequests.inc({ method, route, status: String(status) });
+  metrics.httpDuration.observe({ method, route }, ms / 1000);
+}
+
 export function requestMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
@@ -29,24 +35,24 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
       // Answered without a route and not as an error: a file from a static handler.
       const matched = routeLabel(req);
       const route = matched === "unmatched" && res.statusCode < 400 ? "static" : matched;
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ method: req.method, route }, (performance.now() - start) / 1000);
+      observeRequest(metrics, req.method, route, res.statusCode, performance.now() - start);
     });
     next();
   };
 }
 
+/** A 4xx/5xx answer to an ingest route is a rejected ingest, with the error code as reason. */
+export function countIngestRejection(metrics: Metrics, source: IngestSource, status: number, code: string | undefined): void {
+  if (status >= 400) metrics.ingests.inc({ source, result: "rejected", reason: code ?? `http_${status}` });
+}
+
 /**
- * First handler of an ingest route: a response of 4xx/5xx counts as a rejected ingest with the error code
- * as reason. (Accepted and duplicate ingests are counted by the instrumented use case.)
+ * First handler of an ingest route: `countIngestRejection` when the response finishes. (Accepted and
+ * duplicate ingests are counted by the instrumented use case.)
  */
 export function countIngestRejections(metrics: Metrics, source: IngestSource): RequestHandler {
   return (_req, res, next) => {
-    res.on("finish", () => {
-      if (res.statusCode >= 400) {
-        metrics.ingests.inc({ source, result: "rejected", reason: errorCodeOf(res) ?? `http_${res.statusCode}` });
-      }
-    });
+    res.on("finish", () => countIngestRejection(metrics, source, res.statusCode, errorCodeOf(res)));
     next();
   };
 }

@@ -115,6 +115,18 @@ export function createRateLimits(deps: { metrics: Metrics }) {
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
 
+/**
+ * The IETF draft-7 headers (`RateLimit-Policy`, `RateLimit`) for a decision, as express-rate-limit's middleware
+ * sets them — for routes that call `check()` themselves. None when the limiter is off.
+ */
+export function rateLimitHeaders(limiter: RateLimiter, d: RateDecision): [string, string][] {
+  if (limiter.perMinute <= 0) return [];
+  return [
+    ["RateLimit-Policy", `${d.limit};w=${Math.ceil(WINDOW_MS / 1000)}`],
+    ["RateLimit", `limit=${d.limit}, remaining=${d.remaining}, reset=${d.retryAfterS}`],
+  ];
+}
+
 function secondsUntil(resetTime: Date | undefined): number {
   if (!resetTime) return Math.ceil(WINDOW_MS / 1000);
   return Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000));

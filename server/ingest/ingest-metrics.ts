@@ -1,6 +1,6 @@
 /**
  * Counts what the ingest use case did — accepted, duplicate or failed — for every source, without the use
- * case knowing about metrics: it wraps `ingest()` and leaves everything else (e.g. `onIngested`) as is.
+ * case knowing about metrics: it wraps `ingest()` and `submit()` and leaves everything else (e.g. `onIngested`) as is.
  * Rejections happen before the use case (bad signature, schema…), so the edges count those
  * (`countIngestRejections` for HTTP routes, `metrics.ingests.inc({source, result: "rejected", reason})` elsewhere).
  */
@@ -19,18 +19,19 @@ export function recordIngestResult(metrics: Metrics, source: IngestSource, event
 }
 
 export function instrumentIngest<S extends IngestService>(service: S, metrics: Metrics): S {
+  const submit: IngestService["submit"] = (productId, event, source, done) =>
+    service.submit(productId, event, source, (error, result) => {
+      if (error === undefined) recordIngestResult(metrics, source, event, result!);
+      else metrics.ingests.inc({ source, result: "failed" });
+      done(error, result);
+    });
   return {
     ...service,
-    async ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
-      let result: IngestResult;
-      try {
-        result = await service.ingest(productId, event, source);
-      } catch (err) {
-        metrics.ingests.inc({ source, result: "failed" });
-        throw err;
-      }
-      recordIngestResult(metrics, source, event, result);
-      return result;
+    submit,
+    ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
+      return new Promise<IngestResult>((resolve, reject) => {
+        submit(productId, event, source, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
+      });
     },
   };
 }
