@@ -75,7 +75,13 @@ export function createGroupCommit(deps: GroupCommitDeps) {
     }
   }
 
+  let closed = false;
+
   function enqueue(item: Item): void {
+    if (closed) {
+      item.done(new Error("the database is closing"), undefined);
+      return;
+    }
     queue.push(item);
     if (!scheduled) {
       scheduled = true;
@@ -111,6 +117,12 @@ export function createGroupCommit(deps: GroupCommitDeps) {
 
     /** Pieces of work waiting for the next commit. */
     pending: (): number => queue.length,
+
+    /** Commits what is queued now and refuses anything later: the last step before the database closes. */
+    close(): void {
+      if (queue.length > 0 || afterCommit.length > 0) flush();
+      closed = true;
+    },
   };
 }
 

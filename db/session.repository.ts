@@ -52,8 +52,8 @@ export function createSessionRepository(db: Db) {
     `SELECT ${COLUMNS} FROM sessions INDEXED BY sessions_last_seen
      WHERE product_id = ? AND last_seen_at >= ? ORDER BY last_seen_at DESC, id DESC LIMIT ?`,
   );
-  const setGoal = db.prepare<[string | null, string | null, number]>(
-    "UPDATE sessions SET goal = ?, goal_source = ? WHERE id = ?",
+  const setGoal = db.prepare<[string | null, string | null, number, string | null, string | null]>(
+    "UPDATE sessions SET goal = ?, goal_source = ? WHERE id = ? AND (goal IS NOT ? OR goal_source IS NOT ?)",
   );
 
   return {
@@ -68,9 +68,8 @@ export function createSessionRepository(db: Db) {
     findById: (id: number): Session | undefined => byId.get(id),
     /** Sessions of a product seen at or after `since`, most recently seen first. */
     recentlyActive: (productId: string, since: number, limit: number): Session[] => recentlyActive.all(productId, since, limit),
-    setGoal(id: number, goal: string | null, source: string | null): void {
-      setGoal.run(goal, source, id);
-    },
+    /** Stores the session's goal; false when it already was that (or the session is gone). */
+    setGoalIfChanged: (id: number, goal: string | null, source: string | null): boolean => setGoal.run(goal, source, id, goal, source).changes > 0,
   };
 }
 

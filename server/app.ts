@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps) {
     if (!pushFastPath(req, res)) app(req, res);
   });
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, commits, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
   // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
@@ -202,6 +202,7 @@ export function createApp(deps: AppDeps) {
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
       rateLimits.close();
+      commits.close();
     })();
     return closing;
   }
