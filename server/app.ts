@@ -32,6 +32,7 @@ import { withRedaction } from "./suggest/llm-redaction.js";
 import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
+import { publishAfterCommit } from "./suggest/publisher.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
 export function createApp(deps: AppDeps) {
@@ -129,7 +130,8 @@ export function createApp(deps: AppDeps) {
       clock,
       workflows: deps.workflows,
       llm,
-      publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
+      commits,
+      deliver: deps.publish ? publishAfterCommit(deps.publish, logger) : (s) => chat.storeSuggestion(s),
       retract: (r) => chat.retractSuggestion(r),
     }),
     metrics,

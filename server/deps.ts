@@ -25,6 +25,6 @@ export interface AppDeps {
   workflows: readonly Workflow[];
   /** The LLM (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
   llm?: LlmClient | null;
-  /** Where delivered suggestions go (the realtime layer's); absent: a publisher that only logs. */
+  /** Hears delivered suggestions after their commit instead of the realtime layer storing and announcing them (tests). */
   publish?: Publisher;
 }

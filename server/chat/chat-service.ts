@@ -94,6 +94,35 @@ export function createChatService(deps: ChatDeps) {
     replies.set(conversationId, next);
   }
 
+  /**
+   * The engine's deliverer, inside the evaluation's transaction: creates/links the conversation if needed
+   * and stores the suggestion as a message. Returns the announcement to make once that has committed.
+   */
+  function storeSuggestion(s: PublishedSuggestion): () => void {
+    const announcements: (() => void)[] = [];
+    const { conversation } = mapping.ensure(s.productId, s.sessionRef, null, (a) => announcements.push(a));
+    const message = mapping.append({
+      conversationId: conversation.id,
+      role: "suggestion",
+      text: s.text,
+      sessionRef: s.sessionRef,
+      suggestionId: s.id,
+    });
+    return () => {
+      for (const announce of announcements) announce();
+      outbox.emit(conversation.id, "suggestion:created", {
+        id: s.id,
+        conversationId: conversation.id,
+        sessionId: s.sessionId,
+        text: s.text,
+        source: s.source,
+        createdAt: new Date(s.createdAt).toISOString(),
+        evidence: s.evidence,
+      });
+      outbox.emit(conversation.id, "message:created", presentMessage(message));
+    };
+  }
+
   return {
     /** Stores the user's message (once per clientMessageId), announces it and starts the reply. */
     sendUserMessage(sender: Sender, input: { clientMessageId: string; text: string }): MessageSent {
@@ -121,26 +150,11 @@ export function createChatService(deps: ChatDeps) {
       return { messages: page.slice(0, limit).map(presentMessage), hasMore: page.length > limit };
     },
 
-    /** The engine's publisher: creates/links the conversation if needed, stores and announces the suggestion. */
+    storeSuggestion,
+
+    /** Stores and announces a suggestion at once (outside any transaction): `storeSuggestion` then its announcement. */
     deliverSuggestion(s: PublishedSuggestion): void {
-      const { conversation } = mapping.ensure(s.productId, s.sessionRef, null);
-      const message = mapping.append({
-        conversationId: conversation.id,
-        role: "suggestion",
-        text: s.text,
-        sessionRef: s.sessionRef,
-        suggestionId: s.id,
-      });
-      outbox.emit(conversation.id, "suggestion:created", {
-        id: s.id,
-        conversationId: conversation.id,
-        sessionId: s.sessionId,
-        text: s.text,
-        source: s.source,
-        createdAt: new Date(s.createdAt).toISOString(),
-        evidence: s.evidence,
-      });
-      outbox.emit(conversation.id, "message:created", presentMessage(message));
+      storeSuggestion(s)();
     },
 
     /** The engine's retractor: tells the conversation's widgets that a shown suggestion no longer applies. */

@@ -62,8 +62,16 @@ export function createConversationMapping(deps: MappingDeps) {
       return link;
     },
 
-    /** The session's conversation, created and linked now if it has none. */
-    ensure(productId: string, sessionRef: number, userId: string | null): { conversation: Conversation; created: boolean } {
+    /**
+     * The session's conversation, created and linked now if it has none. A caller inside a larger transaction
+     * passes `defer`, which receives the link's announcement to make once that transaction has committed.
+     */
+    ensure(
+      productId: string,
+      sessionRef: number,
+      userId: string | null,
+      defer?: (announcement: () => void) => void,
+    ): { conversation: Conversation; created: boolean } {
       const current = this.conversationOf(sessionRef);
       if (current) return { conversation: current, created: false };
       const now = clock.now();
@@ -72,7 +80,8 @@ export function createConversationMapping(deps: MappingDeps) {
         repos.conversations.create({ id, productId, userId, now });
         return repos.conversations.link(sessionRef, id, "new", now);
       });
-      announce(productId, link);
+      if (defer) defer(() => announce(productId, link));
+      else announce(productId, link);
       return { conversation: repos.conversations.findById(id)!, created: true };
     },
 

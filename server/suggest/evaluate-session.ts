@@ -1,21 +1,28 @@
 /**
- * One evaluation of one session, after the debounce: fold old actions into the rolling summary, load the
- * context, place the user in a workflow and detect struggle, check the gates (before spending a model
- * call), ask the model, check the gates again with the candidate (typing may have started meanwhile;
- * duplicates need the text), then store — and publish only what was delivered. Every outcome is recorded.
+ * One evaluation of one session, after the debounce: fold old actions into the rolling summary, place the
+ * user in a workflow and detect struggle, check the gates (before spending a model call), ask the model,
+ * check the gates again with the candidate (typing may have started meanwhile; duplicates need the text),
+ * then store — and publish only what was delivered. Every outcome is recorded.
+ *
+ * Reads happen once, up front (evaluation-reads.ts). Everything an evaluation stores — the rolling summary,
+ * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
+ * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
+ * events, decision listeners) follow the commit.
  */
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
+import { windowOf, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "./action-labels.js";
+import { provisionalSummary, readForEvaluation } from "./evaluation-reads.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
-import type { Publisher, Retractor } from "./publisher.js";
+import type { Deliverer, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
 import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
 import { lastActivityTime } from "./struggle-detectors.js";
@@ -41,13 +48,14 @@ export interface Decision {
 
 export interface EvaluatorDeps {
   repos: Repositories;
+  commits: GroupCommit;
   clock: Clock;
   logger: Logger;
   config: Config;
   workflows: readonly Workflow[];
   suggester: Suggester;
   summarizer: RollingSummarizer;
-  publish: Publisher;
+  deliver: Deliverer;
   retract: Retractor;
   onDecision: (decision: Decision) => void;
   isClosed: () => boolean;
@@ -76,77 +84,117 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     trigger: Trigger;
     started: number;
     modelMs: number;
+    /** What the evaluation stores besides its decision (summary, retractions), inside its piece of the commit. */
+    writes: (() => void)[];
+    /** What it announces once that piece has committed (retractions). */
+    after: (() => void)[];
   }
 
-  /** Stores the decision (and its suggestion, and the gate when delivered) in one transaction, then tells listeners. */
-  function record(p: Pending, d: { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string }, suggestion?: NewSuggestion): Decision {
+  type Outcome = { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string };
+
+  /** Stores what the evaluation gathered without a decision (a summary, retractions), then announces it. */
+  async function storeOnly(p: Pick<Pending, "writes" | "after">): Promise<void> {
+    if (p.writes.length === 0) return;
+    await deps.commits.run(() => {
+      for (const write of p.writes) write();
+    });
+    for (const fn of p.after) fn();
+  }
+
+  /**
+   * Stores the decision — with the evaluation's other writes, its suggestion, the gate and, for a delivery,
+   * the conversation and message — as one piece of the group commit; then tells listeners and announces.
+   */
+  async function record(p: Pending, d: Outcome, suggestion?: NewSuggestion): Promise<Decision> {
     const now = clock.now();
-    const sessionRef = p.ctx.session.id;
-    const { suggestionId, decisionId } = repos.transaction(() => {
+    const session = p.ctx.session;
+    const sessionRef = session.id;
+    const stored = await deps.commits.run(() => {
+      for (const write of p.writes) write();
       const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
       if (d.outcome === "delivered") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
       const decisionId = repos.suggestions.insertDecision({
         sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
         modelError: d.modelError, detail: d.detail ?? null, createdAt: now,
       });
-      return { suggestionId, decisionId };
+      let announce: (() => void) | void = undefined;
+      if (suggestion && suggestionId !== null && d.outcome === "delivered") {
+        try {
+          // Its own savepoint: a delivery that fails leaves the decision standing, marked publish_failed.
+          announce = repos.transaction(() => deps.deliver({
+            id: suggestionId, productId: session.productId, sessionRef, sessionId: session.sessionKey, text: suggestion.text,
+            source: suggestion.source, model: suggestion.model, signal: suggestion.signal, createdAt: suggestion.createdAt,
+            evidence: suggestion.evidence.indexes, evidenceActionIds: suggestion.evidence.actionIds,
+          }));
+        } catch (err) {
+          deps.logger.error({ err, suggestionId }, "delivering a suggestion failed");
+          repos.suggestions.setStatus(suggestionId, "publish_failed");
+        }
+      }
+      return { suggestionId, decisionId, announce };
     });
     const decision: Decision = {
-      id: decisionId, sessionRef, productId: p.ctx.session.productId, sessionId: p.ctx.session.sessionKey, outcome: d.outcome,
-      reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId, text: suggestion?.text ?? null,
-      createdAt: now, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+      id: stored.decisionId, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: d.outcome,
+      reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId: stored.suggestionId,
+      text: suggestion?.text ?? null, createdAt: now, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
     };
+    for (const fn of p.after) fn();
     deps.onDecision(decision);
+    stored.announce?.();
     return decision;
-  }
-
-  async function publish(decision: Decision, s: NewSuggestion): Promise<void> {
-    try {
-      await deps.publish({
-        id: decision.suggestionId!, productId: decision.productId, sessionRef: decision.sessionRef, sessionId: decision.sessionId,
-        text: s.text, source: s.source, model: s.model, signal: s.signal, createdAt: s.createdAt,
-        evidence: s.evidence.indexes, evidenceActionIds: s.evidence.actionIds,
-      });
-    } catch (err) {
-      deps.logger.error({ err, suggestionId: decision.suggestionId }, "publishing a suggestion failed");
-      if (!deps.isClosed()) repos.suggestions.setStatus(decision.suggestionId!, "publish_failed");
-    }
   }
 
   /**
    * Suggestions still on the user's screen (delivered, no verdict) that pointed at a workflow step the user
    * has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
    */
-  function retractCompleted(ctx: SessionWindow): void {
+  function retractCompleted(p: Pending): void {
+    const { ctx } = p;
     for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
       if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
       const workflow = deps.workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
-      repos.suggestions.setStatus(s.id, "retracted");
-      deps.retract({ id: s.id, productId: ctx.session.productId, sessionRef: ctx.session.id, sessionId: ctx.session.sessionKey, reason: "step_done" });
+      p.writes.push(() => repos.suggestions.setStatus(s.id, "retracted"));
+      p.after.push(() =>
+        deps.retract({ id: s.id, productId: ctx.session.productId, sessionRef: ctx.session.id, sessionId: ctx.session.sessionKey, reason: "step_done" }),
+      );
     }
   }
 
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
+    const read = readForEvaluation(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
+    if (!read) return {};
+    const writes: (() => void)[] = [];
+    let summary = read.summary;
     let modelMs = 0;
-    try {
-      const t0 = performance.now();
-      const folded = await deps.summarizer.maybeFold(sessionRef, signal);
-      if (folded?.writer === "llm") modelMs += performance.now() - t0;
-    } catch (err) {
-      if (!signal.aborted) throw err;
+    if (read.toFold.length > 0) {
+      try {
+        const t0 = performance.now();
+        const fold = await deps.summarizer.fold(read.session, read.summary, read.toFold, signal);
+        if (fold?.writer === "llm") modelMs += performance.now() - t0;
+        if (fold) {
+          writes.push(() => void fold.store());
+          summary = provisionalSummary(read.session, read.summary, fold, clock.now());
+        }
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      }
     }
+    const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after: [] };
     if (signal.aborted || deps.isClosed()) {
-      const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
-      if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
+      if (signal.reason === SUPERSEDED && !deps.isClosed()) {
+        await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
+      }
       return {};
     }
-    const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
-    if (!ctx || ctx.window.length === 0) return {};
-    const p: Pending = { ctx, trigger, started, modelMs };
-    retractCompleted(ctx);
+    const { ctx } = p;
+    if (ctx.window.length === 0) {
+      await storeOnly(p);
+      return {};
+    }
+    retractCompleted(p);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
@@ -157,7 +205,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
     const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
     if (early) {
-      record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
+      await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
 
@@ -168,7 +216,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     } catch (err) {
       if (err instanceof LlmError && err.code === "llm_aborted") {
         p.modelMs = performance.now() - started;
-        if (!deps.isClosed() && signal.reason === SUPERSEDED) record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
+        if (!deps.isClosed() && signal.reason === SUPERSEDED) await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
         return {};
       }
       throw err;
@@ -178,7 +226,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const { result: r, source, modelError } = outcome;
     if (r.kind === "decline") {
       const reason = modelError ? "model_error" : "declined";
-      record(p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
+      await record(p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
       return result;
     }
 
@@ -194,8 +242,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
       status: late ? "skipped" : "delivered", modelError, createdAt: at,
     };
-    const decision = record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
-    if (!late) await publish(decision, suggestion);
+    await record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
     return result;
   };
 }

@@ -2,8 +2,9 @@
  * The suggestion engine's public face (ARCHITECTURE.md steps 3–5). createApp builds one and subscribes it to
  * `ingest.onIngested`, so everything runs after the ingest commit, asynchronously: the model can never slow
  * or fail ingestion. The realtime layer calls `noteTyping`, `noteUserMessage` and `recordFeedback`, and
- * receives delivered suggestions through the `publish` function it hands to createApp.
+ * stores and announces delivered suggestions through the `deliver` function createApp hands it.
  */
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { FeedbackVerdict, StoredSuggestion } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
@@ -17,7 +18,7 @@ import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
 import type { LlmClient } from "./openai.model.js";
-import { createLoggingPublisher, type Publisher, type Retractor } from "./publisher.js";
+import { createLoggingPublisher, publishAfterCommit, type Deliverer, type Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
 import { createScheduler } from "./scheduler.js";
@@ -31,8 +32,10 @@ export interface SuggestionEngineDeps {
   workflows: readonly Workflow[];
   /** The LLM when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
-  /** Where delivered suggestions go; defaults to a logging publisher. */
-  publish?: Publisher;
+  /** The app's group commit: an evaluation stores everything as one piece of it. */
+  commits: GroupCommit;
+  /** Stores and announces delivered suggestions (inside the evaluation's commit); defaults to a logging publisher. */
+  deliver?: Deliverer;
   /** Told when a shown suggestion no longer applies; defaults to nothing. */
   retract?: Retractor;
 }
@@ -70,7 +73,8 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       limits,
       llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
     }),
-    publish: deps.publish ?? createLoggingPublisher(logger),
+    commits: deps.commits,
+    deliver: deps.deliver ?? publishAfterCommit(createLoggingPublisher(logger), logger),
     retract: deps.retract ?? (() => undefined),
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
