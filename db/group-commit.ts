@@ -4,9 +4,9 @@
  * write. Every source of writes on a busy server goes through here — ingests, goal updates, suggestion
  * decisions — so a turn with 50 requests and 10 evaluations commits once.
  *
- * Each piece of work runs in its own savepoint, so one that throws rolls back alone and the others commit.
- * Work is synchronous repository calls only (no await inside a transaction); its caller hears the result
- * only once the whole group has committed.
+ * A piece of work that throws rolls back alone and the others commit (the group is retried with a savepoint
+ * per piece, so work must have no effects outside the database). Work is synchronous repository calls only
+ * (no await inside a transaction); its caller hears the result only once the whole group has committed.
  */
 /** Called once the group holding the work has committed (or failed). */
 export type CommitCallback<T> = (error: unknown, result: T | undefined) => void;
@@ -33,25 +33,35 @@ export function createGroupCommit(deps: GroupCommitDeps) {
     scheduled = false;
     const items = queue;
     queue = [];
-    const results: unknown[] = new Array(items.length);
-    const failures: unknown[] = new Array(items.length);
+    let results: unknown[] = new Array(items.length);
+    let failures: unknown[] = new Array(items.length);
     if (items.length > 0) {
       try {
+        // Optimistic: no savepoint per piece (two statements each). A piece that throws rolls the whole
+        // group back, and the group is then run again with each piece in its own savepoint.
         deps.transaction(() => {
-          for (let i = 0; i < items.length; i++) {
-            try {
-              results[i] = deps.transaction(items[i]!.work);
-            } catch (error) {
-              failures[i] = error ?? new Error("write failed");
-            }
-          }
+          for (let i = 0; i < items.length; i++) results[i] = items[i]!.work();
         });
-      } catch (error) {
-        // The commit itself failed (disk full, I/O error): nothing of the group is stored.
-        deps.logger.error({ err: error, writes: items.length }, "group commit failed");
-        afterCommit = [];
-        for (const item of items) guard(() => item.done(error, undefined));
-        return;
+      } catch {
+        results = new Array(items.length);
+        failures = new Array(items.length);
+        try {
+          deps.transaction(() => {
+            for (let i = 0; i < items.length; i++) {
+              try {
+                results[i] = deps.transaction(items[i]!.work);
+              } catch (error) {
+                failures[i] = error ?? new Error("write failed");
+              }
+            }
+          });
+        } catch (error) {
+          // The commit itself failed (disk full, I/O error): nothing of the group is stored.
+          deps.logger.error({ err: error, writes: items.length }, "group commit failed");
+          afterCommit = [];
+          for (const item of items) guard(() => item.done(error, undefined));
+          return;
+        }
       }
     }
     flushing = true;
