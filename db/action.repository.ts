@@ -57,16 +57,6 @@ export function createActionRepository(db: Db) {
     SELECT * FROM (
       SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?
     ) ORDER BY id`);
-  // Only what workflow matching reads (four columns instead of fifteen is most of the cost of a read), for the
-  // window after the session's latest summary — in one statement. Rows as arrays: no key strings per row.
-  const windowMatchable = db
-    .prepare<[number, number, number], [string, string, string, string]>(`
-      SELECT type, title, description, canonical_url FROM (
-        SELECT id, type, title, description, canonical_url FROM actions
-        WHERE session_ref = ? AND id > COALESCE((SELECT covers_through_action_id FROM summaries WHERE session_ref = ? ORDER BY id DESC LIMIT 1), 0)
-        ORDER BY id DESC LIMIT ?
-      ) ORDER BY id`)
-    .raw(true);
   // What the admin page's session list shows (toText and the current page): five columns, not fifteen.
   const latestText = db.prepare<[number, number, number], Pick<StoredAction, "type" | "title" | "description" | "canonicalUrl" | "receivedAt">>(`
     SELECT type, title, description, canonicalUrl, receivedAt FROM (
@@ -116,10 +106,6 @@ export function createActionRepository(db: Db) {
     insertNew,
     /** The newest `limit` actions of a session after action id `afterId`, oldest first. */
     latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
-    /** The session's context window (the newest `limit` actions after its latest summary), with only the fields workflow matching reads. */
-    windowMatchable(sessionRef: number, limit: number): { type: string; title: string; description: string; canonical_url: string }[] {
-      return windowMatchable.all(sessionRef, sessionRef, limit).map(([type, title, description, canonical_url]) => ({ type, title, description, canonical_url }));
-    },
     /** Like `latest`, with only what toText() and a current page need. */
     latestText: (sessionRef: number, afterId: number, limit: number) => latestText.all(sessionRef, afterId, limit),
     /** The oldest `limit` actions of a session after action id `afterId`, oldest first (what a rolling summary folds). */

@@ -47,6 +47,13 @@ export function createSessionRepository(db: Db) {
     `SELECT ${COLUMNS} FROM sessions WHERE product_id = ? AND session_key = ?`,
   );
   const byId = db.prepare<[number], Session>(`SELECT ${COLUMNS} FROM sessions WHERE id = ?`);
+  // What identifies a session's context window: its action count and its latest summary's coverage.
+  const windowKey = db
+    .prepare<[number], [number, number]>(
+      `SELECT action_count, COALESCE((SELECT covers_through_action_id FROM summaries WHERE session_ref = s.id ORDER BY id DESC LIMIT 1), 0)
+       FROM sessions s WHERE id = ?`,
+    )
+    .raw(true);
   // Newest activity first, by the last_seen_at index (the same one retention walks from the other end).
   const recentlyActive = db.prepare<[string, number, number], Session>(
     `SELECT ${COLUMNS} FROM sessions INDEXED BY sessions_last_seen
@@ -66,6 +73,11 @@ export function createSessionRepository(db: Db) {
     },
     findByKey: (productId: string, sessionKey: string): Session | undefined => byKey.get(productId, sessionKey),
     findById: (id: number): Session | undefined => byId.get(id),
+    /** The session's action count and summary coverage (what a cached window must match), or undefined. */
+    windowKey(id: number): { actionCount: number; covered: number } | undefined {
+      const row = windowKey.get(id);
+      return row && { actionCount: row[0], covered: row[1] };
+    },
     /** Sessions of a product seen at or after `since`, most recently seen first. */
     recentlyActive: (productId: string, since: number, limit: number): Session[] => recentlyActive.all(productId, since, limit),
     /** Stores the session's goal; false when it already was that (or the session is gone). */

@@ -26,6 +26,7 @@ import { createReadiness } from "./readiness.js";
 import { attachWidgetGateway, closeWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
+import { createWindowCache } from "./sessions/window-cache.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
 import { instrumentLlm } from "./suggest/llm-metrics.js";
 import { withRedaction } from "./suggest/llm-redaction.js";
@@ -34,6 +35,9 @@ import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
 import { publishAfterCommit } from "./suggest/publisher.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
+
+/** Sessions whose context windows stay in memory (each up to CONTEXT_WINDOW_ACTIONS actions: ~10 MB at the default). */
+const WINDOW_CACHE_SESSIONS = 1000;
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -62,8 +66,12 @@ export function createApp(deps: AppDeps) {
   const httpServer = http.createServer((req, res) => {
     if (!pushFastPath(req, res)) app(req, res);
   });
+  // Active sessions' context windows, extended by every committed ingest: goals and evaluations read them
+  // from here while they still match the store. First listener, so later ones see the window current.
+  const windows = createWindowCache({ windowSize: config.CONTEXT_WINDOW_ACTIONS, maxSessions: WINDOW_CACHE_SESSIONS });
+  ingest.onIngested((event) => windows.onIngested(event));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, commits, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, commits, windows, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
   // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
@@ -131,6 +139,7 @@ export function createApp(deps: AppDeps) {
       workflows: deps.workflows,
       llm,
       commits,
+      windows,
       deliver: deps.publish ? publishAfterCommit(deps.publish, logger) : (s) => chat.storeSuggestion(s),
       retract: (r) => chat.retractSuggestion(r),
     }),

@@ -4,6 +4,7 @@
  * listeners, so a 2xx — or a stream frame — always describes data that is already in SQLite. Listeners
  * run after the commit's answers and must stay cheap: queue work, never do it (goals, suggestions).
  */
+import type { NewAction, StoredAction } from "../../db/action.repository.js";
 import { createGroupCommit, type CommitCallback, type GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
@@ -35,8 +36,9 @@ export type IngestedEvent =
   | (IngestedBase & {
       kind: "actions";
       actionIds: number[];
-      /** The newly stored actions, parallel to `actionIds`. */
+      /** The newly stored actions, parallel to `actionIds`: as received, and as stored. */
       actions: SlimAction[];
+      stored: StoredAction[];
       /** The session was created by this ingest: these actions are all it has. */
       newSession: boolean;
     })
@@ -52,6 +54,15 @@ export interface IngestDeps {
   commits?: GroupCommit;
 }
 
+/** An inserted row as a read would return it. */
+function storedAction(row: NewAction, id: number): StoredAction {
+  return {
+    id, sessionRef: row.sessionRef, batchIndex: row.batchIndex, type: row.type, title: row.title, description: row.description,
+    canonicalUrl: row.canonicalUrl, rawUrl: row.rawUrl, timestampStart: row.timestampStart, timestampEnd: row.timestampEnd,
+    userId: row.userId, email: row.email, conversationId: row.conversationId, source: row.source, receivedAt: row.receivedAt,
+  };
+}
+
 export function createIngestService(deps: IngestDeps) {
   const { repos, clock, logger } = deps;
   const commits = deps.commits ?? createGroupCommit({ transaction: repos.transaction, logger });
@@ -61,11 +72,10 @@ export function createIngestService(deps: IngestDeps) {
 
   function storeActions(productId: string, p: ActionsPayload, source: IngestSource, now: number) {
     const existing = repos.sessions.idByKey(productId, p.session_id);
-    if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, newSession: false, actionIds: [] as number[], positions: [] as number[] };
+    if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, newSession: false, actionIds: [] as number[], positions: [] as number[], rows: [] as StoredAction[] };
     const sessionRef =
       existing ?? repos.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now });
-    const stored = repos.actions.insertNew(
-      p.actions.map((a) => ({
+    const rows: NewAction[] = p.actions.map((a) => ({
         sessionRef,
         dedupeKey: actionDedupeKey(a, p.forwarded_at),
         batchIndex: a.index,
@@ -81,14 +91,20 @@ export function createIngestService(deps: IngestDeps) {
         conversationId: a.conversation_id ?? p.conversation_id,
         source,
         receivedAt: now,
-      })),
-    );
+      }));
+    const stored = repos.actions.insertNew(rows);
     const actionIds = stored.map((s) => s.id);
     // A fully duplicate delivery writes nothing at all, not even "last seen".
     if (actionIds.length > 0) {
       repos.sessions.recordActivity(sessionRef, { userId: p.user_id, email: p.email, now, added: actionIds.length });
     }
-    return { sessionRef, newSession: existing === undefined, actionIds, positions: stored.map((s) => s.position) };
+    return {
+      sessionRef,
+      newSession: existing === undefined,
+      actionIds,
+      positions: stored.map((s) => s.position),
+      rows: stored.map(({ position, id }) => storedAction(rows[position]!, id)),
+    };
   }
 
   function storeSummary(productId: string, s: SummaryPayload, source: IngestSource, now: number) {
@@ -137,7 +153,7 @@ export function createIngestService(deps: IngestDeps) {
           "actions payload count disagrees with its actions; using the real length",
         );
       }
-      const { sessionRef, newSession, actionIds, positions } = storeActions(productId, event, source, now);
+      const { sessionRef, newSession, actionIds, positions, rows } = storeActions(productId, event, source, now);
       const result = { accepted: actionIds.length, duplicates: event.actions.length - actionIds.length };
       if (actionIds.length === 0) return { result };
       const actions = positions.length === event.actions.length ? event.actions : positions.map((i) => event.actions[i]!);
@@ -145,7 +161,7 @@ export function createIngestService(deps: IngestDeps) {
       const logId = repos.eventLog.append({ productId, sessionKey: event.session_id, kind: "actions", data, createdAt: now });
       return {
         result,
-        event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, logId, data, actionIds, actions, newSession },
+        event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, logId, data, actionIds, actions, stored: rows, newSession },
       };
     }
     const { sessionRef, summaryId } = storeSummary(productId, event, source, now);

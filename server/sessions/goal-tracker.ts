@@ -18,10 +18,13 @@ import type { Logger } from "../logger.js";
 import type { MatchableAction } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { inferGoal, type InferredGoal } from "./infer-goal.js";
+import type { WindowCache } from "./window-cache.js";
 
 export interface GoalTrackerDeps {
   repos: Repositories;
   commits: GroupCommit;
+  /** Windows of active sessions kept from their ingests; a refresh reads the store only when it misses. */
+  windows: WindowCache;
   workflows: readonly Workflow[];
   /** How many of the latest unsummarised actions the goal is inferred from (the context window). */
   windowSize: number;
@@ -80,6 +83,18 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
     }
   }
 
+  /** The session's window: the cached one if it still matches the store, else read (and cached). */
+  function windowOf(sessionRef: number): readonly MatchableAction[] | undefined {
+    const key = repos.sessions.windowKey(sessionRef);
+    if (!key) return undefined;
+    let actions = deps.windows.get(sessionRef, key.actionCount, key.covered);
+    if (!actions) {
+      actions = repos.actions.latest(sessionRef, key.covered, deps.windowSize);
+      deps.windows.put(sessionRef, key.actionCount, key.covered, actions);
+    }
+    return actions.map((a) => ({ type: a.type, title: a.title, description: a.description, canonical_url: a.canonicalUrl }));
+  }
+
   /** Infers the due sessions' goals and writes the changed ones in one piece of the group commit. */
   function refreshDue(): void {
     batchScheduled = false;
@@ -89,7 +104,8 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
     for (const [sessionRef, marked] of due) {
       recent.set(sessionRef, now);
       try {
-        const window = marked.window ?? repos.actions.windowMatchable(sessionRef, deps.windowSize);
+        const window = marked.window ?? windowOf(sessionRef);
+        if (!window) continue;
         const inferred = inferGoal(deps.workflows, window);
         if (inferred) updates.push({ sessionRef, marked, inferred });
       } catch (err) {

@@ -17,6 +17,7 @@ import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { windowOf, type SessionWindow } from "../sessions/session-context.js";
+import type { WindowCache } from "../sessions/window-cache.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "./action-labels.js";
@@ -49,6 +50,7 @@ export interface Decision {
 export interface EvaluatorDeps {
   repos: Repositories;
   commits: GroupCommit;
+  windows: WindowCache;
   clock: Clock;
   logger: Logger;
   config: Config;
@@ -164,9 +166,10 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
 
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
-    const read = readForEvaluation(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
+    const read = readForEvaluation(repos, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
     if (!read) return {};
     const writes: (() => void)[] = [];
+    const after: (() => void)[] = [];
     let summary = read.summary;
     let modelMs = 0;
     if (read.toFold.length > 0) {
@@ -175,14 +178,16 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
         const fold = await deps.summarizer.fold(read.session, read.summary, read.toFold, signal);
         if (fold?.writer === "llm") modelMs += performance.now() - t0;
         if (fold) {
-          writes.push(() => void fold.store());
+          writes.push(() => {
+            if (fold.store() !== undefined) after.push(() => deps.windows.folded(sessionRef, fold.coversThroughActionId));
+          });
           summary = provisionalSummary(read.session, read.summary, fold, clock.now());
         }
       } catch (err) {
         if (!signal.aborted) throw err;
       }
     }
-    const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after: [] };
+    const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
     if (signal.aborted || deps.isClosed()) {
       if (signal.reason === SUPERSEDED && !deps.isClosed()) {
         await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });

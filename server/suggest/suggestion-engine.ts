@@ -12,6 +12,7 @@ import type { Config } from "../config.js";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
+import type { WindowCache } from "../sessions/window-cache.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { createCircuitBreaker, type BreakerState } from "./circuit-breaker.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
@@ -34,6 +35,8 @@ export interface SuggestionEngineDeps {
   llm: LlmClient | null;
   /** The app's group commit: an evaluation stores everything as one piece of it. */
   commits: GroupCommit;
+  /** Windows of active sessions kept from their ingests; an evaluation reads the store only when it misses. */
+  windows: WindowCache;
   /** Stores and announces delivered suggestions (inside the evaluation's commit); defaults to a logging publisher. */
   deliver?: Deliverer;
   /** Told when a shown suggestion no longer applies; defaults to nothing. */
@@ -74,6 +77,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
     }),
     commits: deps.commits,
+    windows: deps.windows,
     deliver: deps.deliver ?? publishAfterCommit(createLoggingPublisher(logger), logger),
     retract: deps.retract ?? (() => undefined),
     onDecision(decision) {

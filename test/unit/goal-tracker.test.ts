@@ -11,6 +11,7 @@ import type { RawEvent } from "../../server/ingest/raw-events/raw-event.schema.j
 import { createSilentLogger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { createGoalTracker, type GoalChange } from "../../server/sessions/goal-tracker.js";
+import { createWindowCache } from "../../server/sessions/window-cache.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 import { tempDir } from "../helpers/test-server.js";
 
@@ -58,7 +59,9 @@ function setup(minIntervalMs: number) {
   };
   const commits = createGroupCommit({ transaction, logger });
   const ingest = createIngestService({ repos, clock, logger, commits });
-  const goals = createGoalTracker({ repos, commits, workflows, windowSize: 50, logger, clock, minIntervalMs });
+  const windows = createWindowCache({ windowSize: 50, maxSessions: 100 });
+  const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: 50, logger, clock, minIntervalMs });
+  ingest.onIngested((e) => windows.onIngested(e));
   ingest.onIngested((e) => goals.onIngested(e));
   const changes: GoalChange[] = [];
   goals.onChanged((c) => changes.push(c));
