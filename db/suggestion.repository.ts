@@ -92,6 +92,12 @@ export function createSuggestionRepository(db: Db) {
   const recent = db.prepare<[number, number], SuggestionRecord>(
     `SELECT ${COLUMNS} FROM suggestions WHERE session_ref = ? ORDER BY id DESC LIMIT ?`,
   );
+  // What retraction looks at, for the session's newest suggestions: five columns, not nineteen.
+  const shownSteps = db
+    .prepare<[number, number], [number, string, string | null, string | null, string | null]>(
+      "SELECT id, status, feedback, workflow_id, step_id FROM suggestions WHERE session_ref = ? ORDER BY id DESC LIMIT ?",
+    )
+    .raw(true);
   const deliveredSince = db
     .prepare<[number, number], number>(
       "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
@@ -129,6 +135,12 @@ export function createSuggestionRepository(db: Db) {
     },
     /** Newest first. */
     recent: (sessionRef: number, limit: number): StoredSuggestion[] => recent.all(sessionRef, limit).map(fromRecord),
+    /** Of the session's newest `limit` suggestions, newest first: the fields retraction needs. */
+    recentSteps(sessionRef: number, limit: number): Pick<StoredSuggestion, "id" | "status" | "feedback" | "workflowId" | "stepId">[] {
+      return shownSteps.all(sessionRef, limit).map(([id, status, feedback, workflowId, stepId]) => ({
+        id, status: status as SuggestionStatus, feedback: feedback as FeedbackVerdict | null, workflowId, stepId,
+      }));
+    },
     countDeliveredSince: (sessionRef: number, since: number): number => deliveredSince.get(sessionRef, since)!,
     /** Whether a suggestion with this normalised text was delivered to the session after `since`. */
     wasShownSince: (sessionRef: number, normText: string, since: number): boolean =>

@@ -36,8 +36,11 @@ import { exposeStreamMetrics } from "./streams/stream-metrics.js";
 import { publishAfterCommit } from "./suggest/publisher.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 
-/** Sessions whose context windows stay in memory (each up to CONTEXT_WINDOW_ACTIONS actions: ~10 MB at the default). */
-const WINDOW_CACHE_SESSIONS = 1000;
+/**
+ * Actions the window cache holds over all sessions (~20 MB): enough for 1,000 full windows, or for every
+ * session created in the seconds before its first evaluation at thousands of new sessions a second.
+ */
+const WINDOW_CACHE_ACTIONS = 50_000;
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -68,7 +71,7 @@ export function createApp(deps: AppDeps) {
   });
   // Active sessions' context windows, extended by every committed ingest: goals and evaluations read them
   // from here while they still match the store. First listener, so later ones see the window current.
-  const windows = createWindowCache({ windowSize: config.CONTEXT_WINDOW_ACTIONS, maxSessions: WINDOW_CACHE_SESSIONS });
+  const windows = createWindowCache({ windowSize: config.CONTEXT_WINDOW_ACTIONS, maxActions: WINDOW_CACHE_ACTIONS });
   ingest.onIngested((event) => windows.onIngested(event));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, commits, windows, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });

@@ -6,7 +6,8 @@
  * A cached window is only ever used while it provably matches the store: the session's action count and its
  * summary coverage (both read from the store by the caller) must be the ones the cache saw. Any other writer —
  * another instance, a pushed summary, retention — therefore makes it miss, never lie; the caller then reads
- * the window and puts it back. Bounded: the least recently used sessions are forgotten first.
+ * the window and puts it back. Bounded by the number of actions held: the least recently used sessions are
+ * forgotten first.
  */
 import type { StoredAction } from "../../db/action.repository.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
@@ -14,8 +15,8 @@ import type { IngestedEvent } from "../ingest/ingest-event.js";
 export interface WindowCacheOptions {
   /** CONTEXT_WINDOW_ACTIONS: how many of a session's newest unsummarised actions a window holds. */
   windowSize: number;
-  /** Sessions remembered at most (each holds up to `windowSize` actions). */
-  maxSessions: number;
+  /** Actions held at most, over all sessions (a window holds up to `windowSize`). */
+  maxActions: number;
 }
 
 interface Entry {
@@ -30,11 +31,20 @@ interface Entry {
 export function createWindowCache(options: WindowCacheOptions) {
   // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
   const entries = new Map<number, Entry>();
+  let held = 0;
+
+  function forget(sessionRef: number): void {
+    const entry = entries.get(sessionRef);
+    if (!entry) return;
+    held -= entry.actions.length;
+    entries.delete(sessionRef);
+  }
 
   function remember(sessionRef: number, entry: Entry): void {
-    entries.delete(sessionRef);
+    forget(sessionRef);
     entries.set(sessionRef, entry);
-    if (entries.size > options.maxSessions) entries.delete(entries.keys().next().value!);
+    held += entry.actions.length;
+    while (held > options.maxActions && entries.size > 1) forget(entries.keys().next().value!);
   }
 
   const trim = (actions: StoredAction[]) => (actions.length > options.windowSize ? actions.slice(actions.length - options.windowSize) : actions);
@@ -43,7 +53,7 @@ export function createWindowCache(options: WindowCacheOptions) {
     /** The ingest listener: extends the windows it knows (and starts one for a new session). */
     onIngested(event: IngestedEvent): void {
       if (event.kind === "summary") {
-        entries.delete(event.sessionRef);
+        forget(event.sessionRef);
         return;
       }
       if (event.newSession) {
@@ -58,25 +68,33 @@ export function createWindowCache(options: WindowCacheOptions) {
     get(sessionRef: number, actionCount: number, covered: number): StoredAction[] | undefined {
       const entry = entries.get(sessionRef);
       if (!entry) return undefined;
+      if (entry.count !== actionCount || entry.covered !== covered) {
+        forget(sessionRef);
+        return undefined;
+      }
+      // Most recently used now.
       entries.delete(sessionRef);
-      if (entry.count !== actionCount || entry.covered !== covered) return undefined;
       entries.set(sessionRef, entry);
       return entry.actions;
     },
 
-    /** A window just read from the store (the newest `windowSize` actions after `covered`). */
+    /**
+     * A window just read from the store (the newest `windowSize` actions after `covered`), kept only when
+     * there is room: evicting for it would push out the windows of the sessions created just before — the
+     * next ones to be evaluated — and each of those misses would evict the next, and so on.
+     */
     put(sessionRef: number, actionCount: number, covered: number, actions: readonly StoredAction[]): void {
+      if (held - (entries.get(sessionRef)?.actions.length ?? 0) + Math.min(actions.length, options.windowSize) > options.maxActions) return;
       remember(sessionRef, { count: actionCount, covered, actions: trim([...actions]) });
     },
 
     /** A rolling summary now covers the session's actions through `covered`: they leave the window. */
     folded(sessionRef: number, covered: number): void {
       const entry = entries.get(sessionRef);
-      if (entry) entry.covered = covered;
-      if (entry) entry.actions = entry.actions.filter((a) => a.id > covered);
+      if (entry) remember(sessionRef, { ...entry, covered, actions: entry.actions.filter((a) => a.id > covered) });
     },
 
-    size: (): number => entries.size,
+    stats: (): { sessions: number; actions: number } => ({ sessions: entries.size, actions: held }),
   };
 }
 

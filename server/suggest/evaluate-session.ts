@@ -152,7 +152,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
    */
   function retractCompleted(p: Pending): void {
     const { ctx } = p;
-    for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
+    for (const s of repos.suggestions.recentSteps(ctx.session.id, RETRACT_LOOKBACK)) {
       if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
       const workflow = deps.workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;

@@ -59,7 +59,7 @@ function setup(minIntervalMs: number) {
   };
   const commits = createGroupCommit({ transaction, logger });
   const ingest = createIngestService({ repos, clock, logger, commits });
-  const windows = createWindowCache({ windowSize: 50, maxSessions: 100 });
+  const windows = createWindowCache({ windowSize: 50, maxActions: 1000 });
   const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: 50, logger, clock, minIntervalMs });
   ingest.onIngested((e) => windows.onIngested(e));
   ingest.onIngested((e) => goals.onIngested(e));

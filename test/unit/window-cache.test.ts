@@ -8,7 +8,7 @@ const action = (sessionRef: number): StoredAction => ({
   id: nextId++, sessionRef, batchIndex: 0, type: "click", title: "t", description: "d", canonicalUrl: "/", rawUrl: null,
   timestampStart: 0, timestampEnd: 0, userId: null, email: null, conversationId: null, source: "push", receivedAt: 0,
 });
-const ingested = (sessionRef: number, n: number, newSession = false): IngestedEvent => {
+const ingested = (sessionRef: number, n: number, newSession = false): Extract<IngestedEvent, { kind: "actions" }> => {
   const stored = Array.from({ length: n }, () => action(sessionRef));
   return {
     kind: "actions", productId: "demo", sessionRef, sessionId: `s${sessionRef}`, source: "push", logId: 0, data: "{}",
@@ -18,7 +18,7 @@ const ingested = (sessionRef: number, n: number, newSession = false): IngestedEv
 
 describe("window cache", () => {
   it("starts a window with a new session and extends it with every ingest, keeping the newest windowSize", () => {
-    const cache = createWindowCache({ windowSize: 4, maxSessions: 10 });
+    const cache = createWindowCache({ windowSize: 4, maxActions: 100 });
     cache.onIngested(ingested(1, 3, true));
     cache.onIngested(ingested(1, 3));
     const window = cache.get(1, 6, 0)!;
@@ -27,7 +27,7 @@ describe("window cache", () => {
   });
 
   it("misses when the store says otherwise: another writer's actions, a new summary, or a session it never saw", () => {
-    const cache = createWindowCache({ windowSize: 50, maxSessions: 10 });
+    const cache = createWindowCache({ windowSize: 50, maxActions: 100 });
     cache.onIngested(ingested(1, 2, true));
     expect(cache.get(1, 3, 0)).toBeUndefined();
     cache.onIngested(ingested(2, 2, true));
@@ -39,8 +39,20 @@ describe("window cache", () => {
     expect(cache.get(4, 2, 0)).toBeUndefined();
   });
 
-  it("drops folded actions, and forgets the least recently used session past its bound", () => {
-    const cache = createWindowCache({ windowSize: 50, maxSessions: 2 });
+  it("keeps a window read from the store only when there is room for it (no eviction cascade)", () => {
+    const cache = createWindowCache({ windowSize: 50, maxActions: 4 });
+    const a = ingested(1, 2, true);
+    const b = ingested(2, 2, true);
+    cache.onIngested(a);
+    cache.onIngested(b);
+    cache.put(3, 2, 0, [action(3), action(3)]);
+    expect(cache.get(3, 2, 0)).toBeUndefined();
+    expect(cache.get(1, 2, 0)).toBeDefined();
+    expect(cache.get(2, 2, 0)).toBeDefined();
+  });
+
+  it("drops folded actions, and forgets the least recently used sessions past its bound on actions held", () => {
+    const cache = createWindowCache({ windowSize: 50, maxActions: 2 });
     const first = ingested(1, 3, true);
     cache.onIngested(first);
     cache.folded(1, first.actionIds[1]!);
@@ -48,7 +60,7 @@ describe("window cache", () => {
     cache.onIngested(ingested(2, 1, true));
     cache.get(1, 3, first.actionIds[1]!);
     cache.onIngested(ingested(3, 1, true));
-    expect(cache.size()).toBe(2);
+    expect(cache.stats()).toEqual({ sessions: 2, actions: 2 });
     expect(cache.get(2, 1, 0)).toBeUndefined();
     expect(cache.get(1, 3, first.actionIds[1]!)).toBeDefined();
   });
