@@ -97,9 +97,12 @@ export function createStreamHub(deps: StreamHubDeps) {
   /** A replay in progress: where it is in the log, and the entries read but not yet written. */
   interface Replay {
     sub: Subscriber;
+    /** Where the next read starts (the log has been read through here). */
     cursor: number;
     page: LogEntry[];
     at: number;
+    /** The last read reached the end of the log: once `page` is written, the replay is done. */
+    end: boolean;
   }
   let queue: Replay[] = [];
   let pumpScheduled = false;
@@ -131,20 +134,23 @@ export function createStreamHub(deps: StreamHubDeps) {
   function step(replay: Replay): void {
     const { sub } = replay;
     if (sub.closed) return;
-    let reachedEnd = false;
+    let readNow = false;
     if (replay.at >= replay.page.length) {
-      replay.page = repos.eventLog.after(sub.productId, replay.cursor, REPLAY_PAGE, sub.sessionKey);
+      const page = repos.eventLog.after(sub.productId, replay.cursor, REPLAY_PAGE, sub.sessionKey);
+      replay.page = page.entries;
       replay.at = 0;
-      reachedEnd = replay.page.length < REPLAY_PAGE;
+      replay.cursor = page.through;
+      replay.end = page.end;
+      readNow = true;
     }
     // Honour backpressure: stop at a full socket and go on from here once it has drained.
     while (replay.at < replay.page.length && !sub.congested) {
       const entry = replay.page[replay.at++]!;
       sub.writeReplay(entry.id, eventFrame(entry.id, entry.data));
-      replay.cursor = entry.id;
       counts.replayedEvents++;
     }
-    if (reachedEnd && replay.at >= replay.page.length) {
+    // Live only from the turn whose read found the end; a page finished later is read on from its cursor.
+    if (replay.end && readNow && replay.at >= replay.page.length) {
       // Caught up, in the same turn as the read: go live (see the module comment). Should the last write
       // have filled the socket, live frames queue behind it under the usual buffer limit.
       replaying.delete(sub);
@@ -214,7 +220,7 @@ export function createStreamHub(deps: StreamHubDeps) {
       }
       counts.replays++;
       replaying.add(sub);
-      queue.push({ sub, cursor: afterId, page: [], at: 0 });
+      queue.push({ sub, cursor: afterId, page: [], at: 0, end: false });
       schedulePump();
     },
 

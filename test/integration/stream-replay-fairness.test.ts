@@ -27,12 +27,12 @@ interface Subscriber {
 }
 
 /** A raw SSE reader (node:http) that records every event id it receives. */
-function subscribe(afterId: number): Promise<Subscriber> {
+function subscribe(afterId: number, sessionId?: string): Promise<Subscriber> {
   return new Promise((resolve, reject) => {
     const ids: number[] = [];
     let rest = "";
     const req = http.get(
-      `${server.url}/v1/stream/demo`,
+      `${server.url}/v1/stream/demo${sessionId ? `?session_id=${sessionId}` : ""}`,
       { headers: { authorization: `Bearer ${TEST_SECRETS.STREAM_TOKEN}`, "last-event-id": String(afterId) }, agent: false },
       (res) => {
         if (res.statusCode !== 200) return reject(new Error(`subscribe: HTTP ${res.statusCode}`));
@@ -52,21 +52,25 @@ function subscribe(afterId: number): Promise<Subscriber> {
   });
 }
 
+/** Appends `n` entries straight to the store (the setup, not what is tested); returns their ids. */
+function seedLog(n: number, sessionOf: (i: number) => string): number[] {
+  const now = Date.now();
+  return server.repos.transaction(() =>
+    Array.from({ length: n }, (_, i) =>
+      server.repos.eventLog.append({
+        productId: "demo",
+        sessionKey: sessionOf(i),
+        kind: "actions",
+        data: JSON.stringify({ type: "actions", product_id: "demo", session_id: sessionOf(i), n: i, actions: [] }),
+        createdAt: now,
+      }),
+    ),
+  );
+}
+
 describe("GET /v1/stream/:productId replay", () => {
   it("lets an ingest through while many subscribers replay a large log, and still delivers everything once, in order", async () => {
-    // A log of LOGGED events, written straight to the store (the setup, not what is tested).
-    const now = Date.now();
-    server.repos.transaction(() => {
-      for (let i = 0; i < LOGGED; i++) {
-        server.repos.eventLog.append({
-          productId: "demo",
-          sessionKey: `seed-${i % 7}`,
-          kind: "actions",
-          data: JSON.stringify({ type: "actions", product_id: "demo", session_id: `seed-${i % 7}`, n: i, actions: [] }),
-          createdAt: now,
-        });
-      }
-    });
+    seedLog(LOGGED, (i) => `seed-${i % 7}`);
     const head = server.repos.eventLog.head();
 
     // Subscribers resume from the start of the log; once the first is replaying, an ingest arrives.
@@ -89,5 +93,20 @@ describe("GET /v1/stream/:productId replay", () => {
       expect(s.ids).toEqual(expected);
       s.close();
     }
+  });
+
+  it("finds a session's few events spread over a long log (?session_id=), then goes live", async () => {
+    const sparse = new Set([3, 2_500, 7_001, 9_998]);
+    const ids = seedLog(10_000, (i) => (sparse.has(i) ? "s-sparse" : `other-${i % 5}`));
+    const mine = [...sparse].map((i) => ids[i]!);
+    const sub = await subscribe(ids[0]! - 1, "s-sparse");
+    await waitFor(() => sub.ids.length >= mine.length, "the sparse session's replayed events");
+    expect(sub.ids).toEqual(mine);
+    await waitFor(() => server.app.services.streams.stats().replaying === 0, "the replay to end");
+    const live = await pushEvent(server.url, { type: "actions", session_id: "s-sparse", actions: [{ title: "live", description: "d", canonical_url: "/", timestamp_start: 2 }] });
+    expect(live.status).toBe(202);
+    await waitFor(() => sub.ids.length > mine.length, "the live event");
+    expect(sub.ids).toEqual([...mine, server.repos.eventLog.head()]);
+    sub.close();
   });
 });
