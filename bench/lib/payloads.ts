@@ -19,20 +19,8 @@ export function signedPush(body: string, t = Math.floor(Date.now() / 1000)): Ben
  * duplicate), spread round-robin over `sessions` sessions.
  */
 export function buildPushPayloads(count: number, actionsPerPayload: number, sessions: number): BenchRequest[] {
-  const start = Date.now() / 1000;
-  const t = Math.floor(start);
-  return Array.from({ length: count }, (_, n) => {
-    const actions = Array.from({ length: actionsPerPayload }, (_, i) => ({
-      index: i,
-      type: i === 0 ? "pageview" : "click",
-      title: i === 0 ? "Page Load: Invoices" : `Click 'Button ${i}' button`,
-      description: i === 0 ? "User landed on the invoices page" : `User clicked the Button ${i} button on the Invoices page`,
-      canonical_url: "https://app.example.com/invoices/:id",
-      timestamp_start: start + n * 0.001 + i * 0.0001,
-    }));
-    const body = JSON.stringify({ type: "actions", product_id: "demo", session_id: `bench_s${n % sessions}`, forwarded_at: start + n, actions });
-    return signedPush(body, t);
-  });
+  const next = pushRequestSource({ actionsPerPayload, sessions });
+  return Array.from({ length: count }, next);
 }
 
 /**
