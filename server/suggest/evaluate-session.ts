@@ -9,6 +9,7 @@
  * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
  * events, decision listeners) follow the commit.
  */
+import type { GateRecord } from "../../db/gate.repository.js";
 import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
@@ -79,7 +80,8 @@ export function gateConfigOf(config: Config): GateConfig {
 export function createSessionEvaluator(deps: EvaluatorDeps) {
   const { repos, clock, config } = deps;
   const gateConfig = gateConfigOf(config);
-  const gateOf = (sessionRef: number, now: number) => settleGate(repos.gates.find(sessionRef) ?? initialGate(sessionRef, now), now, gateConfig);
+  const settled = (sessionRef: number, record: GateRecord | undefined, now: number) => settleGate(record ?? initialGate(sessionRef, now), now, gateConfig);
+  const gateOf = (sessionRef: number, now: number) => settled(sessionRef, repos.gates.find(sessionRef), now);
 
   interface Pending {
     ctx: SessionWindow;
@@ -199,7 +201,11 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       await storeOnly(p);
       return {};
     }
-    retractCompleted(p);
+    // A delivery always saves the session's gate: a session without one has never been shown a suggestion,
+    // so there is nothing to retract, count or repeat (a brand-new session's evaluation reads no history).
+    const gate = repos.gates.find(sessionRef);
+    let shownBefore = gate !== undefined;
+    if (shownBefore) retractCompleted(p);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
@@ -207,8 +213,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
-    const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
-    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
+    const deliveredLastHour = () => (shownBefore ? repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
+    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
     if (early) {
       await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
@@ -237,9 +243,12 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
 
     const at = clock.now();
     const normText = normaliseText(r.text);
-    const late = blockingReason(gateOf(sessionRef, at), at, gateConfig, {
+    // The model may have taken a while: look again (another evaluation may have delivered meanwhile).
+    const gateNow = repos.gates.find(sessionRef);
+    shownBefore ||= gateNow !== undefined;
+    const late = blockingReason(settled(sessionRef, gateNow, at), at, gateConfig, {
       deliveredLastHour: deliveredLastHour(),
-      shownRecently: repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      shownRecently: shownBefore && repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
     });
     const suggestion: NewSuggestion = {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
