@@ -34,34 +34,14 @@ const toStoredAction = (r: ActionRow): StoredAction => ({
   timestampStart: r[8], timestampEnd: r[9], userId: r[10], email: r[11], conversationId: r[12], source: r[13], receivedAt: r[14],
 });
 
-const INSERT_FIELDS = [
-  "sessionRef", "dedupeKey", "batchIndex", "type", "title", "description", "canonicalUrl", "rawUrl",
-  "timestampStart", "timestampEnd", "userId", "email", "conversationId", "source", "receivedAt",
-] as const satisfies readonly (keyof NewAction)[];
-
-/** Rows per multi-row INSERT: one statement per batch instead of one per action. */
-const CHUNK = 32;
-
 export function createActionRepository(db: Db) {
-  // Multi-row inserts, prepared once per row count. ON CONFLICT DO NOTHING + RETURNING yields rows only
-  // for actions actually stored, which is how duplicates are counted.
-  const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: bigint; dedupeKey: bigint }>>>();
-  const insertStatement = (rows: number) => {
-    let stmt = inserts.get(rows);
-    if (!stmt) {
-      const tuple = `(${INSERT_FIELDS.map(() => "?").join(", ")})`;
-      stmt = db.prepare<unknown[], { id: bigint; dedupeKey: bigint }>(`
-        INSERT INTO actions (session_ref, dedupe_key, batch_index, type, title, description, canonical_url, raw_url,
-                             timestamp_start, timestamp_end, user_id, email, conversation_id, source, received_at)
-        VALUES ${Array.from({ length: rows }, () => tuple).join(", ")}
-        ON CONFLICT (session_ref, dedupe_key) DO NOTHING
-        RETURNING id, dedupe_key AS dedupeKey`);
-      // dedupe_key is a full 64-bit integer: read it exactly (as bigint) to match it with the input rows.
-      stmt.safeIntegers(true);
-      inserts.set(rows, stmt);
-    }
-    return stmt;
-  };
+  // One row per statement: measured cheaper than a multi-row INSERT … RETURNING (whose 64-bit keys come back
+  // as BigInts to be matched with the input). ON CONFLICT DO NOTHING changes nothing for a duplicate.
+  const insert = db.prepare<unknown[]>(`
+    INSERT INTO actions (session_ref, dedupe_key, batch_index, type, title, description, canonical_url, raw_url,
+                         timestamp_start, timestamp_end, user_id, email, conversation_id, source, received_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (session_ref, dedupe_key) DO NOTHING`);
   // Newest first straight off the index (reversed here: cheaper than SQLite re-sorting them).
   const latest = db.prepare<[number, number, number], ActionRow>(
     `SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?`,
@@ -96,21 +76,15 @@ export function createActionRepository(db: Db) {
    */
   function insertNew(actions: readonly NewAction[]): { position: number; id: number }[] {
     const stored: { position: number; id: number }[] = [];
-    for (let start = 0; start < actions.length; start += CHUNK) {
-      const chunk = actions.slice(start, start + CHUNK);
-      const params: unknown[] = [];
-      for (const a of chunk) for (const f of INSERT_FIELDS) params.push(a[f]);
-      const rows = insertStatement(chunk.length).all(...params);
-      if (rows.length === 0) continue;
-      // Within one statement the first of two equal keys is the one stored, so map each returned key to its
-      // first position in the chunk. (RETURNING order is not guaranteed by SQLite; ids grow in input order.)
-      const firstPosition = new Map<bigint, number>();
-      chunk.forEach((a, i) => {
-        if (!firstPosition.has(a.dedupeKey)) firstPosition.set(a.dedupeKey, start + i);
-      });
-      for (const row of rows) stored.push({ position: firstPosition.get(row.dedupeKey)!, id: Number(row.id) });
-    }
-    return stored.sort((a, b) => a.id - b.id);
+    actions.forEach((a, position) => {
+      const { changes, lastInsertRowid } = insert.run(
+        a.sessionRef, a.dedupeKey, a.batchIndex, a.type, a.title, a.description, a.canonicalUrl, a.rawUrl,
+        a.timestampStart, a.timestampEnd, a.userId, a.email, a.conversationId, a.source, a.receivedAt,
+      );
+      // A key seen earlier in the same batch is a duplicate too: the first one was stored.
+      if (changes > 0) stored.push({ position, id: Number(lastInsertRowid) });
+    });
+    return stored;
   }
 
   return {

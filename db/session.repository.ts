@@ -24,6 +24,9 @@ export interface TouchInput {
 const COLUMNS = `id, product_id AS productId, session_key AS sessionKey, user_id AS userId, email, goal,
   goal_source AS goalSource, action_count AS actionCount, first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt`;
 
+/** How stale `last_seen_at` may be: within this of the stored time, a new activity time is not written. */
+const SEEN_RESOLUTION_MS = 1000;
+
 export function createSessionRepository(db: Db) {
   const upsert = db.prepare<TouchInput, { id: number }>(`
     INSERT INTO sessions (product_id, session_key, user_id, email, first_seen_at, last_seen_at)
@@ -36,13 +39,15 @@ export function createSessionRepository(db: Db) {
   const idByKey = db
     .prepare<[string, string], number>("SELECT id FROM sessions WHERE product_id = ? AND session_key = ?")
     .pluck();
-  const recordActivity = db.prepare<{ id: number; userId: string | null; email: string | null; now: number; added: number }>(`
-    UPDATE sessions SET
-      user_id = COALESCE(@userId, user_id),
-      email = COALESCE(@email, email),
-      action_count = action_count + @added,
-      last_seen_at = MAX(last_seen_at, @now)
-    WHERE id = @id`);
+  // Three statements rather than one: an UPDATE rewrites the index entries of every column it assigns, even
+  // to the same value, and last_seen_at (sessions_last_seen, sessions_user) and user_id (sessions_user) are
+  // indexed. The count changes on every ingest; identity only when the source names it; last-seen time at most
+  // once a second.
+  const addActions = db.prepare<[number, number]>("UPDATE sessions SET action_count = action_count + ? WHERE id = ?");
+  const setIdentity = db.prepare<[string | null, string | null, number]>(
+    "UPDATE sessions SET user_id = COALESCE(?, user_id), email = COALESCE(?, email) WHERE id = ?",
+  );
+  const setSeen = db.prepare<[number, number, number]>("UPDATE sessions SET last_seen_at = ? WHERE id = ? AND last_seen_at <= ?");
   const byKey = db.prepare<[string, string], Session>(
     `SELECT ${COLUMNS} FROM sessions WHERE product_id = ? AND session_key = ?`,
   );
@@ -67,9 +72,14 @@ export function createSessionRepository(db: Db) {
     /** Creates the session on first sight, or refreshes who it belongs to and when it was last seen. */
     touch: (input: TouchInput): number => upsert.get(input)!.id,
     idByKey: (productId: string, sessionKey: string): number | undefined => idByKey.get(productId, sessionKey),
-    /** New actions were stored for the session: count them and refresh identity and last-seen time. */
+    /**
+     * New actions were stored for the session: count them and refresh identity and last-seen time (to the
+     * second: a later time within a second of the stored one is not written).
+     */
     recordActivity(id: number, input: { userId: string | null; email: string | null; now: number; added: number }): void {
-      recordActivity.run({ id, ...input });
+      addActions.run(input.added, id);
+      if (input.userId !== null || input.email !== null) setIdentity.run(input.userId, input.email, id);
+      setSeen.run(input.now, id, input.now - SEEN_RESOLUTION_MS);
     },
     findByKey: (productId: string, sessionKey: string): Session | undefined => byKey.get(productId, sessionKey),
     findById: (id: number): Session | undefined => byId.get(id),
