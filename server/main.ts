@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   // Checkpoints run on a helper thread, so the event loop never waits for one (db/wal-checkpointer.ts).
   const checkpointer = config.DATABASE_PATH === ":memory:"
     ? undefined
-    : startWalCheckpointer(db, { intervalMs: 100, onError: (message) => logger.warn({ message }, "background WAL checkpoint failed") });
+    : startWalCheckpointer(db, { intervalMs: 500, onError: (message) => logger.warn({ message }, "background WAL checkpoint failed") });
   const repos = createRepositories(db);
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
