@@ -20,7 +20,7 @@ import type { LlmClient } from "./openai.model.js";
 import { createLoggingPublisher, type Publisher, type Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
-import { createScheduler } from "./scheduler.js";
+import { createScheduler, type RunResult, type Trigger } from "./scheduler.js";
 import { createSuggester } from "./suggester.js";
 
 export interface SuggestionEngineDeps {
@@ -131,6 +131,12 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
 
     /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */
     evaluateNow: (sessionRef: number): Promise<void> => scheduler.runNow(sessionRef),
+
+    /**
+     * One evaluation outside the scheduler: no timers are set, and the re-check time it asks for is returned
+     * instead. The offline evaluation (`npm run eval`) replays the scheduler's timing on an injected clock.
+     */
+    evaluateOnce: (sessionRef: number, trigger: Trigger): Promise<RunResult> => evaluate(sessionRef, new AbortController().signal, trigger),
 
     /** Every decision, delivered or skipped, after it is stored. Returns the unsubscribe function. */
     onDecision(listener: DecisionListener): () => void {
