@@ -1,8 +1,11 @@
 import type { Db } from "./connection.js";
 
 export type SuggestionSource = "llm" | "rules";
-/** `retracted` suggestions were shown too (then withdrawn): they count for the hourly cap and repeats. */
-export type SuggestionStatus = "delivered" | "skipped" | "superseded" | "publish_failed" | "retracted";
+/**
+ * `retracted` suggestions were shown too (then withdrawn): they count for the hourly cap and repeats. So do
+ * `held_out` ones (the holdout's: decided, never shown), so the holdout's timing mirrors what was shown.
+ */
+export type SuggestionStatus = "delivered" | "skipped" | "superseded" | "publish_failed" | "retracted" | "held_out";
 export type FeedbackVerdict = "accepted" | "dismissed";
 
 export interface SuggestionEvidence {
@@ -52,10 +55,14 @@ export interface StoredDecision {
   source: SuggestionSource | null;
   modelError: string | null;
   detail: string | null;
+  /** The memory, trigger and precision rules that applied ({code, detail}). */
+  rules: { code: string; detail: string }[];
+  /** Decided for a session in the holdout. */
+  holdout: boolean;
   createdAt: number;
 }
 
-export type NewDecision = Omit<StoredDecision, "id">;
+export type NewDecision = Omit<StoredDecision, "id" | "rules" | "holdout"> & Partial<Pick<StoredDecision, "rules" | "holdout">>;
 
 interface SuggestionRecord extends Omit<StoredSuggestion, "usage" | "evidence"> {
   promptTokens: number | null;
@@ -70,7 +77,14 @@ const COLUMNS = `id, session_ref AS sessionRef, text, norm_text AS normText, sou
   model_error AS modelError, feedback, feedback_at AS feedbackAt, created_at AS createdAt`;
 
 const DECISION_COLUMNS = `id, session_ref AS sessionRef, suggestion_id AS suggestionId, outcome, reason, trigger,
-  source, model_error AS modelError, detail, created_at AS createdAt`;
+  source, model_error AS modelError, detail, rules, holdout, created_at AS createdAt`;
+
+type DecisionRow = Omit<StoredDecision, "rules" | "holdout"> & { rules: string | null; holdout: number };
+const decisionOf = ({ rules, holdout, ...d }: DecisionRow): StoredDecision => ({
+  ...d,
+  rules: rules ? (JSON.parse(rules) as StoredDecision["rules"]) : [],
+  holdout: holdout === 1,
+});
 
 function fromRecord(r: SuggestionRecord): StoredSuggestion {
   const { promptTokens, completionTokens, totalTokens, evidence, ...rest } = r;
@@ -94,21 +108,21 @@ export function createSuggestionRepository(db: Db) {
   );
   const deliveredSince = db
     .prepare<[number, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('delivered', 'retracted', 'held_out') AND created_at > ?",
     )
     .pluck();
   const shownSince = db
     .prepare<[number, string, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('delivered', 'retracted', 'held_out') AND created_at > ?",
     )
     .pluck();
   const setStatus = db.prepare<[string, number]>("UPDATE suggestions SET status = ? WHERE id = ?");
   const setFeedback = db.prepare<[string, number, number]>("UPDATE suggestions SET feedback = ?, feedback_at = ? WHERE id = ?");
-  const insertDecision = db.prepare<NewDecision, { id: number }>(`
-    INSERT INTO suggestion_decisions (session_ref, suggestion_id, outcome, reason, trigger, source, model_error, detail, created_at)
-    VALUES (@sessionRef, @suggestionId, @outcome, @reason, @trigger, @source, @modelError, @detail, @createdAt)
+  const insertDecision = db.prepare<Record<string, unknown>, { id: number }>(`
+    INSERT INTO suggestion_decisions (session_ref, suggestion_id, outcome, reason, trigger, source, model_error, detail, rules, holdout, created_at)
+    VALUES (@sessionRef, @suggestionId, @outcome, @reason, @trigger, @source, @modelError, @detail, @rules, @holdout, @createdAt)
     RETURNING id`);
-  const recentDecisions = db.prepare<[number, number], StoredDecision>(
+  const recentDecisions = db.prepare<[number, number], DecisionRow>(
     `SELECT ${DECISION_COLUMNS} FROM suggestion_decisions WHERE session_ref = ? ORDER BY id DESC LIMIT ?`,
   );
 
@@ -139,9 +153,10 @@ export function createSuggestionRepository(db: Db) {
     setFeedback(id: number, verdict: FeedbackVerdict, at: number): void {
       setFeedback.run(verdict, at, id);
     },
-    insertDecision: (d: NewDecision): number => insertDecision.get(d)!.id,
+    insertDecision: (d: NewDecision): number =>
+      insertDecision.get({ ...d, rules: d.rules?.length ? JSON.stringify(d.rules) : null, holdout: d.holdout ? 1 : 0 })!.id,
     /** Newest first. */
-    recentDecisions: (sessionRef: number, limit: number): StoredDecision[] => recentDecisions.all(sessionRef, limit),
+    recentDecisions: (sessionRef: number, limit: number): StoredDecision[] => recentDecisions.all(sessionRef, limit).map(decisionOf),
   };
 }
 

@@ -16,6 +16,7 @@ import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createMemoryService } from "./memory/memory-service.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
@@ -46,6 +47,16 @@ export function createApp(deps: AppDeps) {
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
+
+  // User memory (issue 14): committed ingests become workflow attempts in a batched job, off the request path.
+  const memory = createMemoryService({
+    repos,
+    clock,
+    logger: logger.child({ component: "memory" }),
+    tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
+    workflowsOf: () => deps.workflows,
+  });
+  ingest.onIngested((event) => memory.onIngested(event));
 
   // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
   const streams = createStreamHub({
@@ -113,6 +124,7 @@ export function createApp(deps: AppDeps) {
       llm,
       publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
       retract: (r) => chat.retractSuggestion(r),
+      memory,
     }),
     metrics,
   );
@@ -183,6 +195,7 @@ export function createApp(deps: AppDeps) {
       await shutdown.close(config.SHUTDOWN_GRACE_MS);
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
+      memory.close();
       rateLimits.close();
     })();
     return closing;
@@ -192,7 +205,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
+    services: { ingest, readiness, chat, mapping, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector },
     close,
   };
 }

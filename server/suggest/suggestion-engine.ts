@@ -17,6 +17,8 @@ import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
 import type { LlmClient } from "./openai.model.js";
+import type { MemoryService } from "../memory/memory-service.js";
+import { createMemoryPolicy } from "./memory-policy.js";
 import { createLoggingPublisher, type Publisher, type Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
@@ -35,6 +37,8 @@ export interface SuggestionEngineDeps {
   publish?: Publisher;
   /** Told when a shown suggestion no longer applies; defaults to nothing. */
   retract?: Retractor;
+  /** User memory (issue 14): workflow attempts feed triggers, suppression, precision holds and the holdout. */
+  memory?: MemoryService;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -83,6 +87,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       }
     },
     isClosed: () => closed,
+    ...(deps.memory ? { memory: createMemoryPolicy({ repos, config, memory: deps.memory }) } : {}),
   });
 
   const scheduler = createScheduler({ debounceMs: config.SUGGEST_DEBOUNCE_MS, maxWaitMs: config.SUGGEST_MAX_WAIT_MS, clock, logger, run: evaluate });
