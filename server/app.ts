@@ -16,7 +16,9 @@ import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { memoryLinesOf } from "./memory/memory-prompt.js";
 import { createMemoryService } from "./memory/memory-service.js";
+import { memorySettingsOf } from "./suggest/memory-policy.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
@@ -101,6 +103,7 @@ export function createApp(deps: AppDeps) {
     mapping,
     outbox,
     workflows: deps.workflows,
+    memoryOf: (sessionRef, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, deps.workflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {

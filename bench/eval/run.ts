@@ -31,7 +31,7 @@ const FOLLOW_WINDOW_MS = 5 * 60_000;
 
 const products = [
   { name: "demo (invoices)", file: path.join(root, "workflows.example.json") },
-  { name: "crm (contacts)", file: path.join(root, "bench/eval/crm.workflows.json") },
+  { name: "crm (contacts)", file: path.join(root, "test/fixtures/workflows-crm.json") },
 ];
 const llmEnv: Record<string, string> = {};
 for (const key of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL"]) if (process.env[key]) llmEnv[key] = process.env[key]!;

@@ -14,6 +14,7 @@
 import type { AttemptOutcome, AttemptStep } from "../../db/attempt.repository.js";
 import { formatDuration, pageLabel, targetLabel } from "../suggest/action-labels.js";
 import { placeOf } from "../sessions/place.js";
+import { ownActionTime } from "../suggest/struggle-detectors.js";
 import { actionMatches, onWorkflowPage } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 
@@ -83,7 +84,7 @@ export function summariseAttempt(a: Pick<TrackedAttempt, "steps">, w: Workflow) 
   };
 }
 
-const actionTime = (a: TrackedAction) => (a.timestampStart > 0 ? a.timestampStart * 1000 : a.receivedAt);
+const actionTime = (a: TrackedAction) => ownActionTime({ timestamp_start: a.timestampStart, timestamp_end: 0 }, a.receivedAt) ?? a.receivedAt;
 
 export function trackActions(workflows: readonly Workflow[], attempts: TrackedAttempt[], scan: ScanState, actions: readonly TrackedAction[], o: TrackerOptions): void {
   const rageClicks = o.rageClicks ?? 3;
@@ -157,7 +158,8 @@ export function trackActions(workflows: readonly Workflow[], attempts: TrackedAt
       return;
     }
     const pending = scan.pending[w.id];
-    if (w.steps.length > 1 && (!pending || pending.step === step)) {
+    if (w.steps.length > 1 && pending?.step === step) return; // the same step again: the visit began with the first
+    if (w.steps.length > 1 && !pending) {
       scan.pending[w.id] = { step, actionId: action.id, at };
       return;
     }

@@ -33,7 +33,10 @@ export interface WorkflowKnowledge {
   bestCompletionPct: number;
   lastIssue: string | null;
   lastIssueCode: string | null;
-  /** Failed submits, rage clicks and abandoned attempts since the last completion. */
+  /**
+   * Failed submits, rage clicks and abandoned attempts since the last completion before the latest attempt:
+   * the latest attempt's own struggle counts even when it ended in a completion.
+   */
   failuresSinceCompletion: number;
   /** Attempts since the last completion, oldest first, with their effective outcome. */
   sinceCompletion: AttemptFacts[];
@@ -55,6 +58,8 @@ export function workflowKnowledge(w: Workflow, attempts: readonly AttemptFacts[]
   for (const raw of attempts) {
     const a = { ...raw, outcome: effectiveOutcome(raw, now, abandonAfterMs) };
     k.attempts++;
+    // A completion resets the failures once the next attempt begins.
+    if (k.last?.outcome === "completed") k.failuresSinceCompletion = 0;
     k.last = a;
     k.bestCompletionPct = Math.max(k.bestCompletionPct, a.completionPct);
     if (a.lastIssue) {
@@ -65,17 +70,13 @@ export function workflowKnowledge(w: Workflow, attempts: readonly AttemptFacts[]
       k.lastIssue = next ? `stopped before "${next.hint}"` : "stopped";
       k.lastIssueCode = "abandoned";
     }
-    k.failuresSinceCompletion += a.failedSubmits + a.rageClicks;
+    k.failuresSinceCompletion += a.failedSubmits + a.rageClicks + (a.outcome === "abandoned" ? 1 : 0);
     if (a.outcome === "completed") {
       k.completions++;
       if (isClean(a)) k.cleanCompletions++;
-      k.failuresSinceCompletion = 0;
       k.sinceCompletion = [];
     } else {
-      if (a.outcome === "abandoned") {
-        k.abandoned++;
-        k.failuresSinceCompletion++;
-      }
+      if (a.outcome === "abandoned") k.abandoned++;
       k.sinceCompletion.push(a);
     }
     if (!k.mastered && (k.completions >= rule.completions || (rule.cleanCompletions > 0 && k.cleanCompletions >= rule.cleanCompletions))) {
@@ -125,7 +126,7 @@ export function presentKnowledge(workflows: readonly Workflow[], knowledge: Map<
       return {
         workflow_id: w.id,
         name: w.name,
-        status: k.mastered ? "mastered" : k.attempts > 0 ? "in_progress" : "untouched",
+        status: (k.mastered ? "mastered" : k.attempts > 0 ? "in_progress" : "untouched") as "mastered" | "in_progress" | "untouched",
         attempts: k.attempts,
         completions: k.completions,
         clean_completions: k.cleanCompletions,

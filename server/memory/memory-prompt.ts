@@ -3,8 +3,9 @@
  * but issues quote labels from users' browsers: the caller puts these lines inside the data fence and
  * neutralises them like every other recorded text.
  */
+import type { Repositories } from "../../db/repositories.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import type { MemoryView } from "./memory-view.js";
+import { loadMemoryView, type MemorySettings, type MemoryView } from "./memory-view.js";
 
 const DAY_MS = 86_400_000;
 
@@ -26,4 +27,10 @@ export function describeMemory(view: MemoryView, workflows: readonly Workflow[])
   if (untouched.length && view.scope.kind === "user") lines.push(`Never tried: ${untouched.map((w) => `"${w.name}"`).join(", ")}.`);
   if (view.quickLearner) lines.push("Learns quickly: keep it brief and only speak when it clearly helps.");
   return lines;
+}
+
+/** The memory lines of a session's user, for chat (empty for an unknown session). */
+export function memoryLinesOf(repos: Repositories, settings: MemorySettings, sessionRef: number, workflows: readonly Workflow[], now: number): string[] {
+  const session = repos.sessions.findById(sessionRef);
+  return session ? describeMemory(loadMemoryView(repos, settings, session, workflows, now), workflows) : [];
 }

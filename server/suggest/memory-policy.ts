@@ -60,6 +60,7 @@ export function createMemoryPolicy(deps: { repos: Repositories; config: Config; 
     completionCooldownMs: config.SUGGEST_COMPLETION_COOLDOWN_MS,
     paceHoldMaxMs: config.SUGGEST_PACE_HOLD_MAX_MS,
     debounceMs: config.SUGGEST_DEBOUNCE_MS,
+    maxWaitMs: config.SUGGEST_MAX_WAIT_MS,
   };
   const holdout = { pct: config.SUGGEST_HOLDOUT_PCT, unit: config.SUGGEST_HOLDOUT_UNIT };
 

@@ -28,6 +28,7 @@ export interface PrecisionSettings {
   /** Longest a pace hold waits (0: off). */
   paceHoldMaxMs: number;
   debounceMs: number;
+  maxWaitMs: number;
 }
 
 export interface PrecisionInput {
@@ -79,18 +80,31 @@ function afterCompletion(i: PrecisionInput, s: PrecisionSettings): PrecisionHold
   return stayed ? { code: "after_completion", detail: `${workflowId} was just completed; the user is still on the page it landed on` } : null;
 }
 
+/**
+ * Window indexes at which each step of the workflow was first done, in order. Unlike the latest match of a
+ * step (which any further click on a step's page renews), these are the moments the user advanced.
+ */
+export function advances(p: WorkflowProgress, window: readonly SlimAction[]): number[] {
+  return p.workflow.steps
+    .map((step) => window.findIndex((a) => actionMatches(a, step.match)))
+    .filter((n) => n >= 0)
+    .sort((a, b) => a - b);
+}
+
 function movingFast(i: PrecisionInput, s: PrecisionSettings): PrecisionHold | null {
   const p = i.placement;
   if (s.paceHoldMaxMs <= 0 || !p || i.signals.length > 0) return null;
   // When each step was first done in the window, in order: the user's own pace between steps.
-  const firsts = p.workflow.steps
-    .map((step) => i.window.findIndex((a) => actionMatches(a, step.match)))
-    .filter((n) => n >= 0)
-    .sort((a, b) => a - b);
+  const firsts = advances(p, i.window);
   const latest = i.window.length - 1;
+  const lastAdvance = firsts.at(-1);
+  // A maximum-wait evaluation comes in the middle of steady activity: a step done during it means the user
+  // is getting on with it (the debounce evaluates when they pause).
+  if (i.trigger === "max_wait" && lastAdvance !== undefined && i.now - i.receivedAt[lastAdvance]! <= s.maxWaitMs) {
+    return { code: "moving_fast", detail: "the user did a step of the workflow during this burst of activity" };
+  }
   // Only a step newly done by the latest action is an advance (more clicks on a step's page are not).
-  if (firsts.at(-1) !== latest) return null;
-  if (i.trigger === "max_wait") return { code: "moving_fast", detail: "the user is advancing through the workflow right now" };
+  if (lastAdvance !== latest) return null;
   const times = firsts.map((n) => ownTime(i.window[n]!, i.receivedAt[n]!));
   const gaps = times.slice(1).map((t, n) => t - times[n]!).filter((g) => g >= MIN_HUMAN_GAP_MS).sort((a, b) => a - b);
   if (gaps.length === 0) return null;

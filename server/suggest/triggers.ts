@@ -21,6 +21,7 @@ import { actionMatches, onWorkflowPage, type WorkflowProgress } from "../workflo
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { targetLabel } from "./action-labels.js";
 import type { RuleNote, TriggerCode, TriggerHit, TriggerOutcome } from "./rule-notes.js";
+import { advances } from "./precision.js";
 import type { SuggestionInput } from "./suggestion-model.js";
 
 export interface TriggerSettings {
@@ -57,16 +58,21 @@ function firedHits(input: SuggestionInput, ctx: TriggerContext, s: TriggerSettin
   const signal = input.signals[0];
   if (signal) {
     // Struggle speaks for itself; memory only makes it a repeated failure.
-    if (!on("repeated_failure") || !p || (signal.kind !== "repeated_submit" && signal.kind !== "rage_click")) return hits;
-    const failures = knowledge(p.workflow)?.failuresSinceCompletion ?? 0;
-    if (failures < s.failures) return hits;
+    if (!on("repeated_failure") || (signal.kind !== "repeated_submit" && signal.kind !== "rage_click")) return hits;
+    // The workflow being struggled with: the placement, or the latest one this session attempted on this page
+    // (a submit of a last step "completes" it in the window until a resubmit shows it failed).
+    const attempted = [...memory.sessionAttempts].reverse().map((a) => input.workflows.find((w) => w.id === a.workflowId));
+    const w = p && onWorkflowPage(p.workflow, signal.url) ? p.workflow : attempted.find((x) => x && !mastered.has(x.id) && onWorkflowPage(x, signal.url)) ?? p?.workflow;
+    const failures = w ? (knowledge(w)?.failuresSinceCompletion ?? 0) : 0;
+    if (!w || failures < s.failures) return hits;
     const at = signal.evidence.at(-1);
     const action = at === undefined ? undefined : input.window[at];
     // The step the failing action is trying to do (a submit step for a failing submit), else the next one.
-    const failing = (action && p.workflow.steps.find((st) => st.match.type === action.type && actionMatches(action, st.match))) ?? p.nextStep!;
+    const failing = (action && w.steps.find((st) => st.match.type === action.type && actionMatches(action, st.match))) ?? (w === p?.workflow ? p.nextStep : undefined);
+    if (!failing) return hits;
     hits.push({
-      code: "repeated_failure", workflow: p.workflow, step: failing, failures, target: action ? targetLabel(action) : undefined,
-      detail: `${failures} failures in ${p.workflow.id} since its last completion (threshold ${s.failures})`,
+      code: "repeated_failure", workflow: w, step: failing, failures, target: action ? targetLabel(action) : undefined,
+      detail: `${failures} failures in ${w.id} since its last completion (threshold ${s.failures})`,
     });
     return hits;
   }
@@ -79,13 +85,15 @@ function firedHits(input: SuggestionInput, ctx: TriggerContext, s: TriggerSettin
     const w = p.workflow;
     const k = knowledge(w);
     const skipped = w.steps.findIndex((_, i) => i < p.furthestDone && !p.doneSteps.includes(i));
-    if (on("skipped_step") && skipped >= 0 && p.lastProgressAt >= input.window.length - 3) {
+    const lastAdvance = advances(p, input.window).at(-1) ?? -1;
+    if (on("skipped_step") && skipped >= 0 && lastAdvance >= input.window.length - 3) {
       hits.push({ code: "skipped_step", workflow: w, step: w.steps[skipped]!, detail: `step ${w.steps[skipped]!.id} was skipped on the way to ${w.steps[p.furthestDone]!.id}` });
     }
     const last = input.window.at(-1)!;
-    const sinceProgress = input.now - (ctx.receivedAt[p.lastProgressAt] ?? input.now);
-    if (on("stall") && input.window.length - 1 - p.lastProgressAt >= s.stallActions && sinceProgress >= s.stallMs && onWorkflowPage(w, last.canonical_url)) {
-      hits.push({ code: "stall", workflow: w, step: p.nextStep, detail: `${input.window.length - 1 - p.lastProgressAt} actions and ${Math.round(sinceProgress / 1000)} s without a step of ${w.id}` });
+    const sinceProgress = input.now - (ctx.receivedAt[lastAdvance] ?? input.now);
+    const actionsSince = input.window.length - 1 - lastAdvance;
+    if (on("stall") && actionsSince >= s.stallActions && sinceProgress >= s.stallMs && onWorkflowPage(w, last.canonical_url)) {
+      hits.push({ code: "stall", workflow: w, step: p.nextStep, detail: `${actionsSince} actions and ${Math.round(sinceProgress / 1000)} s without a new step of ${w.id}` });
     }
     if (user && k) {
       const ended = k.sinceCompletion.filter((a) => a.outcome === "abandoned");
@@ -128,9 +136,13 @@ export function evaluateTriggers(input: SuggestionInput, ctx: TriggerContext, s:
 
   let hold: TriggerOutcome["hold"] = null;
   const p = input.placement;
-  if (hits.length === 0 && input.signals.length === 0 && p?.nextStep) {
-    if (mastered.has(p.workflow.id)) hold = { code: "mastered", detail: `${p.workflow.id} is mastered: its steps are not suggested` };
-    else if (memory.quickLearner) hold = { code: "quick_learner", detail: "this user masters workflows quickly: no routine next-step nudges" };
+  if (input.signals.length === 0 && p?.nextStep) {
+    if (hits.length === 0 && mastered.has(p.workflow.id)) hold = { code: "mastered", detail: `${p.workflow.id} is mastered: its steps are not suggested` };
+    // Routine nudges (the next step, a first attempt) are for those who need them; learning quickly is a
+    // judgement over several sessions, so verified users only.
+    else if (memory.quickLearner && memory.scope.kind === "user" && hits.every((h) => h.code === "first_attempt")) {
+      hold = { code: "quick_learner", detail: "this user masters workflows quickly: no routine next-step nudges" };
+    }
   }
   if (hold) notes.push(hold);
   return { hits, hold, suppressedWorkflowIds: [...mastered], notes };
