@@ -7,7 +7,8 @@
  * - follow-through: of the delivered suggestions naming a step, the share whose step the user did within
  *   the follow window after seeing it;
  * - help recall: of the moments a user was stuck, the share in which a suggestion named the right step;
- * - retracted: suggestions withdrawn because the user did the step anyway (noise that was shown).
+ * - overtaken: suggestions whose step the user did within OVERTAKEN_MS of it appearing — too soon to have
+ *   read it: noise that was shown and retracted a moment later.
  */
 import type { Workflow } from "../../server/workflows/workflows.schema.js";
 import type { ReplayLog } from "./replay.js";
@@ -23,21 +24,23 @@ export interface EvalMetrics {
   masteredNudges: number;
   followThrough: number | null;
   helpRecall: number | null;
-  retracted: number;
+  overtaken: number;
   bySignal: Record<string, number>;
   byPersona: Record<string, { delivered: number; falseInterrupts: number }>;
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 1000) / 1000);
+const OVERTAKEN_MS = 2_000;
 
 export function computeMetrics(log: ReplayLog, workflows: readonly Workflow[], followWindowMs: number): EvalMetrics {
   const withStep = log.deliveries.filter((d) => d.workflowId && d.stepId);
   const correct = withStep.filter((d) => d.label.expected?.workflowId === d.workflowId && d.label.expected.stepIds.includes(d.stepId!));
-  const followed = withStep.filter((d) => {
+  const doneWithin = (d: (typeof withStep)[number], ms: number) => {
     const step = workflows.find((w) => w.id === d.workflowId)?.steps.find((s) => s.id === d.stepId);
     const acted = log.actions.get(d.sessionId) ?? [];
-    return !!step && acted.some((a) => a.at > d.at && a.at <= d.at + followWindowMs && matchesStep(a.action, step));
-  });
+    return !!step && acted.some((a) => a.at > d.at && a.at <= d.at + ms && matchesStep(a.action, step));
+  };
+  const followed = withStep.filter((d) => doneWithin(d, followWindowMs));
   const bySignal: Record<string, number> = {};
   const byPersona: EvalMetrics["byPersona"] = {};
   for (const d of log.deliveries) {
@@ -56,7 +59,7 @@ export function computeMetrics(log: ReplayLog, workflows: readonly Workflow[], f
     masteredNudges: log.deliveries.filter((d) => d.onMastered).length,
     followThrough: ratio(followed.length, withStep.length),
     helpRecall: ratio(log.stuck.filter((s) => s.helped).length, log.stuck.length),
-    retracted: log.retracted,
+    overtaken: withStep.filter((d) => doneWithin(d, OVERTAKEN_MS)).length,
     bySignal,
     byPersona,
   };

@@ -83,7 +83,8 @@ function returning(ctx: GenContext): SimUser {
   const w = rng.pick(multiStep(workflows));
   const n = w.steps.length;
   const k = rng.int(Math.ceil(n / 2), n - 1);
-  const first = new Script(rng).visit("/", [0, 0]).steps(w, 0, k - 1, NORMAL).leave([5_000, 20_000]);
+  // A first-timer who leaves partway (a reminder next time, or help now, is what would get them through).
+  const first = new Script(rng).visit("/", [0, 0]).steps(w, 0, k - 1, NORMAL, { needsHelp: true, clean: false }).leave([5_000, 20_000]);
   const resume = help(w, [w.steps[k]!.id, w.steps[0]!.id]);
   const second = new Script(rng).visit("/dashboard", [0, 0], resume);
   const finish = second.branch().steps(w, 0, n - 1, NORMAL, { clean: false }).leave([10_000, 30_000]).beats;

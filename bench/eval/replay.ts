@@ -36,7 +36,6 @@ export interface ReplayLog {
   actions: Map<string, { at: number; action: ActionSpec }[]>;
   stuck: { helped: boolean }[];
   evaluations: number;
-  retracted: number;
   sessions: number;
 }
 
@@ -55,7 +54,7 @@ export async function replay(opts: { workflowsPath: string; workflows: readonly 
   const engine = server.suggestions;
   const D = server.config.SUGGEST_DEBOUNCE_MS;
   const M = server.config.SUGGEST_MAX_WAIT_MS;
-  const log: ReplayLog = { deliveries: [], actions: new Map(), stuck: [], evaluations: 0, retracted: 0, sessions: 0 };
+  const log: ReplayLog = { deliveries: [], actions: new Map(), stuck: [], evaluations: 0, sessions: 0 };
 
   try {
     for (const user of opts.users) {
@@ -150,7 +149,6 @@ export async function replay(opts: { workflowsPath: string; workflows: readonly 
         else await play(s.beats, s.startAt);
       }
     }
-    log.retracted = (server.db.prepare("SELECT count(*) AS n FROM suggestions WHERE status = 'retracted'").get() as { n: number }).n;
   } finally {
     await server.close();
   }

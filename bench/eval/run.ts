@@ -50,8 +50,8 @@ for (const product of products) {
 }
 
 const pct = (v: number | null) => (v === null ? "—" : `${(v * 100).toFixed(1)} %`);
-const header = ["model", "workflows", "sessions", "delivered", "top-1 accuracy", "false interrupts", "mastered nudges", "follow-through", "help recall", "retracted"];
-const rows = results.map((r) => [r.model, r.workflows, String(r.sessions), String(r.delivered), pct(r.top1Accuracy), pct(r.falseInterruptRate), String(r.masteredNudges), pct(r.followThrough), pct(r.helpRecall), String(r.retracted)]);
+const header = ["model", "workflows", "sessions", "delivered", "top-1 accuracy", "false interrupts", "mastered nudges", "follow-through", "help recall", "overtaken"];
+const rows = results.map((r) => [r.model, r.workflows, String(r.sessions), String(r.delivered), pct(r.top1Accuracy), pct(r.falseInterruptRate), String(r.masteredNudges), pct(r.followThrough), pct(r.helpRecall), String(r.overtaken)]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log([line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n"));

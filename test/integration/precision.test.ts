@@ -143,10 +143,10 @@ describe("pace-aware evaluation", () => {
 describe("a workflow's own pages keep it current", () => {
   it("after a detour, coming back to the deal form wins over the latest step-like action elsewhere", async () => {
     await decide("p-detour", [page("/deals"), page("/deals/new"), typeIn("/deals/new", "Amount")]);
-    await decide("p-detour", [page("/contacts/12")]);
+    await decide("p-detour", [page("/contacts/12"), page("/contacts")]);
     // Back on the deal form; a "Call notes" field there looks like a step of logging a call.
     const d = await decide("p-detour", [page("/deals/new"), typeIn("/deals/new", "Call notes")]);
-    expect(d).toMatchObject({ outcome: "delivered", suggestion: { step_id: "deal-stage" } });
+    expect(d).toMatchObject({ outcome: "delivered", suggestion: { signal: "workflow_step", workflow_id: "create-deal", step_id: "deal-stage" } });
   });
 
   it("still follows the other workflow when the user stays on its pages", async () => {
