@@ -109,6 +109,9 @@ describe("GET /v1/admin/suggestions", () => {
         detail: null,
         suggestion_id: null,
         suggestion_text: null,
+        // The rules that applied: an anonymous session is its own memory; no holdout is configured.
+        rules: [{ code: "scope", detail: "this session only (no verified user)" }],
+        holdout: false,
         created_at: iso(T0 + 30_000),
       },
     ]);
