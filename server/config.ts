@@ -124,6 +124,13 @@ export const ConfigSchema = z
     CHAT_MAX_REPLY_CHARS: int(2000, 100, 20_000),
     /** How far back a verified user's other sessions count as "recent" for chat context and resume. */
     USER_LOOKBACK_DAYS: int(30, 1, 365),
+    /**
+     * A verified widget that names no session is bound to its user's most recently active session when that
+     * activity is at most this old (else to a fresh session).
+     */
+    USER_SESSION_ACTIVE_S: int(300, 1, 86_400),
+    /** A suggestion no widget has received yet is shown to one that connects within this long, then expires. */
+    SUGGESTION_TTL_S: int(600, 1, 7 * 86_400),
     /** Largest Socket.IO message a widget may send. */
     SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024, 1024 * 1024),
 

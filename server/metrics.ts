@@ -154,6 +154,17 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
       labelNames: ["reason"] as const,
       registers,
     }),
+    suggestionDeliveries: new Counter({
+      name: "pilotlight_suggestion_deliveries_total",
+      help: "Suggestions entering a delivery state: delivered (a widget acknowledged it), pending (no widget received it yet), expired (none did within SUGGESTION_TTL_S)",
+      labelNames: ["state"] as const,
+      registers,
+    }),
+    suggestionsPending: new Gauge({
+      name: "pilotlight_suggestions_pending",
+      help: "Suggestions waiting for a widget of their session or user (read at scrape time)",
+      registers,
+    }),
     suggestionFeedback: new Counter({
       name: "pilotlight_suggestion_feedback_total",
       help: "Feedback on delivered suggestions by verdict (accepted, dismissed); ignored ones are derived by the admin stats",

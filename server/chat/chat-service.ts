@@ -1,7 +1,7 @@
 /**
  * Chat use cases: a user's message (idempotent by clientMessageId), the streamed reply with live context,
- * conversation sync, and delivery of proactive suggestions into the conversation. Emits facts through an
- * outbox it is given — never through Socket.IO directly.
+ * and conversation sync. Emits facts through an outbox it is given — never through Socket.IO directly.
+ * (Proactive suggestions enter conversations through suggestion-delivery.ts.)
  */
 import type { Message } from "../../db/message.repository.js";
 import type { Repositories } from "../../db/repositories.js";
@@ -9,14 +9,16 @@ import type { Clock } from "../clock.js";
 import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
-import type { PublishedSuggestion, RetractedSuggestion } from "../suggest/publisher.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
 import { presentMessage } from "./present.js";
 
+/** Facts announced to a conversation's widgets (suggestion:created goes out with an acknowledgement instead). */
+export type ConversationEvent = Exclude<keyof ServerToClientEvents, "suggestion:created">;
+
 export interface ConversationOutbox {
-  emit<E extends keyof ServerToClientEvents>(conversationId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  emit<E extends ConversationEvent>(conversationId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
 
 export interface ChatDeps {
@@ -97,7 +99,7 @@ export function createChatService(deps: ChatDeps) {
   return {
     /** Stores the user's message (once per clientMessageId), announces it and starts the reply. */
     sendUserMessage(sender: Sender, input: { clientMessageId: string; text: string }): MessageSent {
-      const { conversation } = mapping.ensure(sender.productId, sender.sessionRef, sender.userId);
+      const { conversation } = mapping.ensure(sender.productId, sender.sessionRef);
       const existing = repos.messages.byClientId(conversation.id, input.clientMessageId);
       if (existing) return { messageId: existing.id, conversationId: conversation.id, seq: existing.seq };
       const message = mapping.append({
@@ -119,34 +121,6 @@ export function createChatService(deps: ChatDeps) {
       if (!conversation) return { messages: [], hasMore: false };
       const page = repos.messages.after(conversation.id, afterSeq, limit + 1);
       return { messages: page.slice(0, limit).map(presentMessage), hasMore: page.length > limit };
-    },
-
-    /** The engine's publisher: creates/links the conversation if needed, stores and announces the suggestion. */
-    deliverSuggestion(s: PublishedSuggestion): void {
-      const { conversation } = mapping.ensure(s.productId, s.sessionRef, null);
-      const message = mapping.append({
-        conversationId: conversation.id,
-        role: "suggestion",
-        text: s.text,
-        sessionRef: s.sessionRef,
-        suggestionId: s.id,
-      });
-      outbox.emit(conversation.id, "suggestion:created", {
-        id: s.id,
-        conversationId: conversation.id,
-        sessionId: s.sessionId,
-        text: s.text,
-        source: s.source,
-        createdAt: new Date(s.createdAt).toISOString(),
-        evidence: s.evidence,
-      });
-      outbox.emit(conversation.id, "message:created", presentMessage(message));
-    },
-
-    /** The engine's retractor: tells the conversation's widgets that a shown suggestion no longer applies. */
-    retractSuggestion(r: RetractedSuggestion): void {
-      const message = repos.messages.bySuggestion(r.id);
-      if (message) outbox.emit(message.conversationId, "suggestion:retracted", { id: r.id, reason: r.reason });
     },
 
     /** Waits for replies in flight (tests, shutdown); `abort` cuts them short instead. */

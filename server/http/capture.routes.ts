@@ -1,7 +1,8 @@
 /**
  * `POST /v1/capture` — raw browser events from capture.js (PROTOCOL.md §2.3).
  * Order of checks: content type (415) → size (413) → JSON (400) → product key (401) → Origin (403)
- * → schema (422) → extraction, labelling, ingest → commit → 202. Nothing is stored unless all passed.
+ * → schema (422) → userHash (401) → extraction, labelling, ingest (409 when the session belongs to another
+ * user) → commit → 202. Nothing is stored unless all passed.
  * Accepts `text/plain` as well as JSON: sendBeacon and a fetch without a preflight can only send that.
  */
 import { Router, type RequestHandler } from "express";
@@ -12,6 +13,7 @@ import type { IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
+import { isValidUserHash } from "../products/identity.js";
 import { originAllowed } from "../products/origin-policy.js";
 import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
@@ -101,6 +103,14 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
       throw new ValidationError(describeIssues(issues), issues);
     }
     const batch = parsed.data;
+    // Only a verified user owns the session; a bare user_id is a label (anyone with the public key can send one).
+    let owner: string | null = null;
+    if (batch.user_id !== undefined && batch.user_hash !== undefined) {
+      if (!isValidUserHash(product.identitySecret, batch.user_id, batch.user_hash)) {
+        throw new UnauthorizedError("invalid_user_hash", "user_hash does not match user_id (it must be the hex HMAC-SHA256 of user_id with the identity secret)");
+      }
+      owner = batch.user_id;
+    }
     const payload = rawEventsToPayload({
       sessionId: batch.session_id,
       userId: batch.user_id ?? null,
@@ -108,7 +118,7 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
       forwardedAt: deps.clock.now() / 1000,
       events: batch.events,
     });
-    const result = await deps.ingest.ingest(product.id, payload, "capture");
+    const result = await deps.ingest.ingest(product.id, payload, "capture", owner);
     res.status(202).json(result);
   });
 

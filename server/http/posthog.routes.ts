@@ -14,6 +14,7 @@ import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { ingestPosthogDeliveries } from "../ingest/posthog/ingest-posthog.js";
 import { parsePosthogBody } from "../ingest/posthog/posthog.schema.js";
 import { verifyPosthogSecret } from "../ingest/posthog/posthog-secret.js";
+import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { countIngestRejections } from "./http-metrics.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
@@ -23,6 +24,9 @@ export interface PosthogRouteDeps {
   products: ProductRepository;
   ingest: IngestService;
   clock: Clock;
+  logger: Logger;
+  /** Keys sessions of events without `$session_id` (a keyed HMAC, never the distinct_id itself). */
+  sessionKeySecret: string;
   defaultProductId: string;
   maxBodyBytes: number;
   metrics: Metrics;

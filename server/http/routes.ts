@@ -76,6 +76,8 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       products: repos.products,
       ingest,
       clock,
+      logger,
+      sessionKeySecret: instance.sessionKeySecret,
       defaultProductId: instance.defaultProduct.id,
       maxBodyBytes: config.MAX_BODY_BYTES,
       metrics,

@@ -3,6 +3,7 @@
  * environment win; anything not given is taken from the database, or generated, stored, and reported back
  * so main.ts can print it once.
  */
+import crypto from "node:crypto";
 import type { Product } from "../../db/product.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
@@ -19,6 +20,8 @@ export interface Instance {
   adminToken: string;
   /** Signs conversation tokens; internal, generated once and never shown. */
   conversationTokenSecret: string;
+  /** Keys server-made session ids (PostHog events without `$session_id`); derived from the stored secret. */
+  sessionKeySecret: string;
   defaultProduct: Product;
   generated: GeneratedSecret[];
 }
@@ -68,6 +71,8 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
         (k) => k !== "updatedAt" && JSON.stringify(product[k]) !== JSON.stringify(existing[k]),
       );
     if (changed) repos.products.save(product);
-    return { adminToken, conversationTokenSecret, defaultProduct: changed ? product : existing, generated };
+    // A separate key per use, so a value made with one can never stand in for the other.
+    const sessionKeySecret = crypto.createHmac("sha256", conversationTokenSecret).update("pilotlight:session-key:v1").digest("base64url");
+    return { adminToken, conversationTokenSecret, sessionKeySecret, defaultProduct: changed ? product : existing, generated };
   });
 }

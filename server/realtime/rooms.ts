@@ -4,4 +4,6 @@ export const rooms = {
   conversation: (conversationId: string) => `conversation:${conversationId}`,
   /** Every socket of one session (tabs share a session only when they share sessionStorage). */
   session: (sessionRef: number) => `session:${sessionRef}`,
+  /** Verified sockets that named no session: they follow their user's activity (PROTOCOL.md §3.3). */
+  follower: (productId: string, userId: string) => `follow:${productId}:${userId}`,
 } as const;

@@ -2,6 +2,7 @@
 import type { Socket } from "socket.io";
 import type { Repositories } from "../../db/repositories.js";
 import type { ChatService } from "../chat/chat-service.js";
+import type { SuggestionDelivery } from "../chat/suggestion-delivery.js";
 import {
   ConversationSyncSchema,
   MessageSendSchema,
@@ -33,13 +34,14 @@ export interface HandlerDeps {
   chat: ChatService;
   mapping: ConversationMapping;
   hooks: SuggestionHooks;
+  delivery: Pick<SuggestionDelivery, "confirmShown">;
 }
 
 /** The commands registered below (PROTOCOL.md §3.2); anything else is answered `unknown_event`. */
 const COMMANDS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(["message:send", "suggestion:feedback", "conversation:sync", "typing"]);
 
 export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps): void {
-  const { repos, chat, mapping, hooks } = deps;
+  const { repos, chat, mapping, hooks, delivery } = deps;
   const data = socket.data;
   const ctx = { logger: deps.logger, onResult: (event: string, result: string) => deps.metrics.socketEvents.inc({ event, result }) };
 
@@ -64,6 +66,8 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
       if (!message || !mine || message.conversationId !== mine.id) {
         throw new NotFoundError("unknown_suggestion", `no suggestion ${cmd.suggestionId} in this conversation`);
       }
+      // It is in this widget's thread and judged: it was seen, whatever became of its acknowledgement.
+      delivery.confirmShown(cmd.suggestionId);
       hooks.recordFeedback(cmd.suggestionId, cmd.verdict);
       return {};
     }),
