@@ -117,7 +117,8 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     recordFeedback(suggestionId: number, verdict: FeedbackVerdict): StoredSuggestion {
       const suggestion = repos.suggestions.findById(suggestionId);
       if (!suggestion) throw new NotFoundError("unknown_suggestion", `no suggestion ${suggestionId}`);
-      if (suggestion.status !== "delivered") {
+      // Pending or expired ones may have been shown without their acknowledgement arriving (feedback proves it).
+      if (suggestion.status !== "delivered" && suggestion.status !== "pending" && suggestion.status !== "expired") {
         throw new BadRequestError("suggestion_not_delivered", `suggestion ${suggestionId} was never shown (status ${suggestion.status})`);
       }
       updateGate(suggestion.sessionRef, (g, now) => {
