@@ -66,6 +66,9 @@ export class PilotlightWidget {
       {
         bound: (b) => {
           this.session.bound = b.sessionId;
+          // Every (re)connect starts with session:bound: the widget is ready in that session. A move of a
+          // widget that follows its user is not a new start.
+          if (b.reason !== "followed") this.emit("ready", { sessionId: b.sessionId });
         },
         forbidden: () => {
           // Another user's session or thread (the previous person's in this tab): start afresh, showing nothing of it.
@@ -94,7 +97,6 @@ export class PilotlightWidget {
         status: (state, detail) => {
           this.view.setStatus(state === "online" ? "" : state === "refused" ? "unavailable" : state === "offline" ? "reconnecting…" : "connecting…");
           this.emit("status", { state, detail });
-          if (state === "online") this.emit("ready", { sessionId: this.session.id ?? this.session.bound });
         },
       },
     );

@@ -1,0 +1,255 @@
+/**
+ * Identity and session binding in real Chromium (PROTOCOL.md §3.3):
+ * (a) one tab, several people: switching users with `update`, signing out with `update({})`, and `shutdown`
+ *     then `boot` each leave nothing of the previous person's thread, session or stored conversation;
+ * (b) a widget on another origin bound to a PostHog session (posthog-js on the page, or `data-session-id`)
+ *     receives the suggestion that session's events bring;
+ * (c) a verified user's widget that names no session receives the suggestion for a push keyed by another
+ *     session of that user.
+ */
+import crypto from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/browser.js";
+import { pushEvent } from "../helpers/signing.js";
+import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
+import { waitFor } from "../helpers/wait.js";
+import { userHash } from "../helpers/widget-client.js";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
+const FAST = { SUGGEST_DEBOUNCE_MS: "100", SUGGEST_MAX_WAIT_MS: "500" };
+const TEAM_HINT = "Type your teammate's email address.";
+
+let browser: Browser;
+beforeAll(async () => {
+  const bundle = path.join(ROOT, "dist", "public", "widget.js");
+  if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build (npm run test:e2e does)`);
+  browser = await launchChromium();
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const widget = (page: Page, selector: string) => page.locator(`pilotlight-widget ${selector}`);
+
+/** Records the widget's window events from the first script on. */
+async function recordEvents(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __events: { name: string; detail: unknown }[] };
+    w.__events = [];
+    for (const name of ["ready", "suggestion", "linked", "status"]) {
+      window.addEventListener(`pilotlight:${name}`, (e) => w.__events.push({ name, detail: (e as CustomEvent).detail }));
+    }
+  });
+}
+
+const readyCount = (page: Page) => page.evaluate(() => (window as unknown as { __events: { name: string }[] }).__events.filter((e) => e.name === "ready").length);
+const lastReady = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __events: { name: string; detail: { sessionId?: string } }[] }).__events.filter((e) => e.name === "ready").at(-1)?.detail);
+
+/** Runs a widget command and waits until the widget is online again after it. */
+async function command(page: Page, ...args: unknown[]): Promise<void> {
+  const before = await readyCount(page);
+  await page.evaluate((a) => (window as unknown as { Pilotlight: (...x: unknown[]) => void }).Pilotlight(...a), args);
+  await waitFor(async () => (await readyCount(page)) > before, `the widget to be online again after ${String(args[0])}`);
+}
+
+/** Asks a question and waits for its reply: afterwards the thread shows everything the widget was given. */
+async function ask(page: Page, text: string): Promise<void> {
+  await page.evaluate(() => (window as unknown as { Pilotlight: (c: string) => void }).Pilotlight("open"));
+  const replies = await widget(page, ".pl-assistant:not(.pl-draft)").count();
+  await widget(page, "textarea").fill(text);
+  await widget(page, "textarea").press("Enter");
+  await waitFor(async () => (await widget(page, ".pl-assistant:not(.pl-draft)").count()) > replies, `the reply to ${JSON.stringify(text)}`, 15_000);
+}
+
+const thread = (page: Page) => widget(page, ".pl-msg").allTextContents();
+const captureSession = (page: Page) => page.evaluate(() => (window as unknown as { PilotlightCapture: { sessionId(): string } }).PilotlightCapture.sessionId());
+const storedConversation = (page: Page) => page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("pilotlight:conversation:"))?.[1] ?? null);
+
+describe("(a) one tab, several people", () => {
+  let server: TestServer;
+  let context: BrowserContext;
+  let page: Page;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { ...FAST, SUGGESTIONS_ENABLED: "false" } });
+    context = await browser.newContext();
+    page = await context.newPage();
+    await recordEvents(page);
+    await page.goto(`${server.url}/`);
+    await waitFor(async () => (await readyCount(page)) > 0, "the widget to be ready");
+  });
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+  });
+
+  const conversationOf = (sessionId: string) => server.repos.conversations.linkOf(server.repos.sessions.idByKey("demo", sessionId)!)?.conversationId;
+
+  it("signing in keeps the visitor's thread; switching to another user shows nothing of it", async () => {
+    const anonymousSession = await captureSession(page);
+    await ask(page, "visitor question");
+    await command(page, "update", { userId: "alice", userHash: userHash("alice") });
+    await ask(page, "alice private question");
+    expect(await captureSession(page)).toBe(anonymousSession); // signing in is not a new person
+    expect((await thread(page)).join("\n")).toContain("visitor question");
+    const aliceConversation = conversationOf(anonymousSession)!;
+    expect(server.repos.conversations.findById(aliceConversation)?.userId).toBe("alice");
+
+    await command(page, "update", { userId: "bob", userHash: userHash("bob") });
+    expect(await thread(page)).toEqual([]);
+    const bobSession = await captureSession(page);
+    expect(bobSession).not.toBe(anonymousSession);
+    expect(bobSession).toMatch(/^ps_[0-9a-f]{32}$/);
+    expect(await storedConversation(page)).toBeNull();
+    await ask(page, "bob question");
+    const shown = (await thread(page)).join("\n");
+    expect(shown).toContain("bob question");
+    expect(shown).not.toContain("alice private question");
+    expect(shown).not.toContain("visitor question");
+    expect(conversationOf(bobSession)).not.toBe(aliceConversation);
+    await page.screenshot({ path: path.join(ARTIFACTS, "identity-switch-user.png") });
+  });
+
+  it("update({}) signs out: the next person sees nothing of the previous thread, even after a reload", async () => {
+    const bobSession = await captureSession(page);
+    await command(page, "update", {});
+    expect(await thread(page)).toEqual([]);
+    expect(await captureSession(page)).not.toBe(bobSession);
+    await page.reload();
+    await waitFor(async () => (await readyCount(page)) > 0, "the widget to be ready after the reload");
+    await ask(page, "anonymous after sign-out");
+    const shown = (await thread(page)).join("\n");
+    expect(shown).toContain("anonymous after sign-out");
+    expect(shown).not.toContain("bob question");
+  });
+
+  it("shutdown then boot starts afresh", async () => {
+    const before = await captureSession(page);
+    await page.evaluate(() => (window as unknown as { Pilotlight: (c: string) => void }).Pilotlight("shutdown"));
+    expect(await widget(page, ".pl-launcher").count()).toBe(0);
+    expect(await storedConversation(page)).toBeNull();
+    await command(page, "boot");
+    expect(await captureSession(page)).not.toBe(before);
+    await ask(page, "next visitor");
+    const shown = (await thread(page)).join("\n");
+    expect(shown).toContain("next visitor");
+    expect(shown).not.toContain("anonymous after sign-out");
+    await page.screenshot({ path: path.join(ARTIFACTS, "identity-after-shutdown.png") });
+  });
+});
+
+describe("widgets on another origin bound to a source's sessions", () => {
+  let site: http.Server;
+  let siteOrigin: string;
+  let server: TestServer;
+  const pages = new Map<string, string>();
+
+  beforeAll(async () => {
+    site = http.createServer((req, res) => {
+      const body = pages.get(new URL(req.url ?? "/", "http://x").pathname);
+      res.writeHead(body ? 200 : 404, { "content-type": "text/html; charset=utf-8" });
+      res.end(body ?? "not found");
+    });
+    await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
+    // localhost vs the API's 127.0.0.1: another origin, allowed by the product.
+    siteOrigin = `http://localhost:${(site.address() as AddressInfo).port}`;
+    server = await startTestServer({ env: { ...FAST, ALLOWED_ORIGINS: siteOrigin } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await new Promise((resolve) => site?.close(resolve));
+  });
+
+  /** A page of the other origin with the widget from the API's origin; `head` runs before it. */
+  function page(pathname: string, head: string, attributes = ""): string {
+    pages.set(
+      pathname,
+      `<!doctype html><html><head><meta charset="utf-8"><title>Acme</title>${head}
+<script src="${server.url}/widget.js" data-product-key="${TEST_SECRETS.PRODUCT_KEY}" ${attributes} async></script></head>
+<body><h1>Team</h1></body></html>`,
+    );
+    return `${siteOrigin}${pathname}`;
+  }
+
+  async function open(url: string): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    await recordEvents(p);
+    await p.goto(url);
+    await waitFor(async () => (await readyCount(p)) > 0, "the widget to be ready");
+    return { context, page: p };
+  }
+
+  async function postPosthog(sessionId: string, distinctId: string) {
+    const body = JSON.stringify({
+      event: {
+        uuid: crypto.randomUUID(),
+        event: "$pageview",
+        distinct_id: distinctId,
+        timestamp: new Date().toISOString(),
+        properties: { $session_id: sessionId, $current_url: "https://app.example.com/settings/team", title: "Team · Acme", $is_identified: false },
+      },
+      person: { properties: {} },
+    });
+    const res = await fetch(`${server.url}/v1/webhooks/posthog`, { method: "POST", headers: { "content-type": "application/json", "x-posthog-secret": TEST_SECRETS.POSTHOG_SECRET }, body });
+    expect(res.status).toBe(202);
+  }
+
+  const teamPush = (sessionId: string, userId?: string) => ({
+    type: "actions",
+    session_id: sessionId,
+    ...(userId ? { user_id: userId } : {}),
+    actions: [{ type: "pageview", title: "Page Load: Team", description: "User opened the team settings", canonical_url: "https://app.example.com/settings/team", timestamp_start: Date.now() / 1000 }],
+  });
+
+  it("(b) posthog-js on the page: the widget joins PostHog's session and gets that session's suggestion", async () => {
+    const posthogSession = `0193${crypto.randomBytes(14).toString("hex")}`;
+    // What the widget uses of posthog-js: the current session id and its change notifications.
+    const stub = `<script>window.posthog = { get_session_id: () => ${JSON.stringify(posthogSession)}, onSessionId(cb) { cb(${JSON.stringify(posthogSession)}); return () => {}; } };</script>`;
+    const { context, page: p } = await open(page("/posthog", stub));
+    expect(await lastReady(p)).toEqual({ sessionId: posthogSession });
+    await postPosthog(posthogSession, "0193-anonymous-device");
+    const preview = widget(p, ".pl-preview p");
+    await preview.waitFor({ timeout: 15_000 });
+    expect(await preview.textContent()).toContain(TEAM_HINT);
+    await waitFor(() => server.repos.suggestions.recent(server.repos.sessions.idByKey("demo", posthogSession)!, 1)[0]?.status === "delivered", "the suggestion to be acknowledged");
+    await p.screenshot({ path: path.join(ARTIFACTS, "identity-posthog-session.png") });
+    await context.close();
+  });
+
+  it("(b) data-session-id: the widget joins a connector's session and gets its suggestion", async () => {
+    const connectorSession = `ap_${crypto.randomBytes(16).toString("hex")}`;
+    const { context, page: p } = await open(page("/explicit", "", `data-session-id="${connectorSession}"`));
+    expect(await lastReady(p)).toEqual({ sessionId: connectorSession });
+    expect((await pushEvent(server.url, teamPush(connectorSession))).status).toBe(202);
+    const preview = widget(p, ".pl-preview p");
+    await preview.waitFor({ timeout: 15_000 });
+    expect(await preview.textContent()).toContain(TEAM_HINT);
+    await context.close();
+  });
+
+  it("(c) a verified user's widget that names no session gets the suggestion for a push keyed by another session of theirs", async () => {
+    const boot = `<script>
+      window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments); };
+      Pilotlight("boot", { userId: "carol", userHash: ${JSON.stringify(userHash("carol"))} });
+    </script>`;
+    const { context, page: p } = await open(page("/verified", boot));
+    // No capture.js, PostHog or session id on this page: the server chose a fresh session for carol.
+    const bound = await lastReady(p);
+    expect(server.repos.sessions.findByKey("demo", bound!.sessionId!)?.ownerId).toBe("carol");
+    const connectorSession = `ap_${crypto.randomBytes(16).toString("hex")}`;
+    expect((await pushEvent(server.url, teamPush(connectorSession, "carol"))).status).toBe(202);
+    const preview = widget(p, ".pl-preview p");
+    await preview.waitFor({ timeout: 15_000 });
+    expect(await preview.textContent()).toContain(TEAM_HINT);
+    await p.screenshot({ path: path.join(ARTIFACTS, "identity-verified-follow.png") });
+    await context.close();
+  });
+});
