@@ -17,7 +17,10 @@ export interface AdminCurrentPage {
 
 export interface AdminSession {
   session_id: string;
+  /** The user the source named (a label; capture's and anonymous PostHog ids are unverified). */
   user_id: string | null;
+  /** The verified user the session belongs to (PROTOCOL.md §3.3), or null while anonymous. */
+  owner_id: string | null;
   goal: string | null;
   goal_source: string | null;
   first_seen_at: string;
