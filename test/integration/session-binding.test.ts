@@ -98,6 +98,13 @@ describe("PostHog identities", () => {
     expect((await refusedConnection(server.url, { sessionId: "ph-grace-session" })).code).toBe("session_forbidden");
   });
 
+  it("drops the events of another identified person for an owned session, and stores the rest of the batch", async () => {
+    const res = await postPosthog([posthogPageview("mallory", "ph-grace-session", true), posthogPageview("0193-anon-x", "ph-other-session")]);
+    expect(res).toEqual({ status: 202, json: { accepted: 1, duplicates: 0, dropped: 1 } });
+    expect(server.repos.sessions.findByKey("demo", "ph-grace-session")).toMatchObject({ ownerId: "grace", actionCount: 1 });
+    expect(server.repos.sessions.findByKey("demo", "ph-other-session")?.actionCount).toBe(1);
+  });
+
   it("an event without $session_id is keyed by a keyed HMAC, never by the guessable distinct_id and date", async () => {
     const before = rowCounts(server.db).sessions!;
     expect((await postPosthog(posthogPageview("hank@example.com", null))).status).toBe(202);
