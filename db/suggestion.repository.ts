@@ -128,16 +128,24 @@ export function createSuggestionRepository(db: Db) {
   const expire = db.prepare<[number, number]>(`
     UPDATE suggestions SET status = 'expired' WHERE id IN (
       SELECT id FROM suggestions INDEXED BY suggestions_pending WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?)`);
-  // What a widget of (session, its conversation's sessions, its user) may be shown: newest TTL window only.
-  const pendingFor = db.prepare<{ since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null }, PendingSuggestion & { evidence: string }>(`
+  // What a widget may be shown: pending suggestions of its session, of the sessions sharing its conversation and
+  // of its user's own sessions, since @since; newest first, up to @limit. Each session is looked up by the
+  // (session_ref, status, created_at) index, so the cost follows the widget's sessions, not all that is pending.
+  const pendingFor = db.prepare<
+    { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null; limit: number },
+    PendingSuggestion & { evidence: string }
+  >(`
+    WITH targets(ref) AS (
+      SELECT @sessionRef
+      UNION SELECT session_ref FROM conversation_links WHERE conversation_id = @conversationId
+      UNION SELECT u.session_ref FROM user_sessions u JOIN sessions o ON o.id = u.session_ref AND o.owner_id = u.user_id
+            WHERE u.product_id = @productId AND u.user_id = @userId)
     SELECT g.id, g.session_ref AS sessionRef, s.product_id AS productId, s.session_key AS sessionId, g.text, g.source,
            g.evidence, g.created_at AS createdAt
-    FROM suggestions g INDEXED BY suggestions_pending CROSS JOIN sessions s ON s.id = g.session_ref
-    WHERE g.status = 'pending' AND g.created_at >= @since AND (
-      g.session_ref = @sessionRef
-      OR g.session_ref IN (SELECT session_ref FROM conversation_links WHERE conversation_id = @conversationId)
-      OR (@userId IS NOT NULL AND s.product_id = @productId AND s.owner_id = @userId))
-    ORDER BY g.created_at, g.id`);
+    FROM targets t
+    JOIN suggestions g INDEXED BY suggestions_delivered ON g.session_ref = t.ref AND g.status = 'pending' AND g.created_at >= @since
+    JOIN sessions s ON s.id = g.session_ref
+    ORDER BY g.created_at DESC, g.id DESC LIMIT @limit`);
   const countPending = db.prepare<[], number>("SELECT count(*) FROM suggestions INDEXED BY suggestions_pending WHERE status = 'pending'").pluck();
   const setFeedback = db.prepare<[string, number, number]>("UPDATE suggestions SET feedback = ?, feedback_at = ? WHERE id = ?");
   const insertDecision = db.prepare<NewDecision, { id: number }>(`
@@ -176,9 +184,12 @@ export function createSuggestionRepository(db: Db) {
     markDelivered: (id: number, at: number): boolean => markDelivered.run(at, id).changes === 1,
     /** Marks up to `limit` pending suggestions created before `before` as expired; returns how many. */
     expirePending: (before: number, limit: number): number => expire.run(before, limit).changes,
-    /** Pending suggestions since `since` for a widget bound to the session, its conversation and its user; oldest first. */
-    pendingFor: (q: { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null }): PendingSuggestion[] =>
-      pendingFor.all(q).map((r) => ({ ...r, evidence: JSON.parse(r.evidence) as SuggestionEvidence })),
+    /** The newest `limit` pending suggestions since `since` for a widget's session, conversation and user; oldest first. */
+    pendingFor: (q: { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null; limit: number }): PendingSuggestion[] =>
+      pendingFor
+        .all(q)
+        .reverse()
+        .map((r) => ({ ...r, evidence: JSON.parse(r.evidence) as SuggestionEvidence })),
     countPending: (): number => countPending.get()!,
     setFeedback(id: number, verdict: FeedbackVerdict, at: number): void {
       setFeedback.run(verdict, at, id);

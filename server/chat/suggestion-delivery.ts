@@ -119,8 +119,9 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
         conversationId: widget.conversationId,
         productId: widget.productId,
         userId: widget.userId,
+        limit: SHOWN_ON_CONNECT,
       });
-      for (const p of pending.slice(-SHOWN_ON_CONNECT)) {
+      for (const p of pending) {
         const { payload, message } = place({ ...p, evidence: p.evidence.indexes });
         offer(payload).then((ok) => settle(p.id, ok, false), failed(p.id));
         if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));

@@ -8,29 +8,23 @@
  *     session of that user.
  */
 import crypto from "node:crypto";
-import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../helpers/browser.js";
+import { ARTIFACTS, launchForBundle } from "../helpers/browser.js";
 import { pushEvent } from "../helpers/signing.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
 import { waitFor } from "../helpers/wait.js";
 import { userHash } from "../helpers/widget-client.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
 const FAST = { SUGGEST_DEBOUNCE_MS: "100", SUGGEST_MAX_WAIT_MS: "500" };
 const TEAM_HINT = "Type your teammate's email address.";
 
 let browser: Browser;
 beforeAll(async () => {
-  const bundle = path.join(ROOT, "dist", "public", "widget.js");
-  if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build (npm run test:e2e does)`);
-  browser = await launchChromium();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchForBundle("widget");
 });
 afterAll(async () => {
   await browser?.close();
