@@ -218,6 +218,34 @@ describe("widgets on another origin bound to a source's sessions", () => {
     await context.close();
   });
 
+  it("(b) follows PostHog's rotation, and after a sign-out never stays in the previous person's PostHog session", async () => {
+    const first = `0193${crypto.randomBytes(14).toString("hex")}`;
+    // A posthog-js stand-in whose session the test rotates, as posthog.reset() or 30 idle minutes would.
+    const stub = `<script>
+      const ph = { id: ${JSON.stringify(first)}, callbacks: [] };
+      window.posthog = { get_session_id: () => ph.id, onSessionId(cb) { ph.callbacks.push(cb); cb(ph.id); return () => {}; } };
+      window.rotatePosthog = (id) => { ph.id = id; ph.callbacks.forEach((cb) => cb(id)); };
+    </script>`;
+    const { context, page: p } = await open(page("/posthog-rotating", stub));
+    expect(await lastReady(p)).toEqual({ sessionId: first });
+
+    await command(p, "update", { userId: "dora", userHash: userHash("dora") });
+    expect(await lastReady(p)).toEqual({ sessionId: first }); // signing in keeps the session
+    expect(server.repos.sessions.findByKey("demo", first)?.ownerId).toBe("dora");
+
+    await command(p, "update", {});
+    const afterSignOut = (await lastReady(p))!.sessionId!;
+    expect(afterSignOut).not.toBe(first);
+    expect(afterSignOut).toMatch(/^ps_[0-9a-f]{32}$/);
+
+    const second = `0193${crypto.randomBytes(14).toString("hex")}`;
+    const before = await readyCount(p);
+    await p.evaluate((id) => (window as unknown as { rotatePosthog: (x: string) => void }).rotatePosthog(id), second);
+    await waitFor(async () => (await readyCount(p)) > before, "the widget to move to PostHog's new session");
+    expect(await lastReady(p)).toEqual({ sessionId: second });
+    await context.close();
+  });
+
   it("(b) data-session-id: the widget joins a connector's session and gets its suggestion", async () => {
     const connectorSession = `ap_${crypto.randomBytes(16).toString("hex")}`;
     const { context, page: p } = await open(page("/explicit", "", `data-session-id="${connectorSession}"`));
