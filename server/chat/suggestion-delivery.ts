@@ -18,12 +18,20 @@ import { presentMessage } from "./present.js";
 
 export type DeliveryState = "delivered" | "pending" | "expired";
 
+/** Where a suggestion is shown: its session's widgets, its conversation's, and (for an owned session) its owner's. */
+export interface ReachTarget {
+  productId: string;
+  sessionRef: number;
+  conversationId: string | null;
+  ownerId: string | null;
+}
+
 /** How the transport reaches widgets; implemented by the realtime gateway. */
 export interface WidgetReach {
-  /** Whether any widget is bound to the session or is in the conversation. */
-  reachable(target: { sessionRef: number; conversationId: string | null }): boolean;
-  /** Emits suggestion:created to the conversation's widgets; resolves with how many acknowledged it in time. */
-  offer(conversationId: string, suggestion: SuggestionCreated): Promise<number>;
+  /** Whether any widget is bound to the session, is in the conversation, or is verified as the owner. */
+  reachable(target: ReachTarget): boolean;
+  /** Emits suggestion:created to those widgets; resolves with how many acknowledged it in time. */
+  offer(target: ReachTarget & { conversationId: string }, suggestion: SuggestionCreated): Promise<number>;
 }
 
 /** Offers a suggestion to one widget; resolves true when it acknowledged. */
@@ -97,13 +105,15 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
   return {
     /** The engine's publisher: shows the suggestion now if a widget of its session is there, else leaves it pending. */
     publish(s: PublishedSuggestion): void {
+      // A locked session ('' owner, from migrated disputes) has no owner anyone can be verified as.
+      const ownerId = repos.sessions.findById(s.sessionRef)?.ownerId || null;
       const conversationId = mapping.conversationOf(s.sessionRef)?.id ?? null;
-      if (!reach.reachable({ sessionRef: s.sessionRef, conversationId })) {
+      if (!reach.reachable({ productId: s.productId, sessionRef: s.sessionRef, conversationId, ownerId })) {
         onState("pending", 1);
         return;
       }
       const { payload, message } = place(s);
-      const acks = reach.offer(payload.conversationId, payload);
+      const acks = reach.offer({ productId: s.productId, sessionRef: s.sessionRef, conversationId: payload.conversationId, ownerId }, payload);
       if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));
       acks.then((n) => settle(s.id, n > 0, true), failed(s.id));
     },

@@ -134,6 +134,7 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): { onIn
   nsp.on("connection", (socket: WidgetSocket) => {
     deps.metrics.socketConnections.inc();
     const { sessionRef, productId, userId, follows } = socket.data;
+    if (userId !== null) void socket.join(rooms.user(productId, userId));
     if (follows && userId !== null) {
       followers++;
       void socket.join(rooms.follower(productId, userId));

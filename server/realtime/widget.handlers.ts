@@ -60,10 +60,11 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
   socket.on(
     "suggestion:feedback",
     handleCommand(ctx, "suggestion:feedback", SuggestionFeedbackSchema, (cmd) => {
-      // Only a suggestion shown in this socket's own conversation can be judged from here.
+      // Only a suggestion shown in this socket's own conversation (or, verified, in one of its user's) can be judged from here.
       const message = repos.messages.bySuggestion(cmd.suggestionId);
       const mine = mapping.conversationOf(data.sessionRef);
-      if (!message || !mine || message.conversationId !== mine.id) {
+      const owned = message !== undefined && data.userId !== null && repos.conversations.findById(message.conversationId)?.userId === data.userId;
+      if (!message || (message.conversationId !== mine?.id && !owned)) {
         throw new NotFoundError("unknown_suggestion", `no suggestion ${cmd.suggestionId} in this conversation`);
       }
       // It is in this widget's thread and judged: it was seen, whatever became of its acknowledgement.

@@ -33,13 +33,17 @@ export function createWidgetOutbox(
       },
     },
     reach: {
-      reachable: ({ sessionRef, conversationId }) =>
-        occupied(rooms.session(sessionRef)) || (conversationId !== null && occupied(rooms.conversation(conversationId))),
-      offer(conversationId, suggestion) {
+      reachable: ({ productId, sessionRef, conversationId, ownerId }) =>
+        occupied(rooms.session(sessionRef)) ||
+        (conversationId !== null && occupied(rooms.conversation(conversationId))) ||
+        (ownerId !== null && occupied(rooms.user(productId, ownerId))),
+      offer({ productId, conversationId, ownerId }, suggestion) {
+        const targets = [rooms.conversation(conversationId), ...(ownerId !== null ? [rooms.user(productId, ownerId)] : [])];
         return new Promise((resolve) => {
-          // Broadcast with acknowledgements: `responses` holds one entry per widget that acknowledged in time.
+          // Broadcast with acknowledgements (a socket in several of the rooms gets it once): `responses` holds one
+          // entry per widget that acknowledged in time.
           nsp
-            .to(rooms.conversation(conversationId))
+            .to(targets)
             .timeout(SUGGESTION_ACK_TIMEOUT_MS)
             .emit("suggestion:created", suggestion, (_err, responses) => resolve(Array.isArray(responses) ? responses.length : 0));
         });

@@ -170,6 +170,22 @@ describe("a suggestion for a verified user's session", () => {
   });
 });
 
+describe("a suggestion for a verified user's session while that user's widget is elsewhere", () => {
+  it("reaches the user's connected widget at once, and is delivered", async () => {
+    const laptop = await connectSettled({ sessionId: "dlv-nia-laptop", userId: "nia", userHash: userHash("nia") });
+    const id = await suggestUnwatched("dlv-nia-connector", "nia");
+    expect((await laptop.suggestions.until((s) => s.id === id)).sessionId).toBe("dlv-nia-connector");
+    await waitForStatus(id, "delivered");
+    // It is in nia's thread: her widget may judge it; someone else's may not.
+    const stranger = await connectSettled({ sessionId: "dlv-nia-stranger" });
+    expect(await command(stranger.socket, "suggestion:feedback", { suggestionId: id, verdict: "accepted" })).toMatchObject({ ok: false, error: { code: "unknown_suggestion" } });
+    expectOk(await command(laptop.socket, "suggestion:feedback", { suggestionId: id, verdict: "accepted" }));
+    expect(server.repos.suggestions.findById(id)?.feedback).toBe("accepted");
+    stranger.socket.close();
+    laptop.socket.close();
+  });
+});
+
 describe("admin and metrics", () => {
   it("stats and metrics count delivered, pending and expired", async () => {
     await suggestUnwatched("dlv-stats-pending");
