@@ -97,6 +97,7 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): { onIn
 
   /** A follower moves into the session where its user has just been active. */
   function follow(socket: WidgetSocket, sessionRef: number): void {
+    if (socket.data.sessionRef === sessionRef) return;
     const before = mapping.conversationOf(socket.data.sessionRef)?.id ?? null;
     const moved = access.follow(bindingOf(socket, before), sessionRef);
     if (!moved) return;
