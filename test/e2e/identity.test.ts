@@ -64,6 +64,14 @@ async function ask(page: Page, text: string): Promise<void> {
 }
 
 const thread = (page: Page) => widget(page, ".pl-msg").allTextContents();
+
+/** Clicks through the demo's nav and flushes capture.js: resolves with the batch it sent. */
+async function captured(page: Page, link: string): Promise<{ session_id: string; user_id?: string; user_hash?: string }> {
+  const sent = page.waitForRequest((r) => r.url().endsWith("/v1/capture") && (r.postData() ?? "").includes(link));
+  await page.locator(`nav >> text=${link}`).click();
+  await page.evaluate(() => (window as unknown as { PilotlightCapture: { flush(): Promise<void> } }).PilotlightCapture.flush());
+  return JSON.parse((await sent).postData()!) as { session_id: string; user_id?: string; user_hash?: string };
+}
 const captureSession = (page: Page) => page.evaluate(() => (window as unknown as { PilotlightCapture: { sessionId(): string } }).PilotlightCapture.sessionId());
 const storedConversation = (page: Page) => page.evaluate(() => Object.entries(localStorage).find(([k]) => k.startsWith("pilotlight:conversation:"))?.[1] ?? null);
 
@@ -92,6 +100,8 @@ describe("(a) one tab, several people", () => {
     await command(page, "update", { userId: "alice", userHash: userHash("alice") });
     await ask(page, "alice private question");
     expect(await captureSession(page)).toBe(anonymousSession); // signing in is not a new person
+    // capture.js follows the widget's identity: verified, so the session is alice's from either side.
+    expect(await captured(page, "Reports")).toMatchObject({ session_id: anonymousSession, user_id: "alice", user_hash: userHash("alice") });
     expect((await thread(page)).join("\n")).toContain("visitor question");
     const aliceConversation = conversationOf(anonymousSession)!;
     expect(server.repos.conversations.findById(aliceConversation)?.userId).toBe("alice");
@@ -102,6 +112,7 @@ describe("(a) one tab, several people", () => {
     expect(bobSession).not.toBe(anonymousSession);
     expect(bobSession).toMatch(/^ps_[0-9a-f]{32}$/);
     expect(await storedConversation(page)).toBeNull();
+    expect(await captured(page, "Dashboard")).toMatchObject({ session_id: bobSession, user_id: "bob" });
     await ask(page, "bob question");
     const shown = (await thread(page)).join("\n");
     expect(shown).toContain("bob question");
@@ -116,6 +127,9 @@ describe("(a) one tab, several people", () => {
     await command(page, "update", {});
     expect(await thread(page)).toEqual([]);
     expect(await captureSession(page)).not.toBe(bobSession);
+    const anonymous = await captured(page, "Team");
+    expect(anonymous.session_id).not.toBe(bobSession);
+    expect(anonymous.user_id).toBeUndefined();
     await page.reload();
     await waitFor(async () => (await readyCount(page)) > 0, "the widget to be ready after the reload");
     await ask(page, "anonymous after sign-out");
