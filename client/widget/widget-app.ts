@@ -156,8 +156,7 @@ export class PilotlightWidget {
 
   private clearThread(): void {
     this.thread.reset(undefined);
-    this.view.clearThread();
-    this.view.setUnread(0);
+    this.view.reset();
   }
 
   close(): void {

@@ -15,6 +15,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ARTIFACTS, launchForBundle } from "../helpers/browser.js";
 import { pushEvent } from "../helpers/signing.js";
+import { deliverTestSuggestion } from "../helpers/suggestions.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
 import { waitFor } from "../helpers/wait.js";
 import { userHash } from "../helpers/widget-client.js";
@@ -105,9 +106,16 @@ describe("(a) one tab, several people", () => {
     expect((await thread(page)).join("\n")).toContain("visitor question");
     const aliceConversation = conversationOf(anonymousSession)!;
     expect(server.repos.conversations.findById(aliceConversation)?.userId).toBe("alice");
+    // An unsent draft and a suggestion on screen: neither may outlive alice.
+    await widget(page, "textarea").fill("alice unsent draft");
+    await page.evaluate(() => (window as unknown as { Pilotlight: (c: string) => void }).Pilotlight("close"));
+    deliverTestSuggestion(server, anonymousSession, "A hint for alice only.");
+    await widget(page, ".pl-preview p").waitFor();
 
     await command(page, "update", { userId: "bob", userHash: userHash("bob") });
     expect(await thread(page)).toEqual([]);
+    expect(await widget(page, ".pl-preview").isHidden()).toBe(true);
+    expect(await widget(page, "textarea").inputValue()).toBe("");
     const bobSession = await captureSession(page);
     expect(bobSession).not.toBe(anonymousSession);
     expect(bobSession).toMatch(/^ps_[0-9a-f]{32}$/);
