@@ -8,9 +8,9 @@
  *
  * The id is a bearer secret (PROTOCOL.md §3.3): 128 random bits from the browser's CSPRNG.
  */
-export const SESSION_KEY = "pilotlight:session";
+const SESSION_KEY = "pilotlight:session";
 export const SESSION_EVENT = "pilotlight:session";
-export const IDLE_MS = 30 * 60 * 1000;
+const IDLE_MS = 30 * 60 * 1000;
 
 interface StoredSession {
   id: string;

@@ -1,7 +1,8 @@
 /**
  * The widget's link to Pilotlight: one Socket.IO connection to `/widget`, authenticated with the product
- * key, the browser session and (when resuming) the stored conversation token. Every (re)connect is
- * followed by `conversation:sync`, so nothing sent while the widget was away is missed.
+ * key, the session (or none, for a verified widget the server binds), the identity and (when resuming) the
+ * stored conversation token. Every (re)connect is followed by `conversation:sync`, so nothing sent while the
+ * widget was away is missed; every suggestion received is acknowledged.
  */
 import { io, type Socket } from "socket.io-client";
 import type {
@@ -181,11 +182,6 @@ export class WidgetConnection {
     this.socket?.disconnect();
     this.socket = undefined;
     if (forget) this.store(undefined);
-  }
-
-  /** Forgets the stored conversation (the next person in the tab must not resume it). */
-  forget(): void {
-    this.store(undefined);
   }
 
   private call<E extends keyof ClientToServerEvents>(
