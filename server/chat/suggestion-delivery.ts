@@ -69,6 +69,8 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
   const { repos, clock, mapping, outbox, reach } = deps;
   const onState = deps.onState ?? (() => undefined);
   let timer: NodeJS.Timeout | undefined;
+  // Acknowledgements may time out after shutdown closed the database: nothing is written then.
+  let stopped = false;
 
   /** The suggestion's message in its session's conversation (linked or created now); stored once. */
   function place(s: Deliverable): { payload: SuggestionCreated; message: Message | undefined } {
@@ -85,6 +87,7 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
 
   /** Records the outcome of an offer: delivered when acknowledged; still pending (counted once) otherwise. */
   function settle(id: number, acknowledged: boolean, countPending: boolean): void {
+    if (stopped) return;
     if (acknowledged) {
       if (repos.suggestions.markDelivered(id, clock.now())) onState("delivered", 1);
     } else if (countPending && repos.suggestions.findById(id)?.status === "pending") {
@@ -115,7 +118,7 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
       const { payload, message } = place(s);
       const acks = reach.offer({ productId: s.productId, sessionRef: s.sessionRef, conversationId: payload.conversationId, ownerId }, payload);
       if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));
-      acks.then((n) => settle(s.id, n > 0, true), failed(s.id));
+      acks.then((n) => settle(s.id, n > 0, true)).catch(failed(s.id));
     },
 
     /**
@@ -133,7 +136,9 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
       });
       for (const p of pending) {
         const { payload, message } = place({ ...p, evidence: p.evidence.indexes });
-        offer(payload).then((ok) => settle(p.id, ok, false), failed(p.id));
+        offer(payload)
+          .then((ok) => settle(p.id, ok, false))
+          .catch(failed(p.id));
         if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));
       }
     },
@@ -168,7 +173,9 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
       timer.unref();
     },
 
+    /** Stops the sweep; acknowledgements arriving later change nothing. */
     stop(): void {
+      stopped = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
     },
