@@ -22,9 +22,8 @@ import { createReadiness } from "./readiness.js";
 import { attachWidgetGateway, closeWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
+import { createLlmGateway } from "./llm/llm-gateway.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
-import { instrumentLlm } from "./suggest/llm-metrics.js";
-import { withRedaction } from "./suggest/llm-redaction.js";
 import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
@@ -37,8 +36,10 @@ export function createApp(deps: AppDeps) {
   // Per app, never prom-client's global registry: tests run many apps in one process.
   const metrics = createMetrics();
   const rateLimits = createRateLimits({ metrics });
-  // Every LLM call is redacted (PII never leaves the process) and observed.
-  const llm = deps.llm ? instrumentLlm(withRedaction(deps.llm), metrics) : null;
+  // The one way to the LLM, for suggestions, summaries and chat: one breaker, redaction, metrics.
+  const llm = deps.llm
+    ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })
+    : null;
   const app = express();
   const httpServer = http.createServer(app);
 
@@ -192,7 +193,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
+    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

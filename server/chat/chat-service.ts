@@ -7,9 +7,9 @@ import type { Message } from "../../db/message.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
+import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
-import type { PublishedSuggestion, RetractedSuggestion } from "../suggest/publisher.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
@@ -32,6 +32,19 @@ export interface ChatDeps {
   onUserMessage: (sessionRef: number) => void;
   context: AssembleOptions;
   maxReplyChars: number;
+}
+
+/** A suggestion the engine decided to show (what the conversation stores and announces of it). */
+export interface SuggestionToDeliver {
+  id: number;
+  productId: string;
+  sessionRef: number;
+  sessionId: string;
+  text: string;
+  source: "llm" | "rules";
+  /** Wall-clock ms. */
+  createdAt: number;
+  evidence: number[];
 }
 
 export interface Sender {
@@ -70,7 +83,9 @@ export function createChatService(deps: ChatDeps) {
       text = await streamReply(deps.responder, ctx, conversationId, id);
     } catch (err) {
       if (aborter.signal.aborted) return;
-      logger.warn({ err, conversationId, responder: deps.responder.source }, "chat reply failed; answering from rules");
+      // An open breaker is the expected way for a failing model to answer: not worth a warning per message.
+      const level = err instanceof LlmError && err.code === "llm_breaker_open" ? "debug" : "warn";
+      logger[level]({ err, conversationId, responder: deps.responder.source }, "chat reply failed; answering from rules");
     }
     if (aborter.signal.aborted) return;
     if (!text.trim()) {
@@ -122,7 +137,7 @@ export function createChatService(deps: ChatDeps) {
     },
 
     /** The engine's publisher: creates/links the conversation if needed, stores and announces the suggestion. */
-    deliverSuggestion(s: PublishedSuggestion): void {
+    deliverSuggestion(s: SuggestionToDeliver): void {
       const { conversation } = mapping.ensure(s.productId, s.sessionRef, null);
       const message = mapping.append({
         conversationId: conversation.id,
@@ -144,7 +159,7 @@ export function createChatService(deps: ChatDeps) {
     },
 
     /** The engine's retractor: tells the conversation's widgets that a shown suggestion no longer applies. */
-    retractSuggestion(r: RetractedSuggestion): void {
+    retractSuggestion(r: { id: number; reason: string }): void {
       const message = repos.messages.bySuggestion(r.id);
       if (message) outbox.emit(message.conversationId, "suggestion:retracted", { id: r.id, reason: r.reason });
     },

@@ -12,12 +12,11 @@ import { BadRequestError, NotFoundError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { createCircuitBreaker, type BreakerState } from "./circuit-breaker.js";
+import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
-import type { LlmClient } from "./openai.model.js";
-import { createLoggingPublisher, type Publisher, type Retractor } from "./publisher.js";
+import type { Publisher, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
 import { createScheduler } from "./scheduler.js";
@@ -29,12 +28,12 @@ export interface SuggestionEngineDeps {
   repos: Repositories;
   clock: Clock;
   workflows: readonly Workflow[];
-  /** The LLM when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
+  /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
-  /** Where delivered suggestions go; defaults to a logging publisher. */
-  publish?: Publisher;
-  /** Told when a shown suggestion no longer applies; defaults to nothing. */
-  retract?: Retractor;
+  /** Where delivered suggestions go (the conversation's widgets). */
+  publish: Publisher;
+  /** Told when a shown suggestion no longer applies. */
+  retract: Retractor;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -44,7 +43,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
   const logger = deps.logger.child({ component: "suggest" });
   const gateConfig = gateConfigOf(config);
   const limits = { maxActions: config.PROMPT_MAX_ACTIONS, maxChars: config.PROMPT_MAX_CHARS };
-  const breaker = deps.llm ? createCircuitBreaker({ failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS, clock }) : null;
   const listeners = new Set<DecisionListener>();
   let closed = false;
 
@@ -57,7 +55,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     suggester: createSuggester({
       rules: createRulesModel(),
       llm: deps.llm ? createLlmSuggestionModel(deps.llm, limits) : null,
-      breaker,
       logger,
     }),
     summarizer: createRollingSummarizer({
@@ -68,10 +65,10 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       threshold: config.SUMMARY_THRESHOLD,
       keep: config.SUMMARY_KEEP_ACTIONS,
       limits,
-      llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
+      llm: deps.llm,
     }),
-    publish: deps.publish ?? createLoggingPublisher(logger),
-    retract: deps.retract ?? (() => undefined),
+    publish: deps.publish,
+    retract: deps.retract,
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
       for (const listener of listeners) {
@@ -138,7 +135,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       return () => listeners.delete(listener);
     },
 
-    breakerState: (): BreakerState | null => breaker?.state() ?? null,
     stats: () => scheduler.stats(),
 
     /** Stops timers and aborts in-flight model calls; nothing is written after it resolves. */

@@ -103,8 +103,7 @@ export function deliverTestSuggestion(server: TestServer, sessionId: string, tex
   if (sessionRef === undefined) throw new Error(`no session ${sessionId}: connect a widget or push actions first`);
   const id = ++handedOut;
   server.app.services.chat.deliverSuggestion({
-    id, productId: "demo", sessionRef, sessionId, text, source: "rules", model: "test", signal: null,
-    createdAt: Date.now(), evidence: [], evidenceActionIds: [],
+    id, productId: "demo", sessionRef, sessionId, text, source: "rules", createdAt: Date.now(), evidence: [],
   });
   return id;
 }

@@ -15,7 +15,7 @@ import { loadConfig } from "../../server/config.js";
 import { createLogger, type Logger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
-import { createLlmClient } from "../../server/suggest/llm-client.js";
+import { createLlmClient } from "../../server/llm/create-llm-client.js";
 import type { Publisher } from "../../server/suggest/publisher.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 

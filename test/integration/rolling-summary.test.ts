@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FENCE_OPEN } from "../../server/suggest/prompt-builder.js";
+import { FENCE_OPEN } from "../../server/llm/prompt-fence.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { adminHeaders, pushEvent } from "../helpers/signing.js";
 import { pushActions, recordDecisions, type ActionSpec } from "../helpers/suggestions.js";
@@ -113,11 +113,11 @@ describe("rolling summary written by the LLM", () => {
 
     const summaryCalls = fake.requests.filter((r) => r.body.messages![0]!.content.includes("rolling summary"));
     expect(summaryCalls).toHaveLength(2);
-    expect(summaryCalls[1]!.body.messages![1]!.content).toContain("Previous summary:\nSummary #1: filtered reports, saved an invoice.");
+    expect(summaryCalls[1]!.body.messages![1]!.content).toContain("Previous summary:\n> Summary #1: filtered reports, saved an invoice.");
     const suggestCall = fake.requests.filter((r) => r.body.messages![0]!.content.includes("NO_SUGGESTION")).at(-1)!;
     const prompt = suggestCall.body.messages![1]!.content;
     expect(prompt).toContain(`${FENCE_OPEN}\n`);
-    expect(prompt).toContain("Summary of earlier activity:\nSummary #2: filtered reports, saved an invoice.");
+    expect(prompt).toContain("Summary of earlier activity:\n> Summary #2: filtered reports, saved an invoice.");
     expect(prompt).toContain("Recent actions (oldest first, 4 of 4):");
     expect(prompt).not.toContain("Filter 1'");
   });
