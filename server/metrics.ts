@@ -108,6 +108,12 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
       labelNames: ["limiter"] as const,
       registers,
     }),
+    rateLimitKeys: new Gauge({
+      name: "pilotlight_rate_limit_keys",
+      help: "Keys (product and client address, socket, conversation…) a rate limiter holds in memory, by limiter",
+      labelNames: ["limiter"] as const,
+      registers,
+    }),
 
     // --- connector subscription (SSE client) and outbound stream
     connectorState: stateGauge(

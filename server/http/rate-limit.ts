@@ -52,6 +52,10 @@ export function rateLimitKey(product: string | undefined, address: string | unde
 
 export function createRateLimits(deps: { metrics: Metrics }) {
   const stores: MemoryStore[] = [];
+  const sizes = new Map<string, () => number>();
+  deps.metrics.onScrape(() => {
+    for (const [name, size] of sizes) deps.metrics.rateLimitKeys.set({ limiter: name }, size());
+  });
 
   function create(options: RateLimitOptions): RateLimiter {
     const { name, perMinute } = options;
@@ -74,6 +78,8 @@ export function createRateLimits(deps: { metrics: Metrics }) {
 
     const store = new MemoryStore();
     stores.push(store);
+    const internals = store as unknown as { previous: Map<string, unknown>; current: Map<string, unknown> };
+    sizes.set(name, () => internals.previous.size + internals.current.size);
     const middleware = rateLimit({
       windowMs: WINDOW_MS,
       limit: perMinute,
