@@ -35,7 +35,7 @@ export function createApp(deps: AppDeps) {
 
   // Per app, never prom-client's global registry: tests run many apps in one process.
   const metrics = createMetrics();
-  const rateLimits = createRateLimits({ metrics });
+  const rateLimits = createRateLimits({ metrics, clock, maxKeys: config.RATE_LIMIT_MAX_KEYS });
   // The one way to the LLM, for suggestions, summaries and chat: one breaker, redaction, metrics.
   const llm = deps.llm
     ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })

@@ -3,6 +3,7 @@
  * every bad key named in one error — so a misconfigured deploy fails at start-up, not at 3 a.m.
  */
 import { z } from "zod";
+import { PRODUCT_KEY_PATTERN, PRODUCT_KEY_RULE } from "./products/product-key.js";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -99,7 +100,7 @@ export const ConfigSchema = z
       emptyToUndefined,
       z
         .string()
-        .regex(/^[A-Za-z0-9_-]{8,128}$/, "must be 8–128 letters, digits, '_' or '-'")
+        .regex(PRODUCT_KEY_PATTERN, `must be ${PRODUCT_KEY_RULE}`)
         .optional(),
     ),
     ALLOWED_ORIGINS: originList,
@@ -141,6 +142,11 @@ export const ConfigSchema = z
     RATE_LIMIT_WEBHOOK_PER_MIN: int(12_000, 0, 100_000_000),
     /** Requests per minute per product key and client address on browser-facing endpoints (capture, socket handshakes); 0 = off. */
     RATE_LIMIT_PUBLIC_PER_MIN: int(1_200, 0, 100_000_000),
+    /**
+     * Keys (product and client address, socket, conversation) each in-process rate limiter remembers at most;
+     * past it the least recently seen is forgotten, so a flood of distinct clients cannot grow memory.
+     */
+    RATE_LIMIT_MAX_KEYS: int(100_000, 10, 10_000_000),
 
     /** Sessions (with their actions and summaries) not seen for this many days are purged; 0 = keep forever. */
     RETENTION_DAYS: int(30, 0, 36_500),

@@ -1,7 +1,9 @@
 /**
  * `POST /v1/capture` — raw browser events from capture.js (PROTOCOL.md §2.3).
- * Order of checks: content type (415) → size (413) → JSON (400) → product key (401) → Origin (403)
- * → schema (422) → extraction, labelling, ingest → commit → 202. Nothing is stored unless all passed.
+ * Order of checks, cheapest first and nothing kept for an unauthenticated request: content type (415) →
+ * size (413) → product key read from the raw bytes: its shape, then its product (401) → rate limit per
+ * product and address (429) → Origin (403) → JSON (400) → schema (422) → extraction, labelling, ingest →
+ * commit → 202. Nothing is stored unless all passed.
  * Accepts `text/plain` as well as JSON: sendBeacon and a fetch without a preflight can only send that.
  */
 import { Router, type RequestHandler } from "express";
@@ -13,6 +15,7 @@ import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
 import { originAllowed } from "../products/origin-policy.js";
+import { isProductKeyShaped, PRODUCT_KEY_RULE, productKeyInBody } from "../products/product-key.js";
 import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
 import { countIngestRejections } from "./http-metrics.js";
@@ -42,9 +45,21 @@ const requireJsonOrText: RequestHandler = (req, _res, next) => {
   next();
 };
 
-function productKeyOf(body: unknown): string | undefined {
-  const key = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
-  return typeof key === "string" && key.trim() !== "" ? key.trim() : undefined;
+const productKeyOf = (body: unknown): unknown =>
+  body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
+
+/** The product the raw body's key names, checked without parsing the body: 401 unless it is a real one. */
+function authenticate(products: ProductRepository, raw: Buffer) {
+  const found = productKeyInBody(raw);
+  if (found.kind === "missing") {
+    throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
+  }
+  if (found.kind === "not_plain" || !isProductKeyShaped(found.value)) {
+    throw new UnauthorizedError("invalid_product_key", `product_key must be a JSON string of ${PRODUCT_KEY_RULE} (check data-product-key)`);
+  }
+  const product = products.findByProductKey(found.value);
+  if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
+  return { key: found.value, product };
 }
 
 export function captureRoutes(deps: CaptureRouteDeps): Router {
@@ -72,15 +87,10 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
 
   router.post("/v1/capture", countIngestRejections(deps.metrics, "capture"), requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
     res.vary("Origin");
-    const body = parseJson(req.body as Buffer);
-    const key = productKeyOf(body);
-    if (!key) {
-      throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
-    }
-    const decision = await deps.limiter.check({ product: key, address: req.ip });
+    const raw = req.body as Buffer;
+    const { key, product } = authenticate(deps.products, raw);
+    const decision = await deps.limiter.check({ product: product.id, address: req.ip });
     if (!decision.allowed) throw deps.limiter.errorFor(decision);
-    const product = deps.products.findByProductKey(key);
-    if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
 
     const origin = req.get("origin");
     if (!origin) {
@@ -95,6 +105,10 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     }
     allowOrigin(res, origin);
 
+    const body = parseJson(raw);
+    if (productKeyOf(body) !== key) {
+      throw new UnauthorizedError("invalid_product_key", "product_key must appear once, at the top level of the batch");
+    }
     const parsed = CaptureBatchSchema.safeParse(body);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error);

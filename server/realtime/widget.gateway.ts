@@ -11,6 +11,7 @@ import type { Metrics } from "../metrics.js";
 import type { Clock } from "../clock.js";
 import { WIDGET_NAMESPACE, type ClientToServerEvents, type MessageCreated, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
+import { isProductKeyShaped } from "../products/product-key.js";
 import type { LinkListener } from "../sessions/conversation-mapping.js";
 import { rooms } from "./rooms.js";
 import { authenticateWidget } from "./widget.auth.js";
@@ -72,9 +73,10 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): void {
   };
 
   nsp.use((socket, next) => {
-    const auth = socket.handshake.auth as { productKey?: unknown };
-    const productKey = typeof auth?.productKey === "string" ? auth.productKey.slice(0, 128) : undefined;
-    deps.handshakeLimiter.check({ product: productKey, address: socket.handshake.address }).then(
+    // Keyed by the real product only: made-up keys share their address's one bucket, whatever they are.
+    const key = (socket.handshake.auth as { productKey?: unknown } | undefined)?.productKey;
+    const product = typeof key === "string" && isProductKeyShaped(key) ? deps.repos.products.findByProductKey(key) : undefined;
+    deps.handshakeLimiter.check({ product: product?.id, address: socket.handshake.address }).then(
       (decision) => {
         if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision));
         try {
