@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps) {
   const app = express();
   const httpServer = http.createServer(app);
 
-  const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));

@@ -114,6 +114,8 @@ export const ConfigSchema = z
     CAPTURE_MAX_BODY_BYTES: int(256 * 1024, 1024, 16 * 1024 * 1024),
     /** How far the `t=` of an X-Pilotlight-Signature may be from now. */
     SIGNATURE_TOLERANCE_S: int(300, 1, 86_400),
+    /** Senders' timestamps further ahead than this are recorded at receive time (a fast clock cannot make the engine spin). */
+    CLIENT_CLOCK_SKEW_MS: int(300_000, 0, 86_400_000),
     /** How many of a session's latest unsummarised actions make its context window. */
     CONTEXT_WINDOW_ACTIONS: int(50, 1, 1000),
     /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
@@ -195,6 +197,8 @@ export const ConfigSchema = z
     SUGGEST_DEBOUNCE_MS: int(1_200, 0, 60_000),
     /** A steady stream of activity still gets considered at least this often. */
     SUGGEST_MAX_WAIT_MS: int(5_000, 0, 600_000),
+    /** Evaluations one session may get per minute; past it they wait for the next minute (a skip `evaluation_budget` is recorded). */
+    SUGGEST_EVALUATIONS_PER_MIN: int(60, 1, 100_000),
     /** A quiet user on one page for this long is struggling (dwell), re-checked by a timer. */
     DWELL_MS: int(45_000, 100, 86_400_000),
     /** After a proactive suggestion (or the user's own interaction), how long the engine waits for engagement. */

@@ -16,6 +16,7 @@ import { FATAL_STATUS, redactUrl, type ConnectorStatus } from "./connector-statu
 import { readUpstream, UpstreamStatusError } from "./connector-stream.js";
 import type { IngestResult, IngestService } from "./ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "./parse-event.js";
+import { timerDelay } from "../timers.js";
 
 export interface ConnectorDeps {
   url: string;
@@ -142,7 +143,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
       status.nextRetryAt = deps.clock.now() + delay;
       log.warn({ reason, retryInMs: delay, failures: status.consecutiveFailures }, "connector disconnected; reconnecting");
       try {
-        await sleep(delay, undefined, { signal: stop.signal });
+        await sleep(timerDelay(delay), undefined, { signal: stop.signal });
       } catch {
         break; // stopped while waiting
       }

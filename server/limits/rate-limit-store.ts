@@ -39,7 +39,15 @@ interface Counter {
 /** How many expired keys at the old end are dropped per hit: expired entries drain without a timer. */
 const SWEEP_PER_HIT = 2;
 
-export function createMemoryRateLimitStore(o: FixedWindowOptions): RateLimitStore {
+/** Fixed-window hit counts per key, in process, synchronous: the core of the in-process store. */
+export interface WindowCounter {
+  hit(key: string): Hit;
+  undo(key: string): void;
+  size(): number;
+  clear(): void;
+}
+
+export function createWindowCounter(o: FixedWindowOptions): WindowCounter {
   const counters = new Map<string, Counter>();
 
   function sweep(now: number): void {
@@ -63,16 +71,26 @@ export function createMemoryRateLimitStore(o: FixedWindowOptions): RateLimitStor
       }
       c.count++;
       counters.set(key, c);
-      return Promise.resolve({ count: c.count, resetAt: c.resetAt });
+      return { count: c.count, resetAt: c.resetAt };
     },
     undo(key) {
       const c = counters.get(key);
       if (c && c.count > 0) c.count--;
-      return Promise.resolve();
     },
     size: () => counters.size,
-    close() {
-      counters.clear();
+    clear: () => counters.clear(),
+  };
+}
+
+export function createMemoryRateLimitStore(o: FixedWindowOptions): RateLimitStore {
+  const counter = createWindowCounter(o);
+  return {
+    hit: (key) => Promise.resolve(counter.hit(key)),
+    undo(key) {
+      counter.undo(key);
+      return Promise.resolve();
     },
+    size: counter.size,
+    close: counter.clear,
   };
 }

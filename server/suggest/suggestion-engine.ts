@@ -19,7 +19,7 @@ import { createLlmSuggestionModel } from "./llm.model.js";
 import type { Publisher, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
-import { createScheduler } from "./scheduler.js";
+import { createScheduler, type Trigger } from "./scheduler.js";
 import { createSuggester } from "./suggester.js";
 
 export interface SuggestionEngineDeps {
@@ -71,18 +71,46 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     retract: deps.retract,
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
-      for (const listener of listeners) {
-        try {
-          listener(decision);
-        } catch (err) {
-          logger.error({ err }, "decision listener failed");
-        }
-      }
+      emit(decision);
     },
     isClosed: () => closed,
   });
 
-  const scheduler = createScheduler({ debounceMs: config.SUGGEST_DEBOUNCE_MS, maxWaitMs: config.SUGGEST_MAX_WAIT_MS, clock, logger, run: evaluate });
+  function emit(decision: Decision): void {
+    for (const listener of listeners) {
+      try {
+        listener(decision);
+      } catch (err) {
+        logger.error({ err }, "decision listener failed");
+      }
+    }
+  }
+
+  /** A session over its evaluation budget: recorded (once a minute) like any other skip. */
+  function recordBudgetSkip(sessionRef: number, trigger: Trigger): void {
+    const session = repos.sessions.findById(sessionRef);
+    if (!session || closed) return;
+    const now = clock.now();
+    const detail = `more than ${config.SUGGEST_EVALUATIONS_PER_MIN} evaluations in a minute; the next one waits for the next minute`;
+    const id = repos.suggestions.insertDecision({
+      sessionRef, suggestionId: null, outcome: "skipped", reason: "evaluation_budget", trigger, source: null, modelError: null, detail, createdAt: now,
+    });
+    logger.warn({ sessionRef, trigger }, "session over its evaluation budget");
+    emit({
+      id, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: "skipped", reason: "evaluation_budget", trigger,
+      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, timings: { totalMs: 0, modelMs: 0 },
+    });
+  }
+
+  const scheduler = createScheduler({
+    debounceMs: config.SUGGEST_DEBOUNCE_MS,
+    maxWaitMs: config.SUGGEST_MAX_WAIT_MS,
+    evaluationsPerMinute: config.SUGGEST_EVALUATIONS_PER_MIN,
+    onBudgetExceeded: recordBudgetSkip,
+    clock,
+    logger,
+    run: evaluate,
+  });
 
   /** Applies a gate change for a session that must exist (the gates table references sessions). */
   function updateGate(sessionRef: number, change: (g: ReturnType<typeof initialGate>, now: number) => ReturnType<typeof initialGate>): void {
