@@ -20,6 +20,7 @@ import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
 import { attachWidgetGateway, closeWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
+import { createCommandLimits } from "./realtime/command-limits.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
@@ -127,6 +128,13 @@ export function createApp(deps: AppDeps) {
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    limits: createCommandLimits(rateLimits, {
+      perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
+      perConversationPerMinute: config.WIDGET_CONVERSATION_COMMANDS_PER_MIN,
+      messagesPerMinute: config.CHAT_MESSAGES_PER_MIN,
+      modelCallsPerHour: config.CHAT_MODEL_CALLS_PER_HOUR,
+      chatUsesModel: llm !== null,
+    }),
   });
 
   const retention = createRetentionJob({

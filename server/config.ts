@@ -129,6 +129,14 @@ export const ConfigSchema = z
     USER_LOOKBACK_DAYS: int(30, 1, 365),
     /** Largest Socket.IO message a widget may send. */
     SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024, 1024 * 1024),
+    /** Commands (any event) one widget connection may send per minute; 0 = off. */
+    WIDGET_COMMANDS_PER_MIN: int(120, 0, 1_000_000),
+    /** Commands all the widget connections of one conversation may send together per minute; 0 = off. */
+    WIDGET_CONVERSATION_COMMANDS_PER_MIN: int(300, 0, 1_000_000),
+    /** Chat messages one conversation may send per minute; 0 = off. */
+    CHAT_MESSAGES_PER_MIN: int(12, 0, 1_000_000),
+    /** LLM chat replies one conversation may cost per hour (with an LLM configured); 0 = off. */
+    CHAT_MODEL_CALLS_PER_HOUR: int(60, 0, 1_000_000),
 
     /** Serve the "Acme Invoices" demo product at `/`. Turn off in production. */
     DEMO_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),

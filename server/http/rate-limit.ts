@@ -99,7 +99,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
   function create(options: RateLimitOptions): RateLimiter {
     const { name, perMinute } = options;
     const windowMs = options.windowMs ?? MINUTE_MS;
-    const per = windowMs === MINUTE_MS ? "per minute" : `per ${Math.round(windowMs / MINUTE_MS)} minutes`;
+    const per = windowMs === MINUTE_MS ? "per minute" : windowMs === 60 * MINUTE_MS ? "per hour" : `per ${Math.round(windowMs / MINUTE_MS)} minutes`;
     const errorFor = (d: RateDecision) =>
       new TooManyRequestsError(
         `too many requests: the ${name} limit is ${d.limit} ${per} for ${options.scope ?? "one product from one address"}; retry after ${d.retryAfterS} s`,
