@@ -128,6 +128,7 @@ export function createApp(deps: AppDeps) {
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    publicOrigin: config.PUBLIC_URL,
     limits: createCommandLimits(rateLimits, {
       perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
       perConversationPerMinute: config.WIDGET_CONVERSATION_COMMANDS_PER_MIN,

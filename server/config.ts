@@ -104,6 +104,17 @@ export const ConfigSchema = z
         .optional(),
     ),
     ALLOWED_ORIGINS: originList,
+    /**
+     * The origin users reach Pilotlight at (`https://pilot.example.com`; a path is ignored). With it, "same
+     * origin" (a product without ALLOWED_ORIGINS) means this origin, not whatever Host header a client sends.
+     */
+    PUBLIC_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .url({ protocol: /^https?$/, error: "must be an http(s) URL like https://pilot.example.com" })
+        .transform((v) => new URL(v).origin)
+        .optional(),
+    ),
 
     /** Request bodies above this many bytes are refused with 413 (PROTOCOL.md §2.1: default 1 MiB). */
     MAX_BODY_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),

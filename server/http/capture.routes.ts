@@ -14,7 +14,7 @@ import type { IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
-import { originAllowed } from "../products/origin-policy.js";
+import { originAllowed, selfOrigin } from "../products/origin-policy.js";
 import { isProductKeyShaped, PRODUCT_KEY_RULE, productKeyInBody } from "../products/product-key.js";
 import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
@@ -30,6 +30,8 @@ export interface CaptureRouteDeps {
   metrics: Metrics;
   /** Per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   limiter: RateLimiter;
+  /** PUBLIC_URL's origin: what "same origin" means when set (else the request's Host). */
+  publicOrigin: string | undefined;
 }
 
 /** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
@@ -71,10 +73,10 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
   router.options("/v1/capture", (req, res) => {
     res.vary("Origin");
     const origin = req.get("origin");
+    const self = selfOrigin(deps.publicOrigin, req.get("host"));
     const allowed =
       origin !== undefined &&
-      (originAllowed(origin, [], req.get("host")) ||
-        deps.products.list().some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, req.get("host"))));
+      (originAllowed(origin, [], self) || deps.products.list().some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, self)));
     if (!origin || !allowed) {
       res.status(403).json({
         error: { code: "origin_not_allowed", message: origin ? `origin ${origin.slice(0, 200)} may not send capture events` : "preflight without an Origin header" },
@@ -96,7 +98,7 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     if (!origin) {
       throw new ForbiddenError("missing_origin", "the Origin header is missing: capture events are accepted from browsers, which always send it");
     }
-    if (!originAllowed(origin, product.allowedOrigins, req.get("host"))) {
+    if (!originAllowed(origin, product.allowedOrigins, selfOrigin(deps.publicOrigin, req.get("host")))) {
       const fix =
         product.allowedOrigins.length === 0
           ? "this product has no allowed origins, so only pages served from this server's own origin may send; add the page's origin to ALLOWED_ORIGINS"

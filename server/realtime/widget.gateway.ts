@@ -11,6 +11,7 @@ import type { Metrics } from "../metrics.js";
 import type { Clock } from "../clock.js";
 import { WIDGET_NAMESPACE, type ClientToServerEvents, type MessageCreated, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
+import { selfOrigin } from "../products/origin-policy.js";
 import { isProductKeyShaped } from "../products/product-key.js";
 import type { LinkListener } from "../sessions/conversation-mapping.js";
 import { rooms } from "./rooms.js";
@@ -51,6 +52,8 @@ export interface GatewayDeps extends HandlerDeps {
   clock: Clock;
   /** Handshakes per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   handshakeLimiter: RateLimiter;
+  /** PUBLIC_URL's origin: what "same origin" means when set (else the handshake's Host). */
+  publicOrigin: string | undefined;
 }
 
 /** Disconnects every widget and closes their connections (shutdown). */
@@ -83,7 +86,7 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): void {
           socket.data = authenticateWidget(deps, {
             auth: socket.handshake.auth,
             origin: socket.handshake.headers.origin,
-            host: socket.handshake.headers.host,
+            host: selfOrigin(deps.publicOrigin, socket.handshake.headers.host),
           });
         } catch (err) {
           return refuse(next, err);

@@ -29,7 +29,7 @@ beforeEach(() => {
   migrate(db, paths.migrationsDir);
   repos = createRepositories(db);
   repos.products.save({
-    id: "demo", name: "demo", pushSecret: "p", streamToken: "s", productKey: "pk_goal_tracker", identitySecret: null,
+    id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_goal_tracker", identitySecret: null,
     posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0,
   });
   now = 1_764_000_000_000;
