@@ -175,7 +175,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     }),
     modelErrors: new Counter({
       name: "pilotlight_model_errors_total",
-      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and suggestion calls refused by the open breaker (breaker_open)",
+      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and calls (suggestions, summaries, chat) refused by the open breaker (breaker_open)",
       labelNames: ["code"] as const,
       registers,
     }),

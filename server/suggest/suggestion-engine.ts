@@ -152,8 +152,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       return repos.suggestions.findById(suggestionId)!;
     },
 
-    getSuggestion: (id: number): StoredSuggestion | undefined => repos.suggestions.findById(id),
-
     /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */
     evaluateNow: (sessionRef: number): Promise<void> => scheduler.runNow(sessionRef),
 

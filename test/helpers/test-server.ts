@@ -33,7 +33,7 @@ export interface StartOptions {
   /** Reuse a database file (e.g. to prove a restart keeps everything). */
   databasePath?: string;
   clock?: Clock;
-  /** Receives delivered suggestions (default: the logging publisher). */
+  /** Receives delivered suggestions instead of the session's conversation (default: the conversation). */
   publish?: Publisher;
   /** Where the built browser bundles are served from (default: dist/public). */
   publicDir?: string;

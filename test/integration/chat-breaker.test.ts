@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
+import { sampleValue, scrape } from "../helpers/metrics-text.js";
 import { pushActions, TEAM_PAGE } from "../helpers/suggestions.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { ask, connectWidget } from "../helpers/widget-client.js";
@@ -57,6 +58,9 @@ describe("chat and the circuit breaker", () => {
       expect(reply.text).toMatch(RULES_ANSWER);
     }
     expect(chatCalls(fake)).toBe(4);
+    const text = await scrape(server.url);
+    expect(sampleValue(text, "pilotlight_model_errors_total", { code: "breaker_open" })).toBe(3);
+    expect(sampleValue(text, "pilotlight_model_breaker_state", { state: "open" })).toBe(1);
     socket.close();
   });
 
