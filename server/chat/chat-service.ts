@@ -58,14 +58,31 @@ export function createChatService(deps: ChatDeps) {
   const replies = new Map<string, Promise<void>>();
   const aborter = new AbortController();
 
+  /**
+   * A signal for one reply, aborted when the service drains with `abort`. Never the service's own signal:
+   * the openai SDK keeps a listener on every signal it is given, so a long-lived one would collect one per reply.
+   */
+  function replySignal(): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    if (aborter.signal.aborted) abort();
+    else aborter.signal.addEventListener("abort", abort, { once: true });
+    return { signal: controller.signal, release: () => aborter.signal.removeEventListener("abort", abort) };
+  }
+
   async function streamReply(responder: ChatResponder, ctx: ChatContext, conversationId: string, id: string) {
     let text = "";
-    for await (const delta of responder.stream(ctx, aborter.signal)) {
-      if (aborter.signal.aborted) break;
-      const piece = delta.slice(0, Math.max(0, deps.maxReplyChars - text.length));
-      if (!piece) break;
-      text += piece;
-      outbox.emit(conversationId, "message:delta", { id, conversationId, delta: piece });
+    const { signal, release } = replySignal();
+    try {
+      for await (const delta of responder.stream(ctx, signal)) {
+        if (signal.aborted) break;
+        const piece = delta.slice(0, Math.max(0, deps.maxReplyChars - text.length));
+        if (!piece) break;
+        text += piece;
+        outbox.emit(conversationId, "message:delta", { id, conversationId, delta: piece });
+      }
+    } finally {
+      release();
     }
     return text;
   }
