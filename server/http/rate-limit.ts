@@ -5,7 +5,7 @@
  *
  * One factory for every entry point:
  *   - HTTP routes use `limiter.middleware` (429 + `Retry-After` + our JSON error, via the error handler);
- *   - Socket.IO handshakes and widget commands use `await limiter.check({product, address})`.
+ *   - Socket.IO handshakes use `await limiter.check({product, address})`, widget commands `checkKey(key)`.
  * Callers validate what they key on first (a product key's format and existence), so unknown values never
  * get a counter of their own. Created per app (never at module level) and shut down in `close()`.
  */
