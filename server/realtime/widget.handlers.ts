@@ -97,5 +97,4 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
       return {};
     }),
   );
-
 }
