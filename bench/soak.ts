@@ -94,6 +94,7 @@ const server = await startServer({
   CONNECTOR_HEARTBEAT_MS: "1000",
   CONNECTOR_BACKOFF_BASE_MS: "100",
   CONNECTOR_BACKOFF_MAX_MS: "1000",
+  ...(process.env.SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {}),
 });
 const serverErrors: string[] = [];
 let pending = "";

@@ -56,18 +56,19 @@ export interface Sender {
 export function createChatService(deps: ChatDeps) {
   const { repos, mapping, outbox, logger } = deps;
   const replies = new Map<string, Promise<void>>();
-  const aborter = new AbortController();
+  /** Replies in flight, each with its own controller; `drain(true)` aborts them all and starts no more. */
+  const inFlight = new Set<AbortController>();
+  let aborting = false;
 
   /**
-   * A signal for one reply, aborted when the service drains with `abort`. Never the service's own signal:
-   * the openai SDK keeps a listener on every signal it is given, so a long-lived one would collect one per reply.
+   * A signal for one reply. Never one shared by all replies: the openai SDK keeps a listener on every signal it
+   * is given, so a long-lived one would collect one per reply.
    */
   function replySignal(): { signal: AbortSignal; release: () => void } {
     const controller = new AbortController();
-    const abort = () => controller.abort();
-    if (aborter.signal.aborted) abort();
-    else aborter.signal.addEventListener("abort", abort, { once: true });
-    return { signal: controller.signal, release: () => aborter.signal.removeEventListener("abort", abort) };
+    if (aborting) controller.abort();
+    inFlight.add(controller);
+    return { signal: controller.signal, release: () => inFlight.delete(controller) };
   }
 
   async function streamReply(responder: ChatResponder, ctx: ChatContext, conversationId: string, id: string) {
@@ -99,12 +100,12 @@ export function createChatService(deps: ChatDeps) {
     try {
       text = await streamReply(deps.responder, ctx, conversationId, id);
     } catch (err) {
-      if (aborter.signal.aborted) return;
+      if (aborting) return;
       // An open breaker is the expected way for a failing model to answer: not worth a warning per message.
       const level = err instanceof LlmError && err.code === "llm_breaker_open" ? "debug" : "warn";
       logger[level]({ err, conversationId, responder: deps.responder.source }, "chat reply failed; answering from rules");
     }
-    if (aborter.signal.aborted) return;
+    if (aborting) return;
     if (!text.trim()) {
       // Nothing usable came from the model: answer from the rules, continuing the same message id.
       text += await streamReply(rulesResponder, ctx, conversationId, id);
@@ -183,7 +184,10 @@ export function createChatService(deps: ChatDeps) {
 
     /** Waits for replies in flight (tests, shutdown); `abort` cuts them short instead. */
     async drain(abort = false): Promise<void> {
-      if (abort) aborter.abort();
+      if (abort) {
+        aborting = true;
+        for (const controller of inFlight) controller.abort();
+      }
       await Promise.all([...replies.values()]);
     },
   };
