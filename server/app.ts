@@ -17,17 +17,17 @@ import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createLlmGateway } from "./llm/llm-gateway.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
+import { createCommandLimits } from "./realtime/command-limits.js";
 import { attachWidgetGateway, closeWidgetGateway, createSocketServer } from "./realtime/widget.gateway.js";
 import { createWidgetOutbox } from "./realtime/widget.outbox.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createSessionAccess } from "./sessions/session-access.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
-import { instrumentLlm } from "./suggest/llm-metrics.js";
-import { withRedaction } from "./suggest/llm-redaction.js";
 import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
@@ -39,13 +39,15 @@ export function createApp(deps: AppDeps) {
 
   // Per app, never prom-client's global registry: tests run many apps in one process.
   const metrics = createMetrics();
-  const rateLimits = createRateLimits({ metrics });
-  // Every LLM call is redacted (PII never leaves the process) and observed.
-  const llm = deps.llm ? instrumentLlm(withRedaction(deps.llm), metrics) : null;
+  const rateLimits = createRateLimits({ metrics, clock, maxKeys: config.RATE_LIMIT_MAX_KEYS });
+  // The one way to the LLM, for suggestions, summaries and chat: one breaker, redaction, metrics.
+  const llm = deps.llm
+    ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })
+    : null;
   const app = express();
   const httpServer = http.createServer(app);
 
-  const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
@@ -145,6 +147,14 @@ export function createApp(deps: AppDeps) {
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    publicOrigin: config.PUBLIC_URL,
+    limits: createCommandLimits(rateLimits, {
+      perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
+      perConversationPerMinute: config.WIDGET_CONVERSATION_COMMANDS_PER_MIN,
+      messagesPerMinute: config.CHAT_MESSAGES_PER_MIN,
+      modelCallsPerHour: config.CHAT_MODEL_CALLS_PER_HOUR,
+      chatUsesModel: llm !== null,
+    }),
   });
   // A user active in one of their sessions pulls the widgets that follow them there (before any suggestion for it).
   ingest.onIngested((event) => gateway.onIngested(event));
@@ -215,7 +225,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, access, delivery, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
+    services: { ingest, readiness, chat, mapping, access, delivery, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

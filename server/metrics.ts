@@ -108,6 +108,12 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
       labelNames: ["limiter"] as const,
       registers,
     }),
+    rateLimitKeys: new Gauge({
+      name: "pilotlight_rate_limit_keys",
+      help: "Keys (product and client address, socket, conversation…) a rate limiter holds in memory, by limiter",
+      labelNames: ["limiter"] as const,
+      registers,
+    }),
 
     // --- connector subscription (SSE client) and outbound stream
     connectorState: stateGauge(
@@ -180,7 +186,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     }),
     modelErrors: new Counter({
       name: "pilotlight_model_errors_total",
-      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and suggestion calls refused by the open breaker (breaker_open)",
+      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and calls (suggestions, summaries, chat) refused by the open breaker (breaker_open)",
       labelNames: ["code"] as const,
       registers,
     }),

@@ -17,6 +17,7 @@ import { readUpstream, UpstreamStatusError } from "./connector-stream.js";
 import { OwnerConflictError } from "../sessions/session-ownership.js";
 import type { IngestResult, IngestService } from "./ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "./parse-event.js";
+import { timerDelay } from "../timers.js";
 
 export interface ConnectorDeps {
   url: string;
@@ -149,7 +150,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
       status.nextRetryAt = deps.clock.now() + delay;
       log.warn({ reason, retryInMs: delay, failures: status.consecutiveFailures }, "connector disconnected; reconnecting");
       try {
-        await sleep(delay, undefined, { signal: stop.signal });
+        await sleep(timerDelay(delay), undefined, { signal: stop.signal });
       } catch {
         break; // stopped while waiting
       }

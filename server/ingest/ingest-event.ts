@@ -8,6 +8,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { claimSession, ownerForIngest } from "../sessions/session-ownership.js";
 import type { ActionsPayload, AutoplayEvent, SummaryPayload } from "./autoplay.schema.js";
+import { recordedTimes } from "./client-time.js";
 import { actionDedupeKey, summaryDedupeKey } from "./dedupe-key.js";
 import { outboundActionsEvent, outboundSummaryEvent } from "./outbound-event.js";
 
@@ -40,6 +41,8 @@ export interface IngestDeps {
   repos: Repositories;
   clock: Clock;
   logger: Logger;
+  /** CLIENT_CLOCK_SKEW_MS: how far into the future a sender's timestamp is believed. */
+  maxClockSkewMs: number;
 }
 
 interface Job {
@@ -74,8 +77,7 @@ export function createIngestService(deps: IngestDeps) {
         description: a.description,
         canonicalUrl: a.canonical_url,
         rawUrl: a.raw_url,
-        timestampStart: a.timestamp_start,
-        timestampEnd: a.timestamp_end,
+        ...recordedTimes(a, now, deps.maxClockSkewMs),
         userId: a.user_id ?? p.user_id,
         email: a.email ?? p.email,
         conversationId: a.conversation_id ?? p.conversation_id,

@@ -13,6 +13,8 @@ import { AppError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { RateLimiter } from "../http/rate-limit.js";
 import type { Binding, SessionAccess } from "../sessions/session-access.js";
+import { selfOrigin } from "../products/origin-policy.js";
+import { isProductKeyShaped } from "../products/product-key.js";
 import { rooms } from "./rooms.js";
 import { authenticateWidget, socketDataOf } from "./widget.auth.js";
 import { registerWidgetHandlers, type HandlerDeps, type WidgetSocket } from "./widget.handlers.js";
@@ -35,6 +37,8 @@ export interface GatewayDeps extends HandlerDeps {
   delivery: SuggestionDelivery;
   /** Handshakes per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   handshakeLimiter: RateLimiter;
+  /** PUBLIC_URL's origin: what "same origin" means when set (else the handshake's Host). */
+  publicOrigin: string | undefined;
 }
 
 /** Disconnects every widget and closes their connections (shutdown). */
@@ -110,16 +114,17 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): { onIn
   }
 
   nsp.use((socket, next) => {
-    const auth = socket.handshake.auth as { productKey?: unknown };
-    const productKey = typeof auth?.productKey === "string" ? auth.productKey.slice(0, 128) : undefined;
-    deps.handshakeLimiter.check({ product: productKey, address: socket.handshake.address }).then(
+    // Keyed by the real product only: made-up keys share their address's one bucket, whatever they are.
+    const key = (socket.handshake.auth as { productKey?: unknown } | undefined)?.productKey;
+    const product = typeof key === "string" && isProductKeyShaped(key) ? deps.repos.products.findByProductKey(key) : undefined;
+    deps.handshakeLimiter.check({ product: product?.id, address: socket.handshake.address }).then(
       (decision) => {
         if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision));
         try {
           const binding = authenticateWidget(deps, {
             auth: socket.handshake.auth,
             origin: socket.handshake.headers.origin,
-            host: socket.handshake.headers.host,
+            host: selfOrigin(deps.publicOrigin, socket.handshake.headers.host),
           });
           socket.data = socketDataOf(binding);
         } catch (err) {

@@ -14,7 +14,7 @@ import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { normaliseText } from "./action-labels.js";
+import { normaliseText } from "../sessions/action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Publisher, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
