@@ -33,6 +33,8 @@ function rulesList(rules: readonly AdminRuleNote[]): HTMLElement | null {
 }
 
 function outcomeBadge(s: AdminSuggestion): HTMLElement {
+  if (s.status === "pending") return h("span", { class: "badge none" }, "waiting for a widget");
+  if (s.status === "expired") return h("span", { class: "badge none" }, "expired unseen");
   if (s.status === "held_out") return h("span", { class: "badge none" }, "held out");
   if (s.outcome === null) return h("span", { class: "badge none" }, "not shown");
   return h("span", { class: `badge ${s.outcome}` }, s.outcome);

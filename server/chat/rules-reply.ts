@@ -5,7 +5,7 @@
 import { workflowProgress, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import type { ChatContext } from "./chat-context.js";
-import { pageLabel } from "../suggest/action-labels.js";
+import { pageLabel } from "../sessions/action-labels.js";
 
 const STOPWORDS = new Set(
   "a an the i me my we our you your to do does did how can could would should what where when why is are was be it this that of in on for with and or at by from please help want need get".split(" "),

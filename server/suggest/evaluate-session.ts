@@ -2,7 +2,8 @@
  * One evaluation of one session, after the debounce: fold old actions into the rolling summary, load the
  * context, place the user in a workflow and detect struggle, check the gates (before spending a model
  * call), ask the model, check the gates again with the candidate (typing may have started meanwhile;
- * duplicates need the text), then store — and publish only what was delivered. Every outcome is recorded.
+ * duplicates need the text), then store — and publish only what the gates let through (stored as pending
+ * until a widget acknowledges it). Every outcome is recorded.
  */
 import type { Repositories } from "../../db/repositories.js";
 import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
@@ -13,7 +14,7 @@ import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { normaliseText } from "./action-labels.js";
+import { normaliseText } from "../sessions/action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Publisher, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
@@ -132,7 +133,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
    */
   function retractCompleted(ctx: SessionWindow): void {
     for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
-      if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
+      if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
       const workflow = deps.workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
@@ -219,7 +220,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
       latencyMs: Math.round(outcome.latencyMs * 10) / 10, usage: r.usage,
       evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
-      status: late ? "skipped" : p.holdout ? "held_out" : "delivered", modelError, createdAt: at,
+      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts); never shown in the holdout.
+      status: late ? "skipped" : p.holdout ? "held_out" : "pending", modelError, createdAt: at,
     };
     // Issue 14: a holdout session's suggestion is stored like any other and never shown.
     const reason = late ?? (p.holdout ? "holdout" : null);
