@@ -120,14 +120,6 @@ export function createAttemptRepository(db: Db) {
     VALUES (@sessionRef, @productId, @scopeKind, @scopeId, @lastActionId, @scan, @updatedAt)
     ON CONFLICT (session_ref) DO UPDATE SET scope_kind = excluded.scope_kind, scope_id = excluded.scope_id,
       last_action_id = excluded.last_action_id, scan = excluded.scan, updated_at = excluded.updated_at`);
-  const verifiedUser = db
-    .prepare<[number], string>("SELECT user_id FROM user_sessions WHERE session_ref = ? ORDER BY last_seen_at LIMIT 1")
-    .pluck();
-  const trustedUser = db
-    .prepare<[number], string>(
-      "SELECT user_id FROM actions WHERE session_ref = ? AND user_id IS NOT NULL AND source IN ('push', 'connector', 'posthog') ORDER BY id LIMIT 1",
-    )
-    .pluck();
   const assignment = db.prepare<[number], { holdout: number; unit: "session" | "user" }>(
     "SELECT holdout, unit FROM session_assignments WHERE session_ref = ?",
   );
@@ -170,11 +162,6 @@ export function createAttemptRepository(db: Db) {
     saveCursor(c: MemoryCursor): void {
       saveCursor.run(c);
     },
-    /**
-     * The user a session is known to belong to: from a verified widget handshake, else from a trusted
-     * server-side source (push webhook, connector, PostHog). The public capture endpoint never counts.
-     */
-    verifiedUserOf: (sessionRef: number): string | undefined => verifiedUser.get(sessionRef) ?? trustedUser.get(sessionRef),
     /** A session's holdout assignment, once made. */
     assignmentOf(sessionRef: number): { holdout: boolean; unit: "session" | "user" } | undefined {
       const row = assignment.get(sessionRef);

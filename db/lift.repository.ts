@@ -17,7 +17,7 @@ export interface CompletionGroup {
 
 export interface TriggerFacts {
   signal: string;
-  /** Shown (delivered, or delivered then retracted) — or, for the holdout, decided and held back. */
+  /** Shown (a widget acknowledged it; it may have been retracted since) — or, for the holdout, decided and held back. */
   heldOut: boolean;
   total: number;
   withStep: number;
@@ -50,7 +50,7 @@ export function createLiftRepository(db: Db) {
            sum(g.feedback = 'dismissed') AS dismissed
     FROM suggestions g CROSS JOIN sessions s ON s.id = g.session_ref
     WHERE g.id >= @fromId AND g.created_at >= @from AND g.created_at < @to AND s.product_id = @productId
-      AND g.status IN ('delivered', 'retracted', 'held_out')
+      AND (g.status = 'held_out' OR g.delivered_at IS NOT NULL)
     GROUP BY 1, 2 ORDER BY total DESC, signal`);
 
   return {

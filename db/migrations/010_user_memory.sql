@@ -66,8 +66,5 @@ CREATE TABLE session_assignments (
   assigned_at INTEGER NOT NULL
 ) STRICT;
 
--- "Which verified user is this session's?" is asked by session.
-CREATE INDEX user_sessions_session ON user_sessions (session_ref);
-
 ALTER TABLE suggestion_decisions ADD COLUMN rules TEXT;                       -- JSON [{code, detail}]
 ALTER TABLE suggestion_decisions ADD COLUMN holdout INTEGER NOT NULL DEFAULT 0;

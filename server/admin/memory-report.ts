@@ -7,7 +7,8 @@ import type { Repositories } from "../../db/repositories.js";
 import type { AdminAttempt, AdminSessionAnalysisResponse, AdminUserMemoryResponse } from "../contracts/admin.js";
 import { NotFoundError } from "../errors.js";
 import { effectiveOutcome, knowledgeOf, presentKnowledge } from "../memory/knowledge-state.js";
-import { loadUserKnowledge, scopeOfSession, type MemorySettings } from "../memory/memory-view.js";
+import { memoryScopeOf } from "../memory/memory-scope.js";
+import { loadUserKnowledge, type MemorySettings } from "../memory/memory-view.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -83,7 +84,7 @@ export function sessionAnalysis(
     product_id: productId,
     session_id: sessionId,
     now: iso(now),
-    scope: scopeOfSession(deps.repos, session),
+    scope: memoryScopeOf(session),
     holdout: deps.repos.attempts.assignmentOf(session.id)?.holdout ?? null,
     tasks,
     untouched: workflows.filter((w) => !tasks.some((t) => t.workflow_id === w.id)).map((w) => w.id),

@@ -12,7 +12,7 @@
  *   whose pages they were on, else the one with the latest progress.
  */
 import type { AttemptOutcome, AttemptStep } from "../../db/attempt.repository.js";
-import { formatDuration, pageLabel, targetLabel } from "../suggest/action-labels.js";
+import { formatDuration, pageLabel, targetLabel } from "../sessions/action-labels.js";
 import { placeOf } from "../sessions/place.js";
 import { ownActionTime } from "../suggest/struggle-detectors.js";
 import { actionMatches, onWorkflowPage } from "../workflows/workflow-progress.js";

@@ -54,9 +54,9 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     const session = repos.sessions.findById(sessionRef);
     if (!session) return;
     const cursor = repos.attempts.cursor(sessionRef);
-    // A user's session stays theirs; an anonymous one is asked again (its visitor may have signed in).
-    const scope: MemoryScope = cursor?.scopeKind === "user" ? { kind: "user", id: cursor.scopeId } : memoryScopeOf(repos, session);
-    const rescoped = cursor !== undefined && cursor.scopeKind !== scope.kind;
+    // An anonymous session's visitor may have signed in since: its attempts become the owner's.
+    const scope: MemoryScope = memoryScopeOf(session);
+    const rescoped = cursor !== undefined && (cursor.scopeKind !== scope.kind || cursor.scopeId !== scope.id);
     if (rescoped) repos.attempts.rescopeSession(sessionRef, scope.kind, scope.id);
 
     let after = cursor?.lastActionId ?? 0;

@@ -31,14 +31,8 @@ export interface MemoryView {
 /** Most attempts one user's memory reads (the newest). */
 const MAX_ATTEMPTS = 2_000;
 
-/** The scope a session's memory was recorded under (the tracker's cursor), else asked afresh. */
-export function scopeOfSession(repos: Repositories, session: Pick<Session, "id" | "sessionKey">): MemoryScope {
-  const cursor = repos.attempts.cursor(session.id);
-  return cursor ? { kind: cursor.scopeKind, id: cursor.scopeId } : memoryScopeOf(repos, session);
-}
-
 export function loadMemoryView(repos: Repositories, settings: MemorySettings, session: Session, workflows: readonly Workflow[], now: number): MemoryView {
-  const scope = scopeOfSession(repos, session);
+  const scope = memoryScopeOf(session);
   const sessionAttempts = repos.attempts.ofSession(session.id);
   const attempts =
     scope.kind === "user" ? repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;

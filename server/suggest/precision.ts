@@ -15,7 +15,7 @@ import type { SlimAction } from "../ingest/autoplay.schema.js";
 import { placeOf } from "../sessions/place.js";
 import type { WorkflowProgress } from "../workflows/workflow-progress.js";
 import { actionMatches } from "../workflows/workflow-progress.js";
-import { formatDuration } from "./action-labels.js";
+import { formatDuration } from "../sessions/action-labels.js";
 import type { HoldCode, RuleNote } from "./rule-notes.js";
 import type { Trigger } from "./scheduler.js";
 import { ownActionTime, type StruggleSignal } from "./struggle-detectors.js";

@@ -103,7 +103,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     logger.warn({ sessionRef, trigger }, "session over its evaluation budget");
     emit({
       id, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: "skipped", reason: "evaluation_budget", trigger,
-      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, timings: { totalMs: 0, modelMs: 0 },
+      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, rules: [], holdout: false, timings: { totalMs: 0, modelMs: 0 },
     });
   }
 

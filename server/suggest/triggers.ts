@@ -19,7 +19,7 @@
 import type { MemoryView } from "../memory/memory-view.js";
 import { actionMatches, onWorkflowPage, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { targetLabel } from "./action-labels.js";
+import { targetLabel } from "../sessions/action-labels.js";
 import type { RuleNote, TriggerCode, TriggerHit, TriggerOutcome } from "./rule-notes.js";
 import { advances } from "./precision.js";
 import type { SuggestionInput } from "./suggestion-model.js";

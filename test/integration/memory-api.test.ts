@@ -169,8 +169,9 @@ describe("off the request path", () => {
       await pushActions(quiet.url, "solo-1", [page("/settings/team"), typeIn("/settings/team", "Email")], Date.now(), { userId: "solo" });
       const body = await waitFor(async () => {
         const res = await fetch(`${quiet.url}/v1/admin/users/solo/memory`, { headers: adminHeaders });
-        return res.status === 200 && ((await res.json()) as AdminUserMemoryResponse);
-      }, "the user's memory");
+        const memory = res.status === 200 && ((await res.json()) as AdminUserMemoryResponse);
+        return memory && Object.keys(memory.knowledge_state.in_progress).length > 0 && memory;
+      }, "the user's attempt in their memory");
       expect(body.knowledge_state.in_progress).toEqual({ "invite-teammate": { attempts: 1, last_issue: null, best_completion_pct: 66.7 } });
     } finally {
       await quiet.close();
