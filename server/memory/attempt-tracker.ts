@@ -11,7 +11,7 @@
  * - Struggle (failed submits, rage clicks, dwell) counts for the attempt the user was working on: the one
  *   whose pages they were on, else the one with the latest progress.
  */
-import type { AttemptOutcome, AttemptStep } from "../../db/attempt.repository.js";
+import type { AttemptRecord, AttemptStep } from "../../db/attempt.repository.js";
 import { formatDuration, pageLabel, targetLabel } from "../sessions/action-labels.js";
 import { placeOf } from "../sessions/place.js";
 import { ownActionTime } from "../suggest/struggle-detectors.js";
@@ -30,23 +30,17 @@ export interface TrackedAction {
   timestampStart: number;
 }
 
-export interface TrackedAttempt {
+/** An attempt as the tracker works on it: the stored fields it changes, its steps, and whether it changed. */
+export interface TrackedAttempt
+  extends Pick<
+    AttemptRecord,
+    | "workflowId" | "outcome" | "failedSubmits" | "rageClicks" | "dwells" | "longestDwellMs" | "lastIssueCode" | "lastIssue"
+    | "startedAt" | "progressedAt" | "updatedAt" | "endedAt"
+  > {
   /** Null until stored. */
   id: number | null;
-  workflowId: string;
-  outcome: AttemptOutcome;
   /** In step order. */
   steps: AttemptStep[];
-  failedSubmits: number;
-  rageClicks: number;
-  dwells: number;
-  longestDwellMs: number;
-  lastIssueCode: string | null;
-  lastIssue: string | null;
-  startedAt: number;
-  progressedAt: number;
-  updatedAt: number;
-  endedAt: number | null;
   /** Changed since loaded: must be stored. */
   dirty: boolean;
 }
