@@ -18,6 +18,9 @@ import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
+import { memoryLinesOf } from "./memory/memory-prompt.js";
+import { createMemoryService } from "./memory/memory-service.js";
+import { memorySettingsOf } from "./suggest/memory-policy.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
@@ -51,6 +54,16 @@ export function createApp(deps: AppDeps) {
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
+
+  // User memory (issue 14): committed ingests become workflow attempts in a batched job, off the request path.
+  const memory = createMemoryService({
+    repos,
+    clock,
+    logger: logger.child({ component: "memory" }),
+    tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
+    workflowsOf: () => deps.workflows,
+  });
+  ingest.onIngested((event) => memory.onIngested(event));
 
   // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
   const streams = createStreamHub({
@@ -110,6 +123,7 @@ export function createApp(deps: AppDeps) {
     mapping,
     outbox,
     workflows: deps.workflows,
+    memoryOf: (sessionRef, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, deps.workflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {
@@ -133,6 +147,7 @@ export function createApp(deps: AppDeps) {
       llm,
       publish: deps.publish ?? ((s) => delivery.publish(s)),
       retract: (r) => delivery.retract(r),
+      memory,
     }),
     metrics,
   );
@@ -216,6 +231,7 @@ export function createApp(deps: AppDeps) {
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
       delivery.stop();
+      memory.close();
       rateLimits.close();
     })();
     return closing;
@@ -225,7 +241,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, access, delivery, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector, llm },
+    services: { ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

@@ -49,6 +49,7 @@ export function buildChatPrompt(ctx: ChatContext, limits: ChatPromptLimits): Cha
     since.lines.length ? `Since the user's previous message:\n${since.lines.join("\n")}` : undefined,
     `Recent actions (oldest first):\n${recent.lines.join("\n") || "(none)"}`,
     others.length ? `The same user's other recent sessions:\n${others.join("\n")}` : undefined,
+    ctx.memory.length ? `What this user has done before:\n${ctx.memory.map((l) => `- ${neutraliseData(l)}`).join("\n")}` : undefined,
   ]);
 
   const history: ChatMessage[] = ctx.history.map((m) =>

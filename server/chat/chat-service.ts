@@ -29,6 +29,8 @@ export interface ChatDeps {
   mapping: ConversationMapping;
   outbox: ConversationOutbox;
   workflows: readonly Workflow[];
+  /** The user's memory as prompt lines (issue 14); absent: none. */
+  memoryOf?: (sessionRef: number, now: number) => readonly string[];
   /** Primary responder (the LLM when configured); rules are the fallback. */
   responder: ChatResponder;
   /** Told when the user sends a message, so proactive suggestions hold back. */
@@ -94,7 +96,7 @@ export function createChatService(deps: ChatDeps) {
   async function reply(sender: Sender, question: Message): Promise<void> {
     const conversationId = question.conversationId;
     const ctx = assembleChatContext(
-      { repos, workflows: deps.workflows, now: deps.clock.now() },
+      { repos, workflows: deps.workflows, now: deps.clock.now(), ...(deps.memoryOf ? { memoryOf: deps.memoryOf } : {}) },
       { productId: sender.productId, sessionRef: sender.sessionRef, userId: sender.userId, question },
       deps.context,
     );

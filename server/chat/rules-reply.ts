@@ -51,7 +51,8 @@ function position(p: WorkflowProgress): string {
 export function composeRulesReply(ctx: ChatContext): string {
   const window = ctx.session?.window ?? [];
   const last = window.at(-1);
-  const where = last ? `You're on the ${pageLabel(last.canonical_url)} page` : "";
+  const page = last && pageLabel(last.canonical_url);
+  const where = page ? (page.startsWith("a record in ") ? `You're on ${page}` : `You're on the ${page} page`) : "";
   const asked = workflowAskedAbout(ctx.question, ctx.workflows);
 
   if (asked) {

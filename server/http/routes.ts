@@ -4,6 +4,7 @@
  */
 import type { Express } from "express";
 import { createAdminService } from "../admin/admin-service.js";
+import { memorySettingsOf } from "../suggest/memory-policy.js";
 import type { AppDeps } from "../deps.js";
 import type { IngestService } from "../ingest/ingest-event.js";
 import type { Metrics } from "../metrics.js";
@@ -106,6 +107,13 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     defaultProductId: instance.defaultProduct.id,
     windowSize: config.CONTEXT_WINDOW_ACTIONS,
     interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+    memory: memorySettingsOf(config),
+    lift: {
+      followWindowMs: config.LIFT_FOLLOW_WINDOW_MS,
+      abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS,
+      holdout: { pct: config.SUGGEST_HOLDOUT_PCT, unit: config.SUGGEST_HOLDOUT_UNIT },
+    },
+    workflowsOf: () => deps.workflows,
   });
   app.use(adminRoutes({ admin, auth: adminAuth }));
   app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));

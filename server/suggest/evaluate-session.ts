@@ -22,6 +22,8 @@ import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
 import { lastActivityTime } from "./struggle-detectors.js";
 import { suggestionInputOf } from "./suggestion-input.js";
 import type { Suggester } from "./suggester.js";
+import type { MemoryPolicy } from "./memory-policy.js";
+import type { RuleNote } from "./rule-notes.js";
 
 export interface Decision {
   id: number;
@@ -36,6 +38,10 @@ export interface Decision {
   suggestionId: number | null;
   text: string | null;
   createdAt: number;
+  /** The memory, trigger and precision rules that applied (issue 14). */
+  rules: RuleNote[];
+  /** Decided for a session in the holdout: stored, never shown. */
+  holdout: boolean;
   /** Time the evaluation took, and the part of it spent waiting for models (LLM suggestion or summary). */
   timings: { totalMs: number; modelMs: number };
 }
@@ -52,6 +58,8 @@ export interface EvaluatorDeps {
   retract: Retractor;
   onDecision: (decision: Decision) => void;
   isClosed: () => boolean;
+  /** User memory, triggers, precision holds and holdout (issue 14); absent: none of them. */
+  memory?: MemoryPolicy;
 }
 
 /** How many of a session's latest suggestions are checked for retraction. */
@@ -77,25 +85,30 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     trigger: Trigger;
     started: number;
     modelMs: number;
+    rules?: RuleNote[];
+    holdout?: boolean;
   }
 
-  /** Stores the decision (and its suggestion, and the gate when delivered) in one transaction, then tells listeners. */
+  /**
+   * Stores the decision (and its suggestion, and the gate when delivered — or held out, so the holdout's
+   * timing mirrors what is shown) in one transaction, then tells listeners.
+   */
   function record(p: Pending, d: { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string }, suggestion?: NewSuggestion): Decision {
     const now = clock.now();
     const sessionRef = p.ctx.session.id;
     const { suggestionId, decisionId } = repos.transaction(() => {
       const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
-      if (d.outcome === "delivered") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
+      if (d.outcome === "delivered" || d.reason === "holdout") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
       const decisionId = repos.suggestions.insertDecision({
         sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
-        modelError: d.modelError, detail: d.detail ?? null, createdAt: now,
+        modelError: d.modelError, detail: d.detail ?? null, rules: p.rules ?? [], holdout: p.holdout ?? false, createdAt: now,
       });
       return { suggestionId, decisionId };
     });
     const decision: Decision = {
       id: decisionId, sessionRef, productId: p.ctx.session.productId, sessionId: p.ctx.session.sessionKey, outcome: d.outcome,
       reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId, text: suggestion?.text ?? null,
-      createdAt: now, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+      createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
     };
     deps.onDecision(decision);
     return decision;
@@ -139,6 +152,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     } catch (err) {
       if (!signal.aborted) throw err;
     }
+    // --- issue 14: the session's workflow attempts are brought up to date first (user memory) ---
+    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef, deps.workflows);
     if (signal.aborted || deps.isClosed()) {
       const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
       if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
@@ -155,14 +170,26 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
+    // --- issue 14: memory, behaviour triggers, precision holds and the holdout ---
+    const base = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
+    const assessment = deps.memory?.assess(ctx, base, trigger, now);
+    const input = assessment?.input ?? base;
+    p.rules = assessment?.notes;
+    p.holdout = assessment?.holdout;
+    // --- end issue 14 ---
     const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
     const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
     if (early) {
       record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
+    // Issue 14: what the user's behaviour and memory say — stale, just finished, moving fast, mastered…
+    if (assessment?.hold) {
+      record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
+      if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
+      return result;
+    }
 
-    const input = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
     let outcome;
     try {
       outcome = await deps.suggester.suggest(input, signal);
@@ -193,11 +220,13 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
       latencyMs: Math.round(outcome.latencyMs * 10) / 10, usage: r.usage,
       evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
-      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts).
-      status: late ? "skipped" : "pending", modelError, createdAt: at,
+      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts); never shown in the holdout.
+      status: late ? "skipped" : p.holdout ? "held_out" : "pending", modelError, createdAt: at,
     };
-    const decision = record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
-    if (!late) await publish(decision, suggestion);
+    // Issue 14: a holdout session's suggestion is stored like any other and never shown.
+    const reason = late ?? (p.holdout ? "holdout" : null);
+    const decision = record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
+    if (!reason) await publish(decision, suggestion);
     return result;
   };
 }

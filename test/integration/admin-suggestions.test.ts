@@ -109,6 +109,9 @@ describe("GET /v1/admin/suggestions", () => {
         detail: null,
         suggestion_id: null,
         suggestion_text: null,
+        // The rules that applied: an anonymous session is its own memory; no holdout is configured.
+        rules: [{ code: "scope", detail: "this session only (no verified user)" }],
+        holdout: false,
         created_at: iso(T0 + 30_000),
       },
     ]);
@@ -143,8 +146,11 @@ describe("GET /v1/admin/stats", () => {
   });
 
   it("scopes every series to the product asked for", async () => {
-    // An action from 1970 reads as a long dwell: the rules model offers help, in the other product.
-    const event = { type: "actions", product_id: "other", session_id: "adm-elsewhere", actions: [{ title: "t", description: "d", canonical_url: "/x", timestamp_start: 1 }] };
+    // The team page: the rules model suggests inviting a teammate's next step, in the other product.
+    const event = {
+      type: "actions", product_id: "other", session_id: "adm-elsewhere",
+      actions: [{ title: "Page Load: Team", description: "User opened the team settings", canonical_url: "/settings/team", timestamp_start: clock.now() / 1000 }],
+    };
     const decided = decisions.next({ sessionId: "adm-elsewhere" });
     expect((await pushEvent(server.url, event, "connector")).status).toBe(202);
     expect(await decided).toMatchObject({ productId: "other", outcome: "delivered" });
