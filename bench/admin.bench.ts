@@ -15,6 +15,8 @@ import path from "node:path";
 import { openDatabase, type Db } from "../db/connection.js";
 import { migrate } from "../db/migrate.js";
 import { createRepositories, type Repositories } from "../db/repositories.js";
+import { loadConfig } from "../server/config.js";
+import { memorySettingsOf } from "../server/suggest/memory-policy.js";
 import { createAdminService } from "../server/admin/admin-service.js";
 import { bucketRangeOf } from "../server/admin/activity-stats.js";
 import { loadSessionContext } from "../server/sessions/session-context.js";
@@ -28,7 +30,7 @@ function openSeeded(file: string, root: string): { db: Db; repos: Repositories }
   const db = openDatabase(file);
   migrate(db, path.join(root, "db", "migrations"));
   const repos = createRepositories(db);
-  repos.products.save({ id: "demo", name: "demo", pushSecret: "p", streamToken: "s", productKey: "pk_bench_admin", identitySecret: null, posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0 });
+  repos.products.save({ id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_bench_admin", identitySecret: null, posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0 });
   return { db, repos };
 }
 
@@ -99,7 +101,11 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     const seeded = path.join(dir, "admin.db");
     const { db, repos } = openSeeded(seeded, opts.root);
     seed(repos, sessions, perSession);
-    const admin = createAdminService({ repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000 });
+    const config = loadConfig({});
+    const admin = createAdminService({
+      repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
+      memory: memorySettingsOf(config), lift: { followWindowMs: 300_000, abandonAfterMs: 1_800_000, holdout: { pct: 0, unit: "user" } }, workflowsOf: () => [],
+    });
 
     const stats = time(runs, () => admin.stats({ minutes: 60, bucket_s: 60 }));
     const range = bucketRangeOf(NOW, 60, 60);

@@ -3,6 +3,8 @@
  * every bad key named in one error — so a misconfigured deploy fails at start-up, not at 3 a.m.
  */
 import { z } from "zod";
+import { PRODUCT_KEY_PATTERN, PRODUCT_KEY_RULE } from "./products/product-key.js";
+import { TRIGGER_CODES, type TriggerCode } from "./suggest/rule-notes.js";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -23,6 +25,25 @@ const optionalUrl = z.preprocess(
     .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
     .optional(),
 );
+
+/** A comma-separated list of trigger codes (TRIGGERS_DISABLED); unknown codes are refused by name. */
+const triggerList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const codes = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      const unknown = codes.filter((c) => !(TRIGGER_CODES as readonly string[]).includes(c));
+      if (unknown.length) {
+        ctx.addIssue({ code: "custom", message: `unknown trigger ${unknown.map((c) => JSON.stringify(c)).join(", ")}; known: ${TRIGGER_CODES.join(", ")}` });
+        return z.NEVER;
+      }
+      return codes as TriggerCode[];
+    }),
+);
+
+const percent = (def: number) => z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(100).default(def));
 
 const originList = z.preprocess(
   emptyToUndefined,
@@ -99,10 +120,21 @@ export const ConfigSchema = z
       emptyToUndefined,
       z
         .string()
-        .regex(/^[A-Za-z0-9_-]{8,128}$/, "must be 8–128 letters, digits, '_' or '-'")
+        .regex(PRODUCT_KEY_PATTERN, `must be ${PRODUCT_KEY_RULE}`)
         .optional(),
     ),
     ALLOWED_ORIGINS: originList,
+    /**
+     * The origin users reach Pilotlight at (`https://pilot.example.com`; a path is ignored). With it, "same
+     * origin" (a product without ALLOWED_ORIGINS) means this origin, not whatever Host header a client sends.
+     */
+    PUBLIC_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .url({ protocol: /^https?$/, error: "must be an http(s) URL like https://pilot.example.com" })
+        .transform((v) => new URL(v).origin)
+        .optional(),
+    ),
 
     /** Request bodies above this many bytes are refused with 413 (PROTOCOL.md §2.1: default 1 MiB). */
     MAX_BODY_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -113,6 +145,8 @@ export const ConfigSchema = z
     CAPTURE_MAX_BODY_BYTES: int(256 * 1024, 1024, 16 * 1024 * 1024),
     /** How far the `t=` of an X-Pilotlight-Signature may be from now. */
     SIGNATURE_TOLERANCE_S: int(300, 1, 86_400),
+    /** Senders' timestamps further ahead than this are recorded at receive time (a fast clock cannot make the engine spin). */
+    CLIENT_CLOCK_SKEW_MS: int(300_000, 0, 86_400_000),
     /** How many of a session's latest unsummarised actions make its context window. */
     CONTEXT_WINDOW_ACTIONS: int(50, 1, 1000),
     /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
@@ -124,8 +158,23 @@ export const ConfigSchema = z
     CHAT_MAX_REPLY_CHARS: int(2000, 100, 20_000),
     /** How far back a verified user's other sessions count as "recent" for chat context and resume. */
     USER_LOOKBACK_DAYS: int(30, 1, 365),
+    /**
+     * A verified widget that names no session is bound to its user's most recently active session when that
+     * activity is at most this old (else to a fresh session).
+     */
+    USER_SESSION_ACTIVE_S: int(300, 1, 86_400),
+    /** A suggestion no widget has received yet is shown to one that connects within this long, then expires. */
+    SUGGESTION_TTL_S: int(600, 1, 7 * 86_400),
     /** Largest Socket.IO message a widget may send. */
     SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024, 1024 * 1024),
+    /** Commands (any event) one widget connection may send per minute; 0 = off. */
+    WIDGET_COMMANDS_PER_MIN: int(120, 0, 1_000_000),
+    /** Commands all the widget connections of one conversation may send together per minute; 0 = off. */
+    WIDGET_CONVERSATION_COMMANDS_PER_MIN: int(300, 0, 1_000_000),
+    /** Chat messages one conversation may send per minute; 0 = off. */
+    CHAT_MESSAGES_PER_MIN: int(12, 0, 1_000_000),
+    /** LLM chat replies one conversation may cost per hour (with an LLM configured); 0 = off. */
+    CHAT_MODEL_CALLS_PER_HOUR: int(60, 0, 1_000_000),
 
     /** Serve the "Acme Invoices" demo product at `/`. Turn off in production. */
     DEMO_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
@@ -141,6 +190,11 @@ export const ConfigSchema = z
     RATE_LIMIT_WEBHOOK_PER_MIN: int(12_000, 0, 100_000_000),
     /** Requests per minute per product key and client address on browser-facing endpoints (capture, socket handshakes); 0 = off. */
     RATE_LIMIT_PUBLIC_PER_MIN: int(1_200, 0, 100_000_000),
+    /**
+     * Keys (product and client address, socket, conversation) each in-process rate limiter remembers at most;
+     * past it the least recently seen is forgotten, so a flood of distinct clients cannot grow memory.
+     */
+    RATE_LIMIT_MAX_KEYS: int(100_000, 10, 10_000_000),
 
     /** Sessions (with their actions and summaries) not seen for this many days are purged; 0 = keep forever. */
     RETENTION_DAYS: int(30, 0, 36_500),
@@ -189,6 +243,8 @@ export const ConfigSchema = z
     SUGGEST_DEBOUNCE_MS: int(1_200, 0, 60_000),
     /** A steady stream of activity still gets considered at least this often. */
     SUGGEST_MAX_WAIT_MS: int(5_000, 0, 600_000),
+    /** Evaluations one session may get per minute; past it they wait for the next minute (a skip `evaluation_budget` is recorded). */
+    SUGGEST_EVALUATIONS_PER_MIN: int(60, 1, 100_000),
     /** A quiet user on one page for this long is struggling (dwell), re-checked by a timer. */
     DWELL_MS: int(45_000, 100, 86_400_000),
     /** After a proactive suggestion (or the user's own interaction), how long the engine waits for engagement. */
@@ -207,6 +263,43 @@ export const ConfigSchema = z
     SUMMARY_THRESHOLD: int(40, 2, 10_000),
     /** …leaving this many recent actions in the window. */
     SUMMARY_KEEP_ACTIONS: int(20, 1, 10_000),
+
+    /** A workflow attempt nothing touched for this long is abandoned. */
+    MEMORY_ABANDON_AFTER_MS: int(1_800_000, 60_000, 7 * 86_400_000),
+    /** Mastery: this many completed attempts… */
+    MEMORY_MASTERY_COMPLETIONS: int(2, 1, 1_000),
+    /** …or this many completed without struggle (no failed submit, rage click or dwell); 0 = only the count above. */
+    MEMORY_MASTERY_CLEAN_COMPLETIONS: int(1, 0, 1_000),
+    /** A user who masters every workflow they master within this many attempts gets no routine next-step nudges; 0 = off. */
+    MEMORY_QUICK_MASTERY_ATTEMPTS: int(2, 0, 1_000),
+    /** Behaviour triggers to turn off (comma-separated codes). */
+    TRIGGERS_DISABLED: triggerList,
+    /** repeated_failure: failures in one workflow since its last completion. */
+    TRIGGER_FAILURES: int(3, 1, 1_000),
+    /** returning_user: days away. */
+    TRIGGER_RETURNING_DAYS: int(3, 1, 3_650),
+    /** low_completion: unfinished attempts whose mean completion is below this… */
+    TRIGGER_LOW_COMPLETION_PCT: percent(50),
+    /** …at least this many of them. */
+    TRIGGER_LOW_COMPLETION_ATTEMPTS: int(2, 1, 1_000),
+    /** unfinished_workflow: the unfinished attempt got at least this far. */
+    TRIGGER_UNFINISHED_MIN_PCT: percent(50),
+    /** stall: no step for this long… */
+    TRIGGER_STALL_MS: int(60_000, 1_000, 86_400_000),
+    /** …and this many actions, while on the workflow's pages. */
+    TRIGGER_STALL_ACTIONS: int(5, 1, 1_000),
+    /** A session whose latest action arrived (or already was) older than this gets nothing proactive; 0 = never stale. */
+    SUGGEST_STALE_AFTER_MS: int(1_800_000, 0, 30 * 86_400_000),
+    /** After a completed workflow, the page it landed on stays quiet this long; 0 = off. */
+    SUGGEST_COMPLETION_COOLDOWN_MS: int(120_000, 0, 86_400_000),
+    /** Longest a user moving quickly through steps is left alone before the next step is suggested; 0 = off. */
+    SUGGEST_PACE_HOLD_MAX_MS: int(15_000, 0, 600_000),
+    /** Share of sessions (or users) whose suggestions are computed and stored but never shown. */
+    SUGGEST_HOLDOUT_PCT: percent(0),
+    /** What the holdout is drawn by: `user` (sticky per verified user; anonymous sessions by session) or `session`. */
+    SUGGEST_HOLDOUT_UNIT: z.preprocess(emptyToUndefined, z.enum(["user", "session"]).default("user")),
+    /** A suggestion is followed when its step is done within this long after it was shown. */
+    LIFT_FOLLOW_WINDOW_MS: int(300_000, 1_000, 86_400_000),
   })
   .superRefine((c, ctx) => {
     if (c.CONNECTOR_URL && !c.CONNECTOR_TOKEN) {

@@ -9,7 +9,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { AppPaths } from "./paths.js";
 import type { Instance } from "./products/bootstrap-instance.js";
-import type { LlmClient } from "./suggest/openai.model.js";
+import type { LlmClient } from "./llm/llm-port.js";
 import type { Publisher } from "./suggest/publisher.js";
 import type { Workflow } from "./workflows/workflows.schema.js";
 
@@ -23,8 +23,8 @@ export interface AppDeps {
   paths: AppPaths;
   /** Golden paths from WORKFLOWS_PATH (default: the demo's workflows.example.json). */
   workflows: readonly Workflow[];
-  /** The LLM (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
+  /** The LLM port (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
   llm?: LlmClient | null;
-  /** Hears delivered suggestions after their commit instead of the realtime layer storing and announcing them (tests). */
+  /** Hears suggestions the gates let through, after their commit, instead of delivery to widgets (tests observe them). */
   publish?: Publisher;
 }

@@ -12,7 +12,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
-import { createLlmClient } from "./suggest/llm-client.js";
+import { createLlmClient } from "./llm/create-llm-client.js";
 import { loadWorkflows, WorkflowsFileError } from "./workflows/load-workflows.js";
 
 function loadConfigOrExit(): Config {

@@ -2,7 +2,7 @@
  * The admin JSON endpoints, read with the admin token as a bearer token. Every failure becomes an
  * `AdminApiError` with the server's `{error: {code, message}}` (status 0: the server could not be reached).
  */
-import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
+import type { AdminLiftResponse, AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
 
 export class AdminApiError extends Error {
   constructor(
@@ -19,6 +19,7 @@ export interface AdminApi {
   sessions(): Promise<AdminSessionsResponse>;
   suggestions(): Promise<AdminSuggestionsResponse>;
   stats(): Promise<AdminStatsResponse>;
+  lift(): Promise<AdminLiftResponse>;
 }
 
 function errorOf(status: number, body: unknown, fallback: string): AdminApiError {
@@ -48,5 +49,6 @@ export function createAdminApi(token: string, productId: string | null): AdminAp
     sessions: () => get<AdminSessionsResponse>("/v1/admin/sessions", { limit: "30" }),
     suggestions: () => get<AdminSuggestionsResponse>("/v1/admin/suggestions", { limit: "30" }),
     stats: () => get<AdminStatsResponse>("/v1/admin/stats", { minutes: "60", bucket_s: "60" }),
+    lift: () => get<AdminLiftResponse>("/v1/admin/stats/lift", { days: "30" }),
   };
 }

@@ -8,6 +8,7 @@ import { h, setText } from "../shared/dom.js";
 import { AdminApiError, type AdminApi } from "./api.js";
 import { createCharts } from "./charts.js";
 import { clockTime, percent } from "./format.js";
+import { createLiftView } from "./lift-view.js";
 import { createSessionsView } from "./sessions-view.js";
 import { createSuggestionsView } from "./suggestions-view.js";
 
@@ -27,11 +28,13 @@ function renderTotals(el: HTMLElement, stats: AdminStatsResponse): void {
   const item = (value: string, label: string) => h("div", {}, h("span", { class: "value" }, value), h("span", { class: "label" }, label));
   el.replaceChildren(
     item(String(t.actions), `actions, last ${stats.minutes} min`),
-    item(String(t.delivered), "suggestions delivered"),
+    item(String(t.delivery.delivered), "suggestions delivered"),
+    item(String(t.delivery.pending), "waiting for a widget"),
+    item(String(t.delivery.expired), "expired unseen"),
     item(String(t.accepted), "accepted"),
     item(String(t.dismissed), "dismissed"),
     item(String(t.ignored), "ignored"),
-    item(String(t.pending), "pending"),
+    item(String(t.pending), "awaiting feedback"),
     item(percent(t.acceptance_rate), "acceptance"),
     item(stats.skips_by_reason.map((s) => `${s.reason} ${s.count}`).join(", ") || "none", "skips by reason"),
   );
@@ -48,6 +51,7 @@ export function createDashboard(events: DashboardEvents) {
   const charts = createCharts();
   const sessions = createSessionsView();
   const suggestions = createSuggestionsView();
+  const lift = createLiftView();
   const el = h(
     "div",
     { id: "dashboard", hidden: true },
@@ -56,6 +60,7 @@ export function createDashboard(events: DashboardEvents) {
     section("sessions-title", "Live sessions", sessions.el),
     section("suggestions-title", "Recent suggestions", suggestions.suggestionsEl),
     section("skips-title", "Skipped decisions", suggestions.skipsEl),
+    section("lift-title", "Measured lift", lift.el),
   );
 
   let api: AdminApi | undefined;
@@ -66,9 +71,10 @@ export function createDashboard(events: DashboardEvents) {
   let generation = 0;
 
   async function load(): Promise<void> {
-    const [s, g, st] = await Promise.all([api!.sessions(), api!.suggestions(), api!.stats()]);
+    const [s, g, st, l] = await Promise.all([api!.sessions(), api!.suggestions(), api!.stats(), api!.lift()]);
     sessions.render(s);
     suggestions.render(g);
+    lift.render(l);
     charts.render(st);
     renderTotals(totals, st);
     setText(status, `Product ${s.product_id} · updated ${clockTime(s.now, true)}${paused ? " · paused" : ""}`);

@@ -17,7 +17,7 @@ export interface Transport {
   flush(leaving?: boolean): Promise<void>;
 }
 
-export function createTransport(url: string, productKey: string, userId: () => string | undefined): Transport {
+export function createTransport(url: string, productKey: string, user: () => { id?: string | undefined; hash?: string | undefined }): Transport {
   let queue: RawEvent[] = [];
   let queueSession = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -44,8 +44,9 @@ export function createTransport(url: string, productKey: string, userId: () => s
     const events = queue.splice(0, MAX_PER_REQUEST);
     const more = queue.length > 0;
     const batch: CaptureBatch = { product_key: productKey, session_id: sessionId, events };
-    const user = userId();
-    if (user) batch.user_id = user;
+    const { id, hash } = user();
+    if (id) batch.user_id = id;
+    if (id && hash) batch.user_hash = hash;
     const body = JSON.stringify(batch);
     const next = () => (more ? flush(leaving) : Promise.resolve());
     if (leaving && navigator.sendBeacon) {

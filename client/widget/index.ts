@@ -1,13 +1,14 @@
 /**
  * widget.js — embed with one tag:
  *   <script src="https://HOST/widget.js" data-product-key="pk_…" async></script>
- * and, optionally, the command queue before it loads:
+ * (`data-session-id` binds it to a session your source keys actions by), and, optionally, the command
+ * queue before it loads:
  *   window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments) };
- *   Pilotlight("boot", { userId, userHash });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
+ *   Pilotlight("boot", { userId, userHash, sessionId });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
  * Commands: boot, update, shutdown, open, close, on. Window events: pilotlight:ready, :suggestion, :message,
  * :open, :close, :linked, :status.
  */
-import { PilotlightWidget, type BootOptions, type WidgetEvent } from "./widget-app.js";
+import { PilotlightWidget, type BootOptions, type UpdateOptions, type WidgetEvent } from "./widget-app.js";
 
 type Command = [name: string, ...args: unknown[]];
 interface PilotlightGlobal {
@@ -28,9 +29,10 @@ function scriptOrigin(): string {
 }
 
 if (!w.Pilotlight?.loaded) {
-  const defaults = {
+  const defaults: Pick<BootOptions, "productKey" | "endpoint" | "sessionId"> = {
     productKey: script?.dataset.productKey ?? "",
     endpoint: script?.dataset.endpoint ?? scriptOrigin(),
+    ...(script?.dataset.sessionId ? { sessionId: script.dataset.sessionId } : {}),
   };
   const queued = Array.from(w.Pilotlight?.q ?? [], (args) => Array.from(args) as Command);
   let widget: PilotlightWidget | undefined;
@@ -51,11 +53,13 @@ if (!w.Pilotlight?.loaded) {
         widget.boot();
         return;
       case "update":
-        widget?.update(options);
+        widget?.update(options as UpdateOptions);
         return;
       case "shutdown":
         widget?.shutdown();
         widget = undefined;
+        // The tag's session belonged to whoever was here: a later boot names its own (or none).
+        delete defaults.sessionId;
         return;
       case "open":
         widget?.open();

@@ -5,10 +5,16 @@
  */
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
-import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../contracts/admin.js";
+import type {
+  AdminLiftResponse, AdminSessionAnalysisResponse, AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse, AdminUserMemoryResponse,
+} from "../contracts/admin.js";
 import { NotFoundError } from "../errors.js";
 import { activityStats } from "./activity-stats.js";
-import type { SessionsQuery, StatsQuery, SuggestionsQuery } from "./admin-queries.schema.js";
+import type { LiftQuery, ProductQuery, SessionsQuery, StatsQuery, SuggestionsQuery } from "./admin-queries.schema.js";
+import type { MemorySettings } from "../memory/memory-view.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import { liftReport, type LiftSettings } from "./lift-report.js";
+import { sessionAnalysis, userMemory } from "./memory-report.js";
 import { listLiveSessions } from "./live-sessions.js";
 import { listRecentSuggestions } from "./recent-suggestions.js";
 
@@ -20,6 +26,11 @@ export interface AdminServiceDeps {
   windowSize: number;
   /** GATE_INTERACTION_TIMEOUT_MS: after it, a delivered suggestion without feedback counts as ignored. */
   interactionTimeoutMs: number;
+  /** User memory and lift (issue 14). */
+  memory: MemorySettings;
+  lift: LiftSettings;
+  /** The product's workflows (golden paths). */
+  workflowsOf: (productId: string) => readonly Workflow[];
 }
 
 export function createAdminService(deps: AdminServiceDeps) {
@@ -32,6 +43,15 @@ export function createAdminService(deps: AdminServiceDeps) {
     sessions: (q: SessionsQuery): AdminSessionsResponse => listLiveSessions(deps, productOf(q.product_id), q, deps.clock.now()),
     suggestions: (q: SuggestionsQuery): AdminSuggestionsResponse => listRecentSuggestions(deps, productOf(q.product_id), q, deps.clock.now()),
     stats: (q: StatsQuery): AdminStatsResponse => activityStats(deps, productOf(q.product_id), q, deps.clock.now()),
+    userMemory(userId: string, q: ProductQuery): AdminUserMemoryResponse {
+      const productId = productOf(q.product_id);
+      return userMemory(deps, productId, userId, deps.workflowsOf(productId), deps.clock.now());
+    },
+    sessionAnalysis(sessionId: string, q: ProductQuery): AdminSessionAnalysisResponse {
+      const productId = productOf(q.product_id);
+      return sessionAnalysis(deps, productId, sessionId, deps.workflowsOf(productId), deps.clock.now());
+    },
+    lift: (q: LiftQuery): AdminLiftResponse => liftReport(deps, productOf(q.product_id), q, deps.clock.now()),
   };
 }
 

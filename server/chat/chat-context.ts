@@ -29,6 +29,8 @@ export interface ChatContext {
   /** Conversation history before the question, oldest first. */
   history: Message[];
   otherSessions: OtherSession[];
+  /** What the user has done before (user memory, issue 14), as lines for the prompt's data block. */
+  memory: readonly string[];
 }
 
 export interface AssembleOptions {
@@ -39,7 +41,7 @@ export interface AssembleOptions {
 }
 
 export function assembleChatContext(
-  deps: { repos: Repositories; workflows: readonly Workflow[]; now: number },
+  deps: { repos: Repositories; workflows: readonly Workflow[]; now: number; memoryOf?: (sessionRef: number, now: number) => readonly string[] },
   input: { productId: string; sessionRef: number; userId: string | null; question: Message },
   opts: AssembleOptions,
 ): ChatContext {
@@ -79,5 +81,6 @@ export function assembleChatContext(
     workflows: deps.workflows,
     history,
     otherSessions,
+    memory: deps.memoryOf?.(input.sessionRef, deps.now) ?? [],
   };
 }

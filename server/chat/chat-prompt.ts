@@ -4,9 +4,9 @@
  * from browsers — actions, goal, summaries, other sessions — goes inside it, neutralised. The user's own
  * question and the conversation history are chat turns, as in any assistant.
  */
-import { pageLabel } from "../suggest/action-labels.js";
-import type { ChatMessage } from "../suggest/openai.model.js";
-import { boundedActionLines, fenced, neutraliseData } from "../suggest/prompt-builder.js";
+import type { ChatMessage } from "../llm/llm-port.js";
+import { boundedActionLines, fenced, neutraliseData } from "../llm/prompt-fence.js";
+import { pageLabel } from "../sessions/action-labels.js";
 import type { ChatContext } from "./chat-context.js";
 
 export interface ChatPromptLimits {
@@ -49,6 +49,7 @@ export function buildChatPrompt(ctx: ChatContext, limits: ChatPromptLimits): Cha
     since.lines.length ? `Since the user's previous message:\n${since.lines.join("\n")}` : undefined,
     `Recent actions (oldest first):\n${recent.lines.join("\n") || "(none)"}`,
     others.length ? `The same user's other recent sessions:\n${others.join("\n")}` : undefined,
+    ctx.memory.length ? `What this user has done before:\n${ctx.memory.map((l) => `- ${neutraliseData(l)}`).join("\n")}` : undefined,
   ]);
 
   const history: ChatMessage[] = ctx.history.map((m) =>

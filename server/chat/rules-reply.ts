@@ -5,7 +5,7 @@
 import { workflowProgress, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import type { ChatContext } from "./chat-context.js";
-import { pageLabel } from "../suggest/action-labels.js";
+import { pageLabel } from "../sessions/action-labels.js";
 
 const STOPWORDS = new Set(
   "a an the i me my we our you your to do does did how can could would should what where when why is are was be it this that of in on for with and or at by from please help want need get".split(" "),
@@ -51,7 +51,8 @@ function position(p: WorkflowProgress): string {
 export function composeRulesReply(ctx: ChatContext): string {
   const window = ctx.session?.window ?? [];
   const last = window.at(-1);
-  const where = last ? `You're on the ${pageLabel(last.canonical_url)} page` : "";
+  const page = last && pageLabel(last.canonical_url);
+  const where = page ? (page.startsWith("a record in ") ? `You're on ${page}` : `You're on the ${page} page`) : "";
   const asked = workflowAskedAbout(ctx.question, ctx.workflows);
 
   if (asked) {

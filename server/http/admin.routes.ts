@@ -5,7 +5,7 @@
  */
 import { Router, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
+import { LiftQuerySchema, PathIdSchema, ProductQuerySchema, SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
 import type { AdminService } from "../admin/admin-service.js";
 import { InvalidQueryError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
@@ -26,6 +26,16 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
   return result.data;
 }
 
+/** A path parameter, checked like a query value (422 invalid_query naming it). */
+function parsePathId(value: unknown, name: string): string {
+  const result = PathIdSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => ({ path: `:${name}`, message: i.message }));
+    throw new InvalidQueryError(`invalid ${name}: ${describeIssues(issues)}`, issues);
+  }
+  return result.data;
+}
+
 const send = (res: Response, body: unknown) => res.set("Cache-Control", "no-store").json(body);
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
@@ -34,5 +44,12 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.get("/v1/admin/sessions", auth, (req, res) => send(res, admin.sessions(parseQuery(SessionsQuerySchema, req.query))));
   router.get("/v1/admin/suggestions", auth, (req, res) => send(res, admin.suggestions(parseQuery(SuggestionsQuerySchema, req.query))));
   router.get("/v1/admin/stats", auth, (req, res) => send(res, admin.stats(parseQuery(StatsQuerySchema, req.query))));
+  router.get("/v1/admin/stats/lift", auth, (req, res) => send(res, admin.lift(parseQuery(LiftQuerySchema, req.query))));
+  router.get("/v1/admin/users/:userId/memory", auth, (req, res) =>
+    send(res, admin.userMemory(parsePathId(req.params.userId, "userId"), parseQuery(ProductQuerySchema, req.query))),
+  );
+  router.get("/v1/admin/sessions/:sessionId/analysis", auth, (req, res) =>
+    send(res, admin.sessionAnalysis(parsePathId(req.params.sessionId, "sessionId"), parseQuery(ProductQuerySchema, req.query))),
+  );
   return router;
 }

@@ -1,7 +1,10 @@
 /**
  * `POST /v1/capture` — raw browser events from capture.js (PROTOCOL.md §2.3).
- * Order of checks: content type (415) → size (413) → JSON (400) → product key (401) → Origin (403)
- * → schema (422) → extraction, labelling, ingest → commit → 202. Nothing is stored unless all passed.
+ * Order of checks, cheapest first and nothing kept for an unauthenticated request: content type (415) →
+ * size (413) → product key read from the raw bytes: its shape, then its product (401) → rate limit per
+ * product and address (429) → Origin (403) → JSON (400) → schema (422) → userHash (401) → extraction,
+ * labelling, ingest (409 when the session belongs to another user) → commit → 202. Nothing is stored
+ * unless all passed.
  * Accepts `text/plain` as well as JSON: sendBeacon and a fetch without a preflight can only send that.
  */
 import { Router, type RequestHandler } from "express";
@@ -12,7 +15,9 @@ import type { IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
-import { originAllowed } from "../products/origin-policy.js";
+import { isValidUserHash } from "../products/identity.js";
+import { originAllowed, selfOrigin } from "../products/origin-policy.js";
+import { isProductKeyShaped, PRODUCT_KEY_RULE, productKeyInBody } from "../products/product-key.js";
 import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
 import { countIngestRejections } from "./http-metrics.js";
@@ -27,6 +32,8 @@ export interface CaptureRouteDeps {
   metrics: Metrics;
   /** Per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   limiter: RateLimiter;
+  /** PUBLIC_URL's origin: what "same origin" means when set (else the request's Host). */
+  publicOrigin: string | undefined;
 }
 
 /** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
@@ -42,9 +49,21 @@ const requireJsonOrText: RequestHandler = (req, _res, next) => {
   next();
 };
 
-function productKeyOf(body: unknown): string | undefined {
-  const key = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
-  return typeof key === "string" && key.trim() !== "" ? key.trim() : undefined;
+const productKeyOf = (body: unknown): unknown =>
+  body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
+
+/** The product the raw body's key names, checked without parsing the body: 401 unless it is a real one. */
+function authenticate(products: ProductRepository, raw: Buffer) {
+  const found = productKeyInBody(raw);
+  if (found.kind === "missing") {
+    throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
+  }
+  if (found.kind === "not_plain" || !isProductKeyShaped(found.value)) {
+    throw new UnauthorizedError("invalid_product_key", `product_key must be a JSON string of ${PRODUCT_KEY_RULE} (check data-product-key)`);
+  }
+  const product = products.findByProductKey(found.value);
+  if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
+  return { key: found.value, product };
 }
 
 export function captureRoutes(deps: CaptureRouteDeps): Router {
@@ -56,10 +75,10 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
   router.options("/v1/capture", (req, res) => {
     res.vary("Origin");
     const origin = req.get("origin");
+    const self = selfOrigin(deps.publicOrigin, req.get("host"));
     const allowed =
       origin !== undefined &&
-      (originAllowed(origin, [], req.get("host")) ||
-        deps.products.list().some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, req.get("host"))));
+      (originAllowed(origin, [], self) || deps.products.list().some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, self)));
     if (!origin || !allowed) {
       res.status(403).json({
         error: { code: "origin_not_allowed", message: origin ? `origin ${origin.slice(0, 200)} may not send capture events` : "preflight without an Origin header" },
@@ -72,21 +91,16 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
 
   router.post("/v1/capture", countIngestRejections(deps.metrics, "capture"), requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
     res.vary("Origin");
-    const body = parseJson(req.body as Buffer);
-    const key = productKeyOf(body);
-    if (!key) {
-      throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
-    }
-    const decision = await deps.limiter.check({ product: key, address: req.ip });
+    const raw = req.body as Buffer;
+    const { key, product } = authenticate(deps.products, raw);
+    const decision = await deps.limiter.check({ product: product.id, address: req.ip });
     if (!decision.allowed) throw deps.limiter.errorFor(decision);
-    const product = deps.products.findByProductKey(key);
-    if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
 
     const origin = req.get("origin");
     if (!origin) {
       throw new ForbiddenError("missing_origin", "the Origin header is missing: capture events are accepted from browsers, which always send it");
     }
-    if (!originAllowed(origin, product.allowedOrigins, req.get("host"))) {
+    if (!originAllowed(origin, product.allowedOrigins, selfOrigin(deps.publicOrigin, req.get("host")))) {
       const fix =
         product.allowedOrigins.length === 0
           ? "this product has no allowed origins, so only pages served from this server's own origin may send; add the page's origin to ALLOWED_ORIGINS"
@@ -95,12 +109,24 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     }
     allowOrigin(res, origin);
 
+    const body = parseJson(raw);
+    if (productKeyOf(body) !== key) {
+      throw new UnauthorizedError("invalid_product_key", "product_key must appear once, at the top level of the batch");
+    }
     const parsed = CaptureBatchSchema.safeParse(body);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error);
       throw new ValidationError(describeIssues(issues), issues);
     }
     const batch = parsed.data;
+    // Only a verified user owns the session; a bare user_id is a label (anyone with the public key can send one).
+    let owner: string | null = null;
+    if (batch.user_id !== undefined && batch.user_hash !== undefined) {
+      if (!isValidUserHash(product.identitySecret, batch.user_id, batch.user_hash)) {
+        throw new UnauthorizedError("invalid_user_hash", "user_hash does not match user_id (it must be the hex HMAC-SHA256 of user_id with the identity secret)");
+      }
+      owner = batch.user_id;
+    }
     const payload = rawEventsToPayload({
       sessionId: batch.session_id,
       userId: batch.user_id ?? null,
@@ -108,7 +134,7 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
       forwardedAt: deps.clock.now() / 1000,
       events: batch.events,
     });
-    const result = await deps.ingest.ingest(product.id, payload, "capture");
+    const result = await deps.ingest.ingest(product.id, payload, "capture", owner);
     res.status(202).json(result);
   });
 

@@ -72,7 +72,7 @@ export function createPushWebhook(deps: PushWebhookDeps) {
     }
     const parsed = parseAutoplayEvent(body);
     if (!parsed.ok) throw new ValidationError(describeIssues(parsed.issues), parsed.issues);
-    deps.ingest.submit(product.id, parsed.value, "push", done);
+    deps.ingest.submit(product.id, parsed.value, "push", undefined, done);
   }
 
   return {

@@ -4,6 +4,7 @@
  */
 import type { Express } from "express";
 import { createAdminService } from "../admin/admin-service.js";
+import { memorySettingsOf } from "../suggest/memory-policy.js";
 import type { AppDeps } from "../deps.js";
 import type { IngestService } from "../ingest/ingest-event.js";
 import type { Metrics } from "../metrics.js";
@@ -59,6 +60,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES,
       metrics,
       limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+      publicOrigin: config.PUBLIC_URL,
     }),
   );
   app.use(
@@ -66,6 +68,8 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       products: repos.products,
       ingest,
       clock,
+      logger,
+      sessionKeySecret: instance.sessionKeySecret,
       defaultProductId: instance.defaultProduct.id,
       maxBodyBytes: config.MAX_BODY_BYTES,
       metrics,
@@ -75,7 +79,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   );
   app.use(streamRoutes({ products: repos.products, hub: streams }));
   app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
-  const adminAuth = bearerAuth(() => instance.adminToken);
+  const adminAuth = bearerAuth(() => instance.adminTokenHash);
   app.use(
     sessionRoutes({
       repos,
@@ -93,6 +97,13 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     defaultProductId: instance.defaultProduct.id,
     windowSize: config.CONTEXT_WINDOW_ACTIONS,
     interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+    memory: memorySettingsOf(config),
+    lift: {
+      followWindowMs: config.LIFT_FOLLOW_WINDOW_MS,
+      abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS,
+      holdout: { pct: config.SUGGEST_HOLDOUT_PCT, unit: config.SUGGEST_HOLDOUT_UNIT },
+    },
+    workflowsOf: () => deps.workflows,
   });
   app.use(adminRoutes({ admin, auth: adminAuth }));
   app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));

@@ -9,7 +9,9 @@ import { createGroupCommit, type CommitCallback, type GroupCommit } from "../../
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
+import { claimSession, ownerForIngest } from "../sessions/session-ownership.js";
 import type { ActionsPayload, AutoplayEvent, SlimAction, SummaryPayload } from "./autoplay.schema.js";
+import { recordedTimes } from "./client-time.js";
 import { actionDedupeKey, summaryDedupeKey } from "./dedupe-key.js";
 import { outboundActionsEvent, outboundSummaryEvent } from "./outbound-event.js";
 
@@ -50,6 +52,8 @@ export interface IngestDeps {
   repos: Repositories;
   clock: Clock;
   logger: Logger;
+  /** CLIENT_CLOCK_SKEW_MS: how far into the future a sender's timestamp is believed. */
+  maxClockSkewMs: number;
   /** The app's group commit; a service of its own when absent (tools, unit tests). */
   commits?: GroupCommit;
 }
@@ -70,11 +74,14 @@ export function createIngestService(deps: IngestDeps) {
   /** Events committed by the group being written, announced once it has committed. */
   let committed: IngestedEvent[] = [];
 
-  function storeActions(productId: string, p: ActionsPayload, source: IngestSource, now: number) {
+  function storeActions(productId: string, p: ActionsPayload, source: IngestSource, verifiedOwner: string | null | undefined, now: number) {
     const existing = repos.sessions.idByKey(productId, p.session_id);
     if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, newSession: false, actionIds: [] as number[], positions: [] as number[], rows: [] as StoredAction[] };
     const sessionRef =
       existing ?? repos.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now });
+    // Refused (the whole job rolls back) when the session belongs to another user.
+    const owner = ownerForIngest(source, p.user_id, verifiedOwner);
+    if (owner !== null) claimSession(repos, { productId, sessionRef, ownerId: owner, now });
     const rows: NewAction[] = p.actions.map((a) => ({
         sessionRef,
         dedupeKey: actionDedupeKey(a, p.forwarded_at),
@@ -84,8 +91,7 @@ export function createIngestService(deps: IngestDeps) {
         description: a.description,
         canonicalUrl: a.canonical_url,
         rawUrl: a.raw_url,
-        timestampStart: a.timestamp_start,
-        timestampEnd: a.timestamp_end,
+        ...recordedTimes(a, now, deps.maxClockSkewMs),
         userId: a.user_id ?? p.user_id,
         email: a.email ?? p.email,
         conversationId: a.conversation_id ?? p.conversation_id,
@@ -144,7 +150,7 @@ export function createIngestService(deps: IngestDeps) {
    * Validates counts, stores, appends the outbound log entry, and says what listeners should hear. Runs inside
    * the group transaction, so the log entry commits (or rolls back) together with what it describes.
    */
-  function store(productId: string, event: AutoplayEvent, source: IngestSource): { result: IngestResult; event?: IngestedEvent } {
+  function store(productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined): { result: IngestResult; event?: IngestedEvent } {
     const now = clock.now();
     if (event.type === "actions") {
       if (event.claimed_count !== null && event.claimed_count !== event.actions.length) {
@@ -153,7 +159,7 @@ export function createIngestService(deps: IngestDeps) {
           "actions payload count disagrees with its actions; using the real length",
         );
       }
-      const { sessionRef, newSession, actionIds, positions, rows } = storeActions(productId, event, source, now);
+      const { sessionRef, newSession, actionIds, positions, rows } = storeActions(productId, event, source, owner, now);
       const result = { accepted: actionIds.length, duplicates: event.actions.length - actionIds.length };
       if (actionIds.length === 0) return { result };
       const actions = positions.length === event.actions.length ? event.actions : positions.map((i) => event.actions[i]!);
@@ -174,10 +180,13 @@ export function createIngestService(deps: IngestDeps) {
     };
   }
 
-  /** Stores in the next group commit; `done` hears the result once it is committed. */
-  function submit(productId: string, event: AutoplayEvent, source: IngestSource, done: CommitCallback<IngestResult>): void {
+  /**
+   * Stores in the next group commit; `done` hears the result once it is committed. `owner`: the user the edge
+   * verified (or null: nobody); undefined: the source decides (a trusted source's `user_id` owns the session).
+   */
+  function submit(productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined, done: CommitCallback<IngestResult>): void {
     commits.submit(
-      () => store(productId, event, source),
+      () => store(productId, event, source, owner),
       (error, outcome) => {
         if (error !== undefined || !outcome) {
           done(error ?? new Error("ingest failed"), undefined);
@@ -195,11 +204,13 @@ export function createIngestService(deps: IngestDeps) {
   return {
     /**
      * Stores the event's new content; duplicates are counted, not stored. Resolves once the content is
-     * committed to SQLite.
+     * committed to SQLite. `owner`: the user the edge verified (or null: nobody); when not given, the
+     * source decides (a trusted source's `user_id` owns the session). Rejects with OwnerConflictError,
+     * storing nothing, when the session belongs to another user.
      */
-    ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
+    ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
       return new Promise<IngestResult>((resolve, reject) => {
-        submit(productId, event, source, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
+        submit(productId, event, source, owner, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
       });
     },
 

@@ -5,6 +5,7 @@
  * (`countIngestRejections` for HTTP routes, `metrics.ingests.inc({source, result: "rejected", reason})` elsewhere).
  */
 import type { Metrics } from "../metrics.js";
+import { OwnerConflictError } from "../sessions/session-ownership.js";
 import type { AutoplayEvent } from "./autoplay.schema.js";
 import type { IngestResult, IngestService, IngestSource } from "./ingest-event.js";
 
@@ -19,18 +20,21 @@ export function recordIngestResult(metrics: Metrics, source: IngestSource, event
 }
 
 export function instrumentIngest<S extends IngestService>(service: S, metrics: Metrics): S {
-  const submit: IngestService["submit"] = (productId, event, source, done) =>
-    service.submit(productId, event, source, (error, result) => {
+  const submit: IngestService["submit"] = (productId, event, source, owner, done) =>
+    service.submit(productId, event, source, owner, (error, result) => {
       if (error === undefined) recordIngestResult(metrics, source, event, result!);
-      else metrics.ingests.inc({ source, result: "failed" });
+      else if (!(error instanceof OwnerConflictError)) metrics.ingests.inc({ source, result: "failed" });
+      // The push and capture routes answer a conflict with 409 and count it as a rejection; PostHog drops
+      // the conflicting events and the connector skips the frame, so theirs are counted here.
+      else if (source === "posthog" || source === "connector") metrics.ingests.inc({ source, result: "rejected", reason: error.code });
       done(error, result);
     });
   return {
     ...service,
     submit,
-    ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
+    ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
       return new Promise<IngestResult>((resolve, reject) => {
-        submit(productId, event, source, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
+        submit(productId, event, source, owner, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
       });
     },
   };

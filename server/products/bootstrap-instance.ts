@@ -1,13 +1,15 @@
 /**
  * First-start provisioning: makes sure the default product and the admin token exist. Values given in the
  * environment win; anything not given is taken from the database, or generated, stored, and reported back
- * so main.ts can print it once.
+ * so main.ts can print it once. Bearer tokens (admin, stream) are stored as hashes only: a generated one
+ * can be shown on the start that generated it, never again (rotate it to get a new one).
  */
+import crypto from "node:crypto";
 import type { Product } from "../../db/product.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { generateSecret } from "./secrets.js";
+import { generateSecret, hashToken } from "./secrets.js";
 
 export interface GeneratedSecret {
   /** The environment key an operator would set to pin this value. */
@@ -16,14 +18,17 @@ export interface GeneratedSecret {
 }
 
 export interface Instance {
-  adminToken: string;
+  /** SHA-256 (hex) of the admin token. */
+  adminTokenHash: string;
   /** Signs conversation tokens; internal, generated once and never shown. */
   conversationTokenSecret: string;
+  /** Keys server-made session ids (PostHog events without `$session_id`); derived from the stored secret. */
+  sessionKeySecret: string;
   defaultProduct: Product;
   generated: GeneratedSecret[];
 }
 
-const ADMIN_TOKEN_SETTING = "admin_token";
+const ADMIN_TOKEN_HASH_SETTING = "admin_token_sha256";
 const CONVERSATION_TOKEN_SECRET_SETTING = "conversation_token_secret";
 
 export function bootstrapInstance(deps: { config: Config; repos: Repositories; clock: Clock }): Instance {
@@ -38,9 +43,16 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
       return value;
     };
 
-    const storedAdmin = repos.settings.get(ADMIN_TOKEN_SETTING);
-    const adminToken = pick("ADMIN_TOKEN", config.ADMIN_TOKEN, storedAdmin, "pladm");
-    if (!config.ADMIN_TOKEN && adminToken !== storedAdmin) repos.settings.set(ADMIN_TOKEN_SETTING, adminToken);
+    /** The hash of a bearer token: given (hashed), stored (already a hash), or generated (printed once). */
+    const pickHash = (key: string, given: string | undefined, storedHash: string | undefined | null, prefix: string) => {
+      if (given) return hashToken(given);
+      if (storedHash) return storedHash;
+      return hashToken(pick(key, undefined, undefined, prefix));
+    };
+
+    const storedAdmin = repos.settings.get(ADMIN_TOKEN_HASH_SETTING);
+    const adminTokenHash = pickHash("ADMIN_TOKEN", config.ADMIN_TOKEN, storedAdmin, "pladm");
+    if (!config.ADMIN_TOKEN && adminTokenHash !== storedAdmin) repos.settings.set(ADMIN_TOKEN_HASH_SETTING, adminTokenHash);
 
     let conversationTokenSecret = repos.settings.get(CONVERSATION_TOKEN_SECRET_SETTING);
     if (!conversationTokenSecret) {
@@ -54,7 +66,7 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
       id: config.PRODUCT_ID,
       name: existing?.name ?? config.PRODUCT_ID,
       pushSecret: pick("PUSH_SECRET", config.PUSH_SECRET, existing?.pushSecret, "plps"),
-      streamToken: pick("STREAM_TOKEN", config.STREAM_TOKEN, existing?.streamToken, "plst"),
+      streamTokenHash: pickHash("STREAM_TOKEN", config.STREAM_TOKEN, existing?.streamTokenHash, "plst"),
       productKey: pick("PRODUCT_KEY", config.PRODUCT_KEY, existing?.productKey, "pk"),
       identitySecret: pick("IDENTITY_SECRET", config.IDENTITY_SECRET, existing?.identitySecret, "plid"),
       posthogSecret: pick("POSTHOG_SECRET", config.POSTHOG_SECRET, existing?.posthogSecret, "plph"),
@@ -68,6 +80,8 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
         (k) => k !== "updatedAt" && JSON.stringify(product[k]) !== JSON.stringify(existing[k]),
       );
     if (changed) repos.products.save(product);
-    return { adminToken, conversationTokenSecret, defaultProduct: changed ? product : existing, generated };
+    // A separate key per use, so a value made with one can never stand in for the other.
+    const sessionKeySecret = crypto.createHmac("sha256", conversationTokenSecret).update("pilotlight:session-key:v1").digest("base64url");
+    return { adminTokenHash, conversationTokenSecret, sessionKeySecret, defaultProduct: changed ? product : existing, generated };
   });
 }

@@ -1,8 +1,12 @@
 /**
  * Which browser origins may talk to a product (capture events, the widget handshake): the `Origin` must be
  * one of the product's allowed origins (ALLOWED_ORIGINS; `*` allows any). A product with none configured
- * accepts only same-origin requests — the Origin's host equals the request's Host — so a page served by
- * Pilotlight itself (the demo) works out of the box.
+ * accepts only same-origin requests, so a page served by Pilotlight itself (the demo) works out of the box.
+ *
+ * "Same origin" is decided against `self`: this server's public origin when PUBLIC_URL is set
+ * (`https://pilot.example.com`, scheme and port included), else the Host header the request came with
+ * (`127.0.0.1:3000`). A browser cannot forge Host, but any other client can send the Host and Origin it
+ * likes — which is why a deployment reachable from the internet should set PUBLIC_URL or ALLOWED_ORIGINS.
  */
 export type OriginVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -17,19 +21,26 @@ export function normaliseOrigin(origin: string): string | undefined {
   }
 }
 
-export function originAllowed(origin: string, allowedOrigins: readonly string[], requestHost: string | undefined): boolean {
+/** `self` for the same-origin rule: the public origin (PUBLIC_URL) when configured, else the request's Host. */
+export const selfOrigin = (publicOrigin: string | undefined, requestHost: string | undefined): string | undefined => publicOrigin ?? requestHost;
+
+function isSelf(normalisedOrigin: string, self: string | undefined): boolean {
+  if (self === undefined) return false;
+  if (self.includes("://")) return normaliseOrigin(self) === normalisedOrigin;
+  return new URL(normalisedOrigin).host === self.trim().toLowerCase();
+}
+
+export function originAllowed(origin: string, allowedOrigins: readonly string[], self: string | undefined): boolean {
   const normalised = normaliseOrigin(origin);
   if (!normalised) return false;
-  if (allowedOrigins.length === 0) {
-    return requestHost !== undefined && new URL(normalised).host === requestHost.trim().toLowerCase();
-  }
+  if (allowedOrigins.length === 0) return isSelf(normalised, self);
   return allowedOrigins.includes("*") || allowedOrigins.some((o) => normaliseOrigin(o) === normalised);
 }
 
 /** The same decision with a reason a refused client can act on. */
-export function checkOrigin(allowedOrigins: readonly string[], origin: string | undefined, requestHost: string | undefined): OriginVerdict {
+export function checkOrigin(allowedOrigins: readonly string[], origin: string | undefined, self: string | undefined): OriginVerdict {
   if (!origin) return { ok: false, reason: "the request has no Origin header" };
-  if (originAllowed(origin, allowedOrigins, requestHost)) return { ok: true };
+  if (originAllowed(origin, allowedOrigins, self)) return { ok: true };
   const shown = JSON.stringify(origin.slice(0, 200));
   return {
     ok: false,

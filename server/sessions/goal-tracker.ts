@@ -18,6 +18,7 @@ import type { Logger } from "../logger.js";
 import type { MatchableAction } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { inferGoal, type InferredGoal } from "./infer-goal.js";
+import { startTimer } from "../timers.js";
 import type { WindowCache } from "./window-cache.js";
 
 export interface GoalTrackerDeps {
@@ -149,11 +150,10 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
         markDue(ref, event.kind === "actions" && event.newSession ? { ...base, window: event.actions } : base);
         return;
       }
-      const timer = setTimeout(() => {
+      const timer = startTimer(() => {
         waiting.delete(ref);
         if (!stopped) markDue(ref, base);
       }, interval - (now - last));
-      timer.unref();
       waiting.set(ref, timer);
     },
 

@@ -2,12 +2,14 @@
  * One evaluation of one session, after the debounce: fold old actions into the rolling summary, place the
  * user in a workflow and detect struggle, check the gates (before spending a model call), ask the model,
  * check the gates again with the candidate (typing may have started meanwhile; duplicates need the text),
- * then store — and publish only what was delivered. Every outcome is recorded.
+ * then store — and publish only what the gates let through (stored as pending until a widget acknowledges
+ * it). Every outcome is recorded.
  *
  * Reads happen once, up front (evaluation-reads.ts). Everything an evaluation stores — the rolling summary,
  * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
  * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
- * events, decision listeners) follow the commit.
+ * events, decision listeners) follow the commit. (User memory syncs the session's workflow attempts first,
+ * in its own transaction when it has any to write: the assessment must read them.)
  */
 import type { GateRecord } from "../../db/gate.repository.js";
 import type { GroupCommit } from "../../db/group-commit.js";
@@ -21,7 +23,7 @@ import { windowOf, type SessionWindow } from "../sessions/session-context.js";
 import type { WindowCache } from "../sessions/window-cache.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { normaliseText } from "./action-labels.js";
+import { normaliseText } from "../sessions/action-labels.js";
 import { provisionalSummary, readForEvaluation } from "./evaluation-reads.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Deliverer, Retractor } from "./publisher.js";
@@ -30,6 +32,8 @@ import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
 import { lastActivityTime } from "./struggle-detectors.js";
 import { suggestionInputOf } from "./suggestion-input.js";
 import type { Suggester } from "./suggester.js";
+import type { MemoryPolicy } from "./memory-policy.js";
+import type { RuleNote } from "./rule-notes.js";
 
 export interface Decision {
   id: number;
@@ -44,6 +48,10 @@ export interface Decision {
   suggestionId: number | null;
   text: string | null;
   createdAt: number;
+  /** The memory, trigger and precision rules that applied (issue 14). */
+  rules: RuleNote[];
+  /** Decided for a session in the holdout: stored, never shown. */
+  holdout: boolean;
   /** Time the evaluation took, and the part of it spent waiting for models (LLM suggestion or summary). */
   timings: { totalMs: number; modelMs: number };
 }
@@ -62,6 +70,8 @@ export interface EvaluatorDeps {
   retract: Retractor;
   onDecision: (decision: Decision) => void;
   isClosed: () => boolean;
+  /** User memory, triggers, precision holds and holdout (issue 14); absent: none of them. */
+  memory?: MemoryPolicy;
 }
 
 /** How many of a session's latest suggestions are checked for retraction. */
@@ -92,6 +102,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     writes: (() => void)[];
     /** What it announces once that piece has committed (retractions). */
     after: (() => void)[];
+    rules?: RuleNote[];
+    holdout?: boolean;
   }
 
   type Outcome = { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string };
@@ -116,10 +128,11 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const stored = await deps.commits.run(() => {
       for (const write of p.writes) write();
       const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
-      if (d.outcome === "delivered") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
+      // The gate moves on a delivery — or a holdout, so the holdout's timing mirrors what is shown.
+      if (d.outcome === "delivered" || d.reason === "holdout") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
       const decisionId = repos.suggestions.insertDecision({
         sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
-        modelError: d.modelError, detail: d.detail ?? null, createdAt: now,
+        modelError: d.modelError, detail: d.detail ?? null, rules: p.rules ?? [], holdout: p.holdout ?? false, createdAt: now,
       });
       let announce: (() => void) | void = undefined;
       if (suggestion && suggestionId !== null && d.outcome === "delivered") {
@@ -140,7 +153,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const decision: Decision = {
       id: stored.decisionId, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: d.outcome,
       reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId: stored.suggestionId,
-      text: suggestion?.text ?? null, createdAt: now, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+      text: suggestion?.text ?? null, createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false,
+      timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
     };
     for (const fn of p.after) fn();
     deps.onDecision(decision);
@@ -155,7 +169,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   function retractCompleted(p: Pending): void {
     const { ctx } = p;
     for (const s of repos.suggestions.recentSteps(ctx.session.id, RETRACT_LOOKBACK)) {
-      if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
+      if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
       const workflow = deps.workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
@@ -190,6 +204,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       }
     }
     const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
+    // Issue 14: the session's workflow attempts are brought up to date first (user memory).
+    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef, deps.workflows);
     if (signal.aborted || deps.isClosed()) {
       if (signal.reason === SUPERSEDED && !deps.isClosed()) {
         await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
@@ -213,14 +229,25 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
+    // Issue 14: memory, behaviour triggers, precision holds and the holdout.
+    const base = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
+    const assessment = deps.memory?.assess(ctx, base, trigger, now);
+    const input = assessment?.input ?? base;
+    p.rules = assessment?.notes;
+    p.holdout = assessment?.holdout;
     const deliveredLastHour = () => (shownBefore ? repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
     const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
     if (early) {
       await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
+    // Issue 14: what the user's behaviour and memory say — stale, just finished, moving fast, mastered…
+    if (assessment?.hold) {
+      await record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
+      if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
+      return result;
+    }
 
-    const input = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
     let outcome;
     try {
       outcome = await deps.suggester.suggest(input, signal);
@@ -254,9 +281,12 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
       latencyMs: Math.round(outcome.latencyMs * 10) / 10, usage: r.usage,
       evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
-      status: late ? "skipped" : "delivered", modelError, createdAt: at,
+      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts); never shown in the holdout.
+      status: late ? "skipped" : p.holdout ? "held_out" : "pending", modelError, createdAt: at,
     };
-    await record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
+    // Issue 14: a holdout session's suggestion is stored like any other and never shown.
+    const reason = late ?? (p.holdout ? "holdout" : null);
+    await record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
     return result;
   };
 }

@@ -14,15 +14,16 @@ import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { WindowCache } from "../sessions/window-cache.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { createCircuitBreaker, type BreakerState } from "./circuit-breaker.js";
+import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
-import type { LlmClient } from "./openai.model.js";
-import { createLoggingPublisher, publishAfterCommit, type Deliverer, type Retractor } from "./publisher.js";
+import type { MemoryService } from "../memory/memory-service.js";
+import { createMemoryPolicy } from "./memory-policy.js";
+import type { Deliverer, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
-import { createScheduler } from "./scheduler.js";
+import { createScheduler, type RunResult, type Trigger } from "./scheduler.js";
 import { createSuggester } from "./suggester.js";
 
 export interface SuggestionEngineDeps {
@@ -31,16 +32,18 @@ export interface SuggestionEngineDeps {
   repos: Repositories;
   clock: Clock;
   workflows: readonly Workflow[];
-  /** The LLM when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
+  /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
   /** The app's group commit: an evaluation stores everything as one piece of it. */
   commits: GroupCommit;
   /** Windows of active sessions kept from their ingests; an evaluation reads the store only when it misses. */
   windows: WindowCache;
-  /** Stores and announces delivered suggestions (inside the evaluation's commit); defaults to a logging publisher. */
-  deliver?: Deliverer;
-  /** Told when a shown suggestion no longer applies; defaults to nothing. */
-  retract?: Retractor;
+  /** Delivers what the gates let through (the conversation's widgets), inside the evaluation's commit. */
+  deliver: Deliverer;
+  /** Told when a shown suggestion no longer applies. */
+  retract: Retractor;
+  /** User memory (issue 14): workflow attempts feed triggers, suppression, precision holds and the holdout. */
+  memory?: MemoryService;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -50,7 +53,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
   const logger = deps.logger.child({ component: "suggest" });
   const gateConfig = gateConfigOf(config);
   const limits = { maxActions: config.PROMPT_MAX_ACTIONS, maxChars: config.PROMPT_MAX_CHARS };
-  const breaker = deps.llm ? createCircuitBreaker({ failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS, clock }) : null;
   const listeners = new Set<DecisionListener>();
   let closed = false;
 
@@ -63,7 +65,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     suggester: createSuggester({
       rules: createRulesModel(),
       llm: deps.llm ? createLlmSuggestionModel(deps.llm, limits) : null,
-      breaker,
       logger,
     }),
     summarizer: createRollingSummarizer({
@@ -74,26 +75,55 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       threshold: config.SUMMARY_THRESHOLD,
       keep: config.SUMMARY_KEEP_ACTIONS,
       limits,
-      llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
+      llm: deps.llm,
     }),
     commits: deps.commits,
     windows: deps.windows,
-    deliver: deps.deliver ?? publishAfterCommit(createLoggingPublisher(logger), logger),
-    retract: deps.retract ?? (() => undefined),
+    deliver: deps.deliver,
+    retract: deps.retract,
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
-      for (const listener of listeners) {
-        try {
-          listener(decision);
-        } catch (err) {
-          logger.error({ err }, "decision listener failed");
-        }
-      }
+      emit(decision);
     },
     isClosed: () => closed,
+    ...(deps.memory ? { memory: createMemoryPolicy({ repos, config, memory: deps.memory }) } : {}),
   });
 
-  const scheduler = createScheduler({ debounceMs: config.SUGGEST_DEBOUNCE_MS, maxWaitMs: config.SUGGEST_MAX_WAIT_MS, clock, logger, run: evaluate });
+  function emit(decision: Decision): void {
+    for (const listener of listeners) {
+      try {
+        listener(decision);
+      } catch (err) {
+        logger.error({ err }, "decision listener failed");
+      }
+    }
+  }
+
+  /** A session over its evaluation budget: recorded (once a minute) like any other skip. */
+  function recordBudgetSkip(sessionRef: number, trigger: Trigger): void {
+    const session = repos.sessions.findById(sessionRef);
+    if (!session || closed) return;
+    const now = clock.now();
+    const detail = `more than ${config.SUGGEST_EVALUATIONS_PER_MIN} evaluations in a minute; the next one waits for the next minute`;
+    const id = repos.suggestions.insertDecision({
+      sessionRef, suggestionId: null, outcome: "skipped", reason: "evaluation_budget", trigger, source: null, modelError: null, detail, createdAt: now,
+    });
+    logger.warn({ sessionRef, trigger }, "session over its evaluation budget");
+    emit({
+      id, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: "skipped", reason: "evaluation_budget", trigger,
+      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, rules: [], holdout: false, timings: { totalMs: 0, modelMs: 0 },
+    });
+  }
+
+  const scheduler = createScheduler({
+    debounceMs: config.SUGGEST_DEBOUNCE_MS,
+    maxWaitMs: config.SUGGEST_MAX_WAIT_MS,
+    evaluationsPerMinute: config.SUGGEST_EVALUATIONS_PER_MIN,
+    onBudgetExceeded: recordBudgetSkip,
+    clock,
+    logger,
+    run: evaluate,
+  });
 
   /** Applies a gate change for a session that must exist (the gates table references sessions). */
   function updateGate(sessionRef: number, change: (g: ReturnType<typeof initialGate>, now: number) => ReturnType<typeof initialGate>): void {
@@ -125,7 +155,8 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     recordFeedback(suggestionId: number, verdict: FeedbackVerdict): StoredSuggestion {
       const suggestion = repos.suggestions.findById(suggestionId);
       if (!suggestion) throw new NotFoundError("unknown_suggestion", `no suggestion ${suggestionId}`);
-      if (suggestion.status !== "delivered") {
+      // Pending or expired ones may have been shown without their acknowledgement arriving (feedback proves it).
+      if (suggestion.status !== "delivered" && suggestion.status !== "pending" && suggestion.status !== "expired") {
         throw new BadRequestError("suggestion_not_delivered", `suggestion ${suggestionId} was never shown (status ${suggestion.status})`);
       }
       updateGate(suggestion.sessionRef, (g, now) => {
@@ -135,10 +166,14 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       return repos.suggestions.findById(suggestionId)!;
     },
 
-    getSuggestion: (id: number): StoredSuggestion | undefined => repos.suggestions.findById(id),
-
     /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */
     evaluateNow: (sessionRef: number): Promise<void> => scheduler.runNow(sessionRef),
+
+    /**
+     * One evaluation outside the scheduler: no timers are set, and the re-check time it asks for is returned
+     * instead. The offline evaluation (`npm run eval`) replays the scheduler's timing on an injected clock.
+     */
+    evaluateOnce: (sessionRef: number, trigger: Trigger): Promise<RunResult> => evaluate(sessionRef, new AbortController().signal, trigger),
 
     /** Every decision, delivered or skipped, after it is stored. Returns the unsubscribe function. */
     onDecision(listener: DecisionListener): () => void {
@@ -146,7 +181,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       return () => listeners.delete(listener);
     },
 
-    breakerState: (): BreakerState | null => breaker?.state() ?? null,
     stats: () => scheduler.stats(),
 
     /** Stops timers and aborts in-flight model calls; nothing is written after it resolves. */

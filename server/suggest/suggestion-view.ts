@@ -5,7 +5,7 @@
 import type { Repositories } from "../../db/repositories.js";
 import type { Config } from "../config.js";
 import type { SessionContext } from "../sessions/session-context.js";
-import { redactMessages } from "../privacy/redact-messages.js";
+import { redactMessages } from "../llm/redact-messages.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { gateConfigOf } from "./evaluate-session.js";
 import { initialGate, settleGate } from "./gates.js";
@@ -74,6 +74,8 @@ export function describeSuggestions(
       model_error: d.modelError,
       suggestion_id: d.suggestionId,
       detail: d.detail,
+      rules: d.rules,
+      holdout: d.holdout,
       created_at: iso(d.createdAt),
     })),
   };

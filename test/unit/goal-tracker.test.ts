@@ -31,7 +31,7 @@ beforeEach(() => {
   migrate(db, paths.migrationsDir);
   repos = createRepositories(db);
   repos.products.save({
-    id: "demo", name: "demo", pushSecret: "p", streamToken: "s", productKey: "pk_goal_tracker", identitySecret: null,
+    id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_goal_tracker", identitySecret: null,
     posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0,
   });
   now = 1_764_000_000_000;
@@ -58,7 +58,7 @@ function setup(minIntervalMs: number) {
     }
   };
   const commits = createGroupCommit({ transaction, logger });
-  const ingest = createIngestService({ repos, clock, logger, commits });
+  const ingest = createIngestService({ repos, clock, logger, commits, maxClockSkewMs: 300_000 });
   const windows = createWindowCache({ windowSize: 50, maxActions: 1000 });
   const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: 50, logger, clock, minIntervalMs });
   ingest.onIngested((e) => windows.onIngested(e));
