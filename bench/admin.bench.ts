@@ -16,6 +16,9 @@ import { openDatabase, type Db } from "../db/connection.js";
 import { migrate } from "../db/migrate.js";
 import { createRepositories, type Repositories } from "../db/repositories.js";
 import { createAdminService } from "../server/admin/admin-service.js";
+import { createInstallationMonitor } from "../server/admin/installation-monitor.js";
+import { createSilentLogger } from "../server/logger.js";
+import { createWorkflowCatalog } from "../server/workflows/workflow-catalog.js";
 import { bucketRangeOf } from "../server/admin/activity-stats.js";
 import { loadSessionContext } from "../server/sessions/session-context.js";
 import { percentile } from "./lib/stats.js";
@@ -99,7 +102,8 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     const seeded = path.join(dir, "admin.db");
     const { db, repos } = openSeeded(seeded, opts.root);
     seed(repos, sessions, perSession);
-    const admin = createAdminService({ repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000 });
+    const admin = createAdminService({ repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
+      installation: createInstallationMonitor(), catalog: createWorkflowCatalog({ repo: repos.workflows, logger: createSilentLogger() }), connector: undefined });
 
     const stats = time(runs, () => admin.stats({ minutes: 60, bucket_s: 60 }));
     const range = bucketRangeOf(NOW, 60, 60);

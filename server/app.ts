@@ -16,6 +16,7 @@ import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createInstallationMonitor } from "./admin/installation-monitor.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
@@ -29,6 +30,7 @@ import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
+import { createWorkflowCatalog } from "./workflows/workflow-catalog.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -39,12 +41,17 @@ export function createApp(deps: AppDeps) {
   const rateLimits = createRateLimits({ metrics });
   // Every LLM call is redacted (PII never leaves the process) and observed.
   const llm = deps.llm ? instrumentLlm(withRedaction(deps.llm), metrics) : null;
+  // Every reader of workflows goes through this one per-product source.
+  const workflows = createWorkflowCatalog({ repo: repos.workflows, logger });
   const app = express();
   const httpServer = http.createServer(app);
 
   const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
+  // What the admin Installation panel shows: origins seen, the last event per source.
+  const installation = createInstallationMonitor();
+  ingest.onIngested((event) => installation.noteAccepted(event.productId, event.source, event.sessionId, clock.now()));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
   // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
@@ -89,7 +96,7 @@ export function createApp(deps: AppDeps) {
     logger,
     mapping,
     outbox,
-    workflows: deps.workflows,
+    workflows,
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {
@@ -109,7 +116,7 @@ export function createApp(deps: AppDeps) {
       logger,
       repos,
       clock,
-      workflows: deps.workflows,
+      workflows,
       llm,
       publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
       retract: (r) => chat.retractSuggestion(r),
@@ -126,6 +133,7 @@ export function createApp(deps: AppDeps) {
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    installation,
   });
 
   const retention = createRetentionJob({
@@ -158,7 +166,7 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  mountRoutes(app, { ...deps, metrics, rateLimits, readiness, ingest, streams });
+  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector });
 
   const shutdown = createHttpShutdown(httpServer);
   connector?.start();
@@ -192,7 +200,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
+    services: { workflows, installation, ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
     close,
   };
 }

@@ -12,7 +12,8 @@ import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
 import { createLlmClient } from "./suggest/llm-client.js";
-import { loadWorkflows, WorkflowsFileError } from "./workflows/load-workflows.js";
+import { WorkflowsFileError } from "./workflows/load-workflows.js";
+import { planWorkflowSeeds, seedWorkflows } from "./workflows/seed-workflows.js";
 
 function loadConfigOrExit(): Config {
   try {
@@ -47,9 +48,18 @@ async function main(): Promise<void> {
     pretty: Boolean(process.stdout.isTTY) && config.NODE_ENV !== "production",
   });
   const paths = resolvePaths();
-  let workflows;
+  const db = openDatabase(config.DATABASE_PATH);
+  const version = migrate(db, paths.migrationsDir);
+  const repos = createRepositories(db);
+  const instance = bootstrapInstance({ config, repos, clock: systemClock });
   try {
-    workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
+    const seeds = planWorkflowSeeds({
+      workflowsPath: config.WORKFLOWS_PATH,
+      exampleFile: paths.defaultWorkflows,
+      defaultProductId: instance.defaultProduct.id,
+      demoProductId: instance.demoProduct?.id,
+    });
+    seedWorkflows({ repos, logger }, seeds, systemClock.now());
   } catch (err) {
     if (err instanceof WorkflowsFileError) {
       process.stderr.write(`pilotlight: ${err.message}\n`);
@@ -57,14 +67,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const db = openDatabase(config.DATABASE_PATH);
-  const version = migrate(db, paths.migrationsDir);
-  const repos = createRepositories(db);
-  const instance = bootstrapInstance({ config, repos, clock: systemClock });
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
 
   const llm = createLlmClient(config, logger);
-  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, workflows, llm });
+  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, llm });
   app.httpServer.listen(config.PORT, config.HOST, () => {
     const address = app.httpServer.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

@@ -8,7 +8,12 @@ import type { Clock } from "../clock.js";
 import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../contracts/admin.js";
 import { NotFoundError } from "../errors.js";
 import { activityStats } from "./activity-stats.js";
-import type { SessionsQuery, StatsQuery, SuggestionsQuery } from "./admin-queries.schema.js";
+import type { ConnectorClient } from "../ingest/connector-client.js";
+import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
+import type { ProductQuery, SearchQuery, SessionsQuery, StatsQuery, SuggestionsQuery } from "./admin-queries.schema.js";
+import type { InstallationMonitor } from "./installation-monitor.js";
+import { installationReport } from "./installation-report.js";
+import { createWorkflowsAdmin } from "./workflows-admin.js";
 import { listLiveSessions } from "./live-sessions.js";
 import { listRecentSuggestions } from "./recent-suggestions.js";
 
@@ -20,6 +25,9 @@ export interface AdminServiceDeps {
   windowSize: number;
   /** GATE_INTERACTION_TIMEOUT_MS: after it, a delivered suggestion without feedback counts as ignored. */
   interactionTimeoutMs: number;
+  installation: InstallationMonitor;
+  catalog: WorkflowCatalog;
+  connector: ConnectorClient | undefined;
 }
 
 export function createAdminService(deps: AdminServiceDeps) {
@@ -28,10 +36,27 @@ export function createAdminService(deps: AdminServiceDeps) {
     if (!deps.repos.products.findById(requested)) throw new NotFoundError("unknown_product", `no product ${JSON.stringify(requested)}`);
     return requested;
   };
+  const workflows = createWorkflowsAdmin({ repos: deps.repos, catalog: deps.catalog, clock: deps.clock, windowSize: deps.windowSize });
+  const iso = (ms: number) => new Date(ms).toISOString();
   return {
     sessions: (q: SessionsQuery): AdminSessionsResponse => listLiveSessions(deps, productOf(q.product_id), q, deps.clock.now()),
     suggestions: (q: SuggestionsQuery): AdminSuggestionsResponse => listRecentSuggestions(deps, productOf(q.product_id), q, deps.clock.now()),
     stats: (q: StatsQuery): AdminStatsResponse => activityStats(deps, productOf(q.product_id), q, deps.clock.now()),
+    installation: (q: ProductQuery) => installationReport(deps, deps.repos.products.findById(productOf(q.product_id))!, deps.clock.now()),
+    workflows: (q: ProductQuery) => workflows.get(productOf(q.product_id)),
+    validateWorkflows: (q: ProductQuery, body: unknown) => workflows.validate(productOf(q.product_id), body),
+    replaceWorkflows: (q: ProductQuery, body: unknown) => workflows.replace(productOf(q.product_id), body),
+    search(q: SearchQuery) {
+      const productId = productOf(q.product_id);
+      const now = deps.clock.now();
+      const hits = deps.repos.adminSearch.search(productId, q.q, now - q.days * 86_400_000, q.limit);
+      return {
+        product_id: productId,
+        q: q.q,
+        sessions: hits.sessions.map((s) => ({ session_id: s.sessionId, user_id: s.userId, goal: s.goal, last_seen_at: iso(s.lastSeenAt), conversation_id: s.conversationId })),
+        messages: hits.messages.map((m) => ({ conversation_id: m.conversationId, message_id: m.messageId, role: m.role, text: m.text, user_id: m.userId, created_at: iso(m.createdAt) })),
+      };
+    },
   };
 }
 

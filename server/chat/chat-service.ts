@@ -10,7 +10,7 @@ import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../c
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
 import type { PublishedSuggestion, RetractedSuggestion } from "../suggest/publisher.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
 import { presentMessage } from "./present.js";
@@ -25,7 +25,7 @@ export interface ChatDeps {
   logger: Logger;
   mapping: ConversationMapping;
   outbox: ConversationOutbox;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   /** Primary responder (the LLM when configured); rules are the fallback. */
   responder: ChatResponder;
   /** Told when the user sends a message, so proactive suggestions hold back. */

@@ -5,15 +5,17 @@
  */
 import { Router, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
+import { ProductQuerySchema, SearchQuerySchema, SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
 import type { AdminService } from "../admin/admin-service.js";
 import { InvalidQueryError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
+import { parseJson, rawBody, requireJson } from "./json-body.js";
 
 export interface AdminRouteDeps {
   admin: AdminService;
   /** Admin bearer auth, applied per route so its failures are counted under the route's pattern. */
   auth: RequestHandler;
+  maxBodyBytes: number;
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
@@ -34,5 +36,16 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.get("/v1/admin/sessions", auth, (req, res) => send(res, admin.sessions(parseQuery(SessionsQuerySchema, req.query))));
   router.get("/v1/admin/suggestions", auth, (req, res) => send(res, admin.suggestions(parseQuery(SuggestionsQuerySchema, req.query))));
   router.get("/v1/admin/stats", auth, (req, res) => send(res, admin.stats(parseQuery(StatsQuerySchema, req.query))));
+  router.get("/v1/admin/installation", auth, (req, res) => send(res, admin.installation(parseQuery(ProductQuerySchema, req.query))));
+  router.get("/v1/admin/search", auth, (req, res) => send(res, admin.search(parseQuery(SearchQuerySchema, req.query))));
+  // Workflows per product: read, validate with a preview (nothing stored), replace.
+  const body = [requireJson, rawBody(deps.maxBodyBytes)];
+  router.get("/v1/admin/workflows", auth, (req, res) => send(res, admin.workflows(parseQuery(ProductQuerySchema, req.query))));
+  router.post("/v1/admin/workflows/validate", auth, ...body, (req, res) =>
+    send(res, admin.validateWorkflows(parseQuery(ProductQuerySchema, req.query), parseJson(req.body as Buffer))),
+  );
+  router.put("/v1/admin/workflows", auth, ...body, (req, res) =>
+    send(res, admin.replaceWorkflows(parseQuery(ProductQuerySchema, req.query), parseJson(req.body as Buffer))),
+  );
   return router;
 }

@@ -3,6 +3,8 @@
  * Order of checks: content type (415) → size (413) → JSON (400) → product key (401) → Origin (403)
  * → schema (422) → extraction, labelling, ingest → commit → 202. Nothing is stored unless all passed.
  * Accepts `text/plain` as well as JSON: sendBeacon and a fetch without a preflight can only send that.
+ * Every answer to a browser — refusals included — carries CORS headers for the page's origin, so capture.js
+ * can read why it was refused and tell the developer in the console; a refusal grants nothing else.
  */
 import { Router, type RequestHandler } from "express";
 import type { ProductRepository } from "../../db/product.repository.js";
@@ -12,7 +14,8 @@ import type { IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
-import { originAllowed } from "../products/origin-policy.js";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
+import { checkOrigin, normaliseOrigin, originAllowed } from "../products/origin-policy.js";
 import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
 import { countIngestRejections } from "./http-metrics.js";
@@ -27,10 +30,19 @@ export interface CaptureRouteDeps {
   metrics: Metrics;
   /** Per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   limiter: RateLimiter;
+  installation: InstallationMonitor;
 }
 
 /** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
 const PREFLIGHT_MAX_AGE_S = 7200;
+
+/** Lets the sending page read the answer — a refusal's `{error: {code, message}}` too — and nothing more. */
+const readableByPage: RequestHandler = (req, res, next) => {
+  res.vary("Origin");
+  const origin = req.get("origin");
+  if (origin && normaliseOrigin(origin)) allowOrigin(res, origin);
+  next();
+};
 
 const requireJsonOrText: RequestHandler = (req, _res, next) => {
   const type = req.headers["content-type"];
@@ -70,8 +82,8 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     res.status(204).end();
   });
 
-  router.post("/v1/capture", countIngestRejections(deps.metrics, "capture"), requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
-    res.vary("Origin");
+  const notes = { installation: deps.installation, clock: deps.clock };
+  router.post("/v1/capture", countIngestRejections(deps.metrics, "capture", notes), readableByPage, requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
     const body = parseJson(req.body as Buffer);
     const key = productKeyOf(body);
     if (!key) {
@@ -79,21 +91,22 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     }
     const decision = await deps.limiter.check({ product: key, address: req.ip });
     if (!decision.allowed) throw deps.limiter.errorFor(decision);
-    const product = deps.products.findByProductKey(key);
-    if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
-
     const origin = req.get("origin");
-    if (!origin) {
-      throw new ForbiddenError("missing_origin", "the Origin header is missing: capture events are accepted from browsers, which always send it");
+    const product = deps.products.findByProductKey(key);
+    const sighted = (productId: string | null, allowed: boolean, code: string | null, reason: string | null) => {
+      const normalised = origin && normaliseOrigin(origin);
+      if (normalised) deps.installation.noteOrigin({ productId, origin: normalised, channel: "capture", allowed, code, reason }, deps.clock.now());
+    };
+    if (!product) {
+      const message = "product_key does not match any product: copy PRODUCT_KEY (npm run credentials shows it) into data-product-key";
+      sighted(null, false, "unknown_product_key", message);
+      throw new UnauthorizedError("unknown_product_key", message);
     }
-    if (!originAllowed(origin, product.allowedOrigins, req.get("host"))) {
-      const fix =
-        product.allowedOrigins.length === 0
-          ? "this product has no allowed origins, so only pages served from this server's own origin may send; add the page's origin to ALLOWED_ORIGINS"
-          : "add it to the product's allowed origins (ALLOWED_ORIGINS)";
-      throw new ForbiddenError("origin_not_allowed", `origin ${origin.slice(0, 200)} may not send capture events: ${fix}`);
-    }
-    allowOrigin(res, origin);
+    res.locals.productId = product.id;
+
+    const verdict = checkOrigin(product.allowedOrigins, origin, req.get("host"));
+    sighted(product.id, verdict.ok, verdict.ok ? null : verdict.code, verdict.ok ? null : verdict.reason);
+    if (!verdict.ok) throw new ForbiddenError(verdict.code, `capture events refused: ${verdict.reason}`);
 
     const parsed = CaptureBatchSchema.safeParse(body);
     if (!parsed.success) {

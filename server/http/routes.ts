@@ -4,6 +4,9 @@
  */
 import type { Express } from "express";
 import { createAdminService } from "../admin/admin-service.js";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
+import type { ConnectorClient } from "../ingest/connector-client.js";
+import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
 import type { AppDeps } from "../deps.js";
 import type { IngestService } from "../ingest/ingest-event.js";
 import type { Metrics } from "../metrics.js";
@@ -34,10 +37,14 @@ export interface RouteDeps extends AppDeps {
   readiness: Readiness;
   ingest: IngestService;
   streams: StreamHub;
+  installation: InstallationMonitor;
+  workflows: WorkflowCatalog;
+  connector: ConnectorClient | undefined;
 }
 
 export function mountRoutes(app: Express, deps: RouteDeps): void {
-  const { config, logger, repos, clock, instance, metrics, rateLimits, readiness, ingest, streams } = deps;
+  const { config, logger, repos, clock, instance, metrics, rateLimits, readiness, ingest, streams, installation } = deps;
+  const refusalNotes = { installation, clock };
   app.disable("x-powered-by");
   // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
   app.set("trust proxy", config.TRUST_PROXY);
@@ -59,6 +66,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       metrics,
       rateLimits,
       rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
+      refusalNotes,
     }),
   );
   app.use(
@@ -69,6 +77,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES,
       metrics,
       limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+      installation,
     }),
   );
   app.use(
@@ -81,6 +90,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       metrics,
       rateLimits,
       rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
+      refusalNotes,
     }),
   );
   app.use(streamRoutes({ products: repos.products, hub: streams }));
@@ -103,11 +113,14 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     defaultProductId: instance.defaultProduct.id,
     windowSize: config.CONTEXT_WINDOW_ACTIONS,
     interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+    installation,
+    catalog: deps.workflows,
+    connector: deps.connector,
   });
-  app.use(adminRoutes({ admin, auth: adminAuth }));
+  app.use(adminRoutes({ admin, auth: adminAuth, maxBodyBytes: config.MAX_BODY_BYTES }));
   app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));
   if (config.DEMO_ENABLED) {
-    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
+    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.demoProduct?.productKey ?? instance.defaultProduct.productKey }));
   }
   app.use(notFoundHandler);
   app.use(errorHandler(logger, metrics));

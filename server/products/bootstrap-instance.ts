@@ -1,6 +1,8 @@
 /**
- * First-start provisioning: makes sure the default product and the admin token exist. Values given in the
- * environment win; anything not given is taken from the database, or generated, stored, and reported back
+ * First-start provisioning: makes sure the default product and the admin token exist — and, with the demo
+ * on, the demo product (`demo`), which is the default product unless PRODUCT_ID names another, so an
+ * integrator's own product never shares the demo's workflows. Values given in the environment win (for the
+ * default product); anything not given is taken from the database, or generated, stored, and reported back
  * so main.ts can print it once.
  */
 import type { Product } from "../../db/product.repository.js";
@@ -20,8 +22,12 @@ export interface Instance {
   /** Signs conversation tokens; internal, generated once and never shown. */
   conversationTokenSecret: string;
   defaultProduct: Product;
+  /** The product the built-in demo runs as (DEMO_ENABLED); the default product when PRODUCT_ID is `demo`. */
+  demoProduct: Product | undefined;
   generated: GeneratedSecret[];
 }
+
+export const DEMO_PRODUCT_ID = "demo";
 
 const ADMIN_TOKEN_SETTING = "admin_token";
 const CONVERSATION_TOKEN_SECRET_SETTING = "conversation_token_secret";
@@ -68,6 +74,28 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
         (k) => k !== "updatedAt" && JSON.stringify(product[k]) !== JSON.stringify(existing[k]),
       );
     if (changed) repos.products.save(product);
-    return { adminToken, conversationTokenSecret, defaultProduct: changed ? product : existing, generated };
+    const defaultProduct = changed ? product : existing;
+
+    let demoProduct: Product | undefined;
+    if (config.DEMO_ENABLED) {
+      demoProduct = product.id === DEMO_PRODUCT_ID ? defaultProduct : repos.products.findById(DEMO_PRODUCT_ID);
+      if (!demoProduct) {
+        // Its secrets are generated and stored, not printed: `npm run credentials -- --product demo` shows them.
+        demoProduct = {
+          id: DEMO_PRODUCT_ID,
+          name: "Acme Invoices (demo)",
+          pushSecret: generateSecret("plps"),
+          streamToken: generateSecret("plst"),
+          productKey: generateSecret("pk"),
+          identitySecret: generateSecret("plid"),
+          posthogSecret: generateSecret("plph"),
+          allowedOrigins: [],
+          createdAt: now,
+          updatedAt: now,
+        };
+        repos.products.save(demoProduct);
+      }
+    }
+    return { adminToken, conversationTokenSecret, defaultProduct, demoProduct, generated };
   });
 }

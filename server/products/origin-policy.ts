@@ -1,10 +1,10 @@
 /**
- * Which browser origins may talk to a product (capture events, the widget handshake): the `Origin` must be
- * one of the product's allowed origins (ALLOWED_ORIGINS; `*` allows any). A product with none configured
- * accepts only same-origin requests — the Origin's host equals the request's Host — so a page served by
- * Pilotlight itself (the demo) works out of the box.
+ * Which browser origins may talk to a product (capture events, the widget handshake): Pilotlight's own
+ * origin — the Origin's host equals the request's Host, i.e. a page Pilotlight served itself (the demo,
+ * /admin) — always; any other origin only when it is one of the product's allowed origins
+ * (ALLOWED_ORIGINS; `*` allows any).
  */
-export type OriginVerdict = { ok: true } | { ok: false; reason: string };
+export type OriginVerdict = { ok: true } | { ok: false; code: "missing_origin" | "origin_not_allowed"; reason: string };
 
 /** `https://App.Example.com/` → `https://app.example.com`; undefined for anything that is not an http(s) origin. */
 export function normaliseOrigin(origin: string): string | undefined {
@@ -17,25 +17,32 @@ export function normaliseOrigin(origin: string): string | undefined {
   }
 }
 
+/** Whether the Origin is the server's own (the page was served by Pilotlight itself). */
+export function isOwnOrigin(origin: string, requestHost: string | undefined): boolean {
+  const normalised = normaliseOrigin(origin);
+  return normalised !== undefined && requestHost !== undefined && new URL(normalised).host === requestHost.trim().toLowerCase();
+}
+
 export function originAllowed(origin: string, allowedOrigins: readonly string[], requestHost: string | undefined): boolean {
   const normalised = normaliseOrigin(origin);
   if (!normalised) return false;
-  if (allowedOrigins.length === 0) {
-    return requestHost !== undefined && new URL(normalised).host === requestHost.trim().toLowerCase();
-  }
+  if (isOwnOrigin(normalised, requestHost)) return true;
   return allowedOrigins.includes("*") || allowedOrigins.some((o) => normaliseOrigin(o) === normalised);
 }
 
-/** The same decision with a reason a refused client can act on. */
+/** The same decision with a reason that names the fix, for the refused page's console and the server log. */
 export function checkOrigin(allowedOrigins: readonly string[], origin: string | undefined, requestHost: string | undefined): OriginVerdict {
-  if (!origin) return { ok: false, reason: "the request has no Origin header" };
+  if (!origin) {
+    return { ok: false, code: "missing_origin", reason: "the request has no Origin header: widgets and capture.js run in browsers, which always send it" };
+  }
   if (originAllowed(origin, allowedOrigins, requestHost)) return { ok: true };
-  const shown = JSON.stringify(origin.slice(0, 200));
+  const shown = normaliseOrigin(origin) ?? JSON.stringify(origin.slice(0, 200));
   return {
     ok: false,
+    code: "origin_not_allowed",
     reason:
       allowedOrigins.length === 0
-        ? `Origin ${shown} is not allowed: this product has no ALLOWED_ORIGINS, so only same-origin pages may connect`
-        : `Origin ${shown} is not in this product's allowed origins`,
+        ? `origin ${shown} is not allowed: this product has no allowed origins yet, so only pages served by Pilotlight itself may connect; add ${shown} to ALLOWED_ORIGINS (comma-separated) and restart Pilotlight`
+        : `origin ${shown} is not allowed: add it to ALLOWED_ORIGINS (now ${allowedOrigins.join(",").slice(0, 300)}) and restart Pilotlight`,
   };
 }

@@ -12,7 +12,7 @@ import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { normaliseText } from "./action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Publisher, Retractor } from "./publisher.js";
@@ -44,7 +44,7 @@ export interface EvaluatorDeps {
   clock: Clock;
   logger: Logger;
   config: Config;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   suggester: Suggester;
   summarizer: RollingSummarizer;
   publish: Publisher;
@@ -120,7 +120,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   function retractCompleted(ctx: SessionWindow): void {
     for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
       if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
-      const workflow = deps.workflows.find((w) => w.id === s.workflowId);
+      const workflow = deps.workflows.forProduct(ctx.session.productId).find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
       repos.suggestions.setStatus(s.id, "retracted");
@@ -161,7 +161,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       return result;
     }
 
-    const input = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
+    const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), config.DWELL_MS, now);
     let outcome;
     try {
       outcome = await deps.suggester.suggest(input, signal);

@@ -114,7 +114,8 @@ describe("POST /v1/capture", () => {
       expect(res.status).toBe(403);
       expect(res.json.error.code).toBe("origin_not_allowed");
       expect(res.json.error.message).toMatch(/no allowed origins.*ALLOWED_ORIGINS/);
-      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+      // Readable by the refused page (so capture.js can tell its developer), and nothing more.
+      expect(res.headers.get("access-control-allow-origin")).toBe(`http://localhost:${server.port}`);
       expect(rowCounts(server.db)).toEqual(before);
     });
   });
@@ -155,9 +156,9 @@ describe("POST /v1/capture", () => {
     const cases: [string, () => ReturnType<typeof sendCapture>, number, string, RegExp][] = [
       ["an unknown product key", () => sendCapture(server.url, { ...good(), product_key: "pk_nope_0123456789" }), 401, "unknown_product_key", /does not match any product/],
       ["a missing product key", () => sendCapture(server.url, { ...good(), product_key: undefined }), 401, "missing_product_key", /product_key is missing/],
-      ["a disallowed origin", () => sendCapture(server.url, good(), { origin: "https://evil.example.org" }), 403, "origin_not_allowed", /https:\/\/evil\.example\.org may not send/],
-      ["a missing Origin", () => sendCapture(server.url, good(), { origin: null }), 403, "missing_origin", /Origin header is missing/],
-      ["an opaque Origin (null)", () => sendCapture(server.url, good(), { origin: "null" }), 403, "origin_not_allowed", /may not send/],
+      ["a disallowed origin", () => sendCapture(server.url, good(), { origin: "https://evil.example.org" }), 403, "origin_not_allowed", /origin https:\/\/evil\.example\.org is not allowed: add it to ALLOWED_ORIGINS/],
+      ["a missing Origin", () => sendCapture(server.url, good(), { origin: null }), 403, "missing_origin", /no Origin header/],
+      ["an opaque Origin (null)", () => sendCapture(server.url, good(), { origin: "null" }), 403, "origin_not_allowed", /"null" is not allowed/],
       ["malformed JSON", () => sendCapture(server.url, '{"product_key":', {}), 400, "malformed_json", /not valid JSON/],
       ["an empty body", () => sendCapture(server.url, "", {}), 400, "malformed_json", /empty/],
       ["a form-encoded body", () => sendCapture(server.url, "a=1", { contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type", /application\/json or text\/plain/],
@@ -200,12 +201,21 @@ describe("POST /v1/capture", () => {
       });
     }
 
-    it("only an allowed origin gets CORS headers on an error", async () => {
+    it("lets a refused page read why (CORS for its origin on the refusal, a JSON reason) without accepting anything", async () => {
       const allowed = await sendCapture(server.url, batch("cap-bad", [{ type: "nope" } as never]));
       expect(allowed.status).toBe(422);
       expect(allowed.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGIN);
-      const refused = await sendCapture(server.url, good(), { origin: "https://evil.example.org" });
-      expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+      for (const res of [
+        await sendCapture(server.url, good(), { origin: "https://evil.example.org" }),
+        await sendCapture(server.url, { ...good(), product_key: "pk_wrong_0123456789" }, { origin: "https://evil.example.org" }),
+      ]) {
+        expect(res.status).toBeGreaterThanOrEqual(401);
+        expect(res.headers.get("access-control-allow-origin")).toBe("https://evil.example.org");
+        expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+        expect(res.json.error.code).toMatch(/^(origin_not_allowed|unknown_product_key)$/);
+        expect(res.json.error.message).toMatch(/ALLOWED_ORIGINS|PRODUCT_KEY/);
+      }
+      expect(rowCounts(server.db)).toEqual(before);
     });
 
     it("keeps serving after all of that", async () => {
