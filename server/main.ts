@@ -8,6 +8,7 @@ import { createRepositories } from "../db/repositories.js";
 import { createApp } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadDotEnv } from "./dot-env.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
@@ -42,11 +43,13 @@ function printGeneratedSecrets(productId: string, generated: readonly GeneratedS
 }
 
 async function main(): Promise<void> {
+  const envFile = loadDotEnv();
   const config = loadConfigOrExit();
   const logger = createLogger({
     level: config.LOG_LEVEL,
     pretty: Boolean(process.stdout.isTTY) && config.NODE_ENV !== "production",
   });
+  if (envFile) logger.info({ file: envFile }, "configuration read from .env (the environment wins over it)");
   const paths = resolvePaths();
   const db = openDatabase(config.DATABASE_PATH);
   const version = migrate(db, paths.migrationsDir);

@@ -29,7 +29,7 @@ export interface Instance {
 
 export const DEMO_PRODUCT_ID = "demo";
 
-const ADMIN_TOKEN_SETTING = "admin_token";
+export const ADMIN_TOKEN_SETTING = "admin_token";
 const CONVERSATION_TOKEN_SECRET_SETTING = "conversation_token_secret";
 
 export function bootstrapInstance(deps: { config: Config; repos: Repositories; clock: Clock }): Instance {
