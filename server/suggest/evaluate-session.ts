@@ -56,6 +56,10 @@ export interface EvaluatorDeps {
 /** How many of a session's latest suggestions are checked for retraction. */
 const RETRACT_LOOKBACK = 5;
 
+/** Signals strong enough to replace a shown suggestion instead of waiting behind it. */
+const URGENT_SIGNALS: ReadonlySet<string> = new Set(["rage_click", "repeated_submit"]);
+const STRUGGLE_SIGNALS: ReadonlySet<string> = new Set(["rage_click", "repeated_submit", "ping_pong", "dwell"]);
+
 export function gateConfigOf(config: Config): GateConfig {
   return {
     interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
@@ -154,14 +158,19 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
+    const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), config.DWELL_MS, now);
+    // A shown suggestion that a fresh rage click or failed resubmit has made stale is replaced, not waited on.
+    const shown = repos.suggestions.recent(sessionRef, RETRACT_LOOKBACK).find((s) => s.status === "delivered" && s.feedback === null);
+    const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
+    const replacesStale = stale !== undefined;
+
     const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
-    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
+    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
     if (early) {
       record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
 
-    const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), config.DWELL_MS, now);
     let outcome;
     try {
       outcome = await deps.suggester.suggest(input, signal);
@@ -187,6 +196,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const late = blockingReason(gateOf(sessionRef, at), at, gateConfig, {
       deliveredLastHour: deliveredLastHour(),
       shownRecently: repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      replacesStale: replacesStale && STRUGGLE_SIGNALS.has(r.signal),
     });
     const suggestion: NewSuggestion = {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
@@ -195,6 +205,10 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       status: late ? "skipped" : "delivered", modelError, createdAt: at,
     };
     const decision = record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
+    if (!late && stale && STRUGGLE_SIGNALS.has(r.signal)) {
+      repos.suggestions.setStatus(stale.id, "retracted");
+      deps.retract({ id: stale.id, productId: ctx.session.productId, sessionRef, sessionId: ctx.session.sessionKey, reason: "replaced" });
+    }
     if (!late) await publish(decision, suggestion);
     return result;
   };

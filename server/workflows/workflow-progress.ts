@@ -4,7 +4,9 @@
  * - the furthest done step is the done step latest in the workflow's order;
  * - the user is in a workflow when some step is done and the last is not; the next step is the one right
  *   after the furthest done step;
- * - among several, the workflow with the most recent progress wins.
+ * - among several, the workflow with the most recent progress wins;
+ * - a submit the form's validation rejected (an `invalid` action follows it on the same page before the
+ *   next submit or page change) is not done: it matches no step.
  */
 import type { StepMatch, Workflow, WorkflowStep } from "./workflows.schema.js";
 
@@ -106,14 +108,40 @@ export function actionMatches(action: MatchableAction, match: StepMatch): boolea
   return true;
 }
 
+// A window is matched against every workflow: its failed submits are found once per window array.
+const failedCache = new WeakMap<readonly MatchableAction[], ReadonlySet<number>>();
+
+/** Window indexes of submits that validation rejected: an `invalid` follows on the page before it moves on. */
+export function failedSubmits(actions: readonly MatchableAction[]): ReadonlySet<number> {
+  let failed = failedCache.get(actions);
+  if (failed) return failed;
+  const found = new Set<number>();
+  for (let i = 0; i < actions.length; i++) {
+    if (actions[i]!.type !== "submit") continue;
+    const page = urlPath(actions[i]!.canonical_url);
+    for (let j = i + 1; j < actions.length; j++) {
+      const a = actions[j]!;
+      if (a.type === "submit" || (a.type === "pageview" && urlPath(a.canonical_url) !== page)) break;
+      if (a.type === "invalid" && urlPath(a.canonical_url) === page) {
+        found.add(i);
+        break;
+      }
+    }
+  }
+  failed = found;
+  failedCache.set(actions, failed);
+  return failed;
+}
+
 export function workflowProgress(workflow: Workflow, actions: readonly MatchableAction[]): WorkflowProgress {
+  const failed = failedSubmits(actions);
   const doneSteps: number[] = [];
   let lastProgressAt = -1;
   workflow.steps.forEach((step, s) => {
     let matchedAt = -1;
     // The latest match is what counts, so scan from the newest action back.
     for (let i = actions.length - 1; i >= 0; i--) {
-      if (actionMatches(actions[i]!, step.match)) {
+      if (actionMatches(actions[i]!, step.match) && !failed.has(i)) {
         matchedAt = i;
         break;
       }
