@@ -42,6 +42,8 @@ const ACK_TIMEOUT_MS = 15_000;
 export class WidgetConnection {
   private socket: WidgetSocket | undefined;
   private readonly storageKey: string;
+  /** The refusal code last logged to the console (each reason is logged once). */
+  private reported: string | undefined;
 
   constructor(
     private readonly opts: {
@@ -102,7 +104,7 @@ export class WidgetConnection {
       // The server only disconnects on purpose (shutdown, restart): come back on our own.
       if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000 + Math.random() * 2000);
     });
-    socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+    socket.on("connect_error", (err: Error & { data?: { code?: string; message?: string } }) => {
       const code = err.data?.code;
       if (code === "invalid_conversation_token") {
         // The stored thread is not ours any more (other user, cleared server): start fresh.
@@ -111,7 +113,12 @@ export class WidgetConnection {
         return;
       }
       if (code) {
-        this.on.status("refused", err.message);
+        // Once per refusal reason: the developer embedding the widget reads why, and what fixes it.
+        if (this.reported !== code) {
+          this.reported = code;
+          console.error(`Pilotlight widget: the server refused the connection — ${code}: ${err.data?.message ?? err.message}`);
+        }
+        this.on.status("refused", `${code}: ${err.data?.message ?? err.message}`);
         return;
       }
       this.on.status("offline", err.message);

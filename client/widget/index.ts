@@ -1,6 +1,7 @@
 /**
  * widget.js — embed with one tag:
  *   <script src="https://HOST/widget.js" data-product-key="pk_…" async></script>
+ *   (optional: data-title, data-color, data-position="right|left", data-greeting, data-endpoint, data-manual-boot)
  * and, optionally, the command queue before it loads:
  *   window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments) };
  *   Pilotlight("boot", { userId, userHash });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
@@ -28,9 +29,15 @@ function scriptOrigin(): string {
 }
 
 if (!w.Pilotlight?.loaded) {
+  const data = script?.dataset ?? {};
   const defaults = {
-    productKey: script?.dataset.productKey ?? "",
-    endpoint: script?.dataset.endpoint ?? scriptOrigin(),
+    productKey: data.productKey ?? "",
+    endpoint: data.endpoint ?? scriptOrigin(),
+    // Look and words from the tag (data-title, data-color, data-position, data-greeting); boot options win.
+    title: data.title,
+    color: data.color,
+    position: data.position,
+    greeting: data.greeting,
   };
   const queued = Array.from(w.Pilotlight?.q ?? [], (args) => Array.from(args) as Command);
   let widget: PilotlightWidget | undefined;
@@ -41,7 +48,7 @@ if (!w.Pilotlight?.loaded) {
     switch (name) {
       case "boot":
         if (widget) return;
-        widget = new PilotlightWidget({ ...defaults, ...options } as BootOptions);
+        widget = new PilotlightWidget({ ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as BootOptions);
         if (!widget || !(defaults.productKey || options.productKey)) {
           console.warn("Pilotlight: boot needs a productKey (data-product-key on the script tag)");
           widget = undefined;

@@ -4,6 +4,7 @@
  */
 import type { MessageCreated, SuggestionCreated } from "../../server/contracts/realtime.js";
 import { WidgetConnection, type Identity } from "./connection.js";
+import { resolveAppearance, type Appearance } from "./options.js";
 import { currentSessionId, SESSION_EVENT } from "./session.js";
 import { Thread } from "./thread.js";
 import { WidgetView, type Verdict } from "./ui/view.js";
@@ -13,7 +14,15 @@ export interface BootOptions {
   endpoint: string;
   userId?: string;
   userHash?: string;
+  /** Look and words (validated; an invalid value is ignored with a console warning). */
+  title?: unknown;
+  color?: unknown;
+  position?: unknown;
+  greeting?: unknown;
 }
+
+/** How long a message waits for capture.js to deliver the user's latest actions before it is sent anyway. */
+const CAPTURE_FLUSH_WAIT_MS = 1500;
 
 export type WidgetEvent = "ready" | "suggestion" | "message" | "open" | "close" | "linked" | "status";
 type Listener = (detail: unknown) => void;
@@ -44,6 +53,7 @@ export class PilotlightWidget {
     this.verdicts = new Map(this.load<[number, Verdict][]>(this.keys.verdicts) ?? []);
     this.identity = opts.userId && opts.userHash ? { userId: opts.userId, userHash: opts.userHash } : undefined;
     this.sessionId = currentSessionId();
+    const appearance: Appearance = resolveAppearance({ title: opts.title, color: opts.color, position: opts.position, greeting: opts.greeting });
     this.view = new WidgetView({
       send: (text) => this.send(text),
       feedback: (id, verdict) => void this.feedback(id, verdict),
@@ -52,7 +62,8 @@ export class PilotlightWidget {
         this.emit(open ? "open" : "close", {});
       },
       typing: (active) => this.connection.typing(active),
-    });
+      previewDismissed: () => this.markSeen(),
+    }, appearance);
     this.connection = new WidgetConnection(
       {
         endpoint: opts.endpoint,
@@ -83,6 +94,11 @@ export class PilotlightWidget {
         },
         status: (state, detail) => {
           this.view.setStatus(state === "online" ? "" : state === "refused" ? "unavailable" : state === "offline" ? "reconnecting…" : "connecting…");
+          this.view.setNotice(
+            state === "refused"
+              ? `The assistant can't connect on this page${detail ? ` (${detail.split(":")[0]})` : ""}. The site's developers can see why in the browser console.`
+              : "",
+          );
           this.emit("status", { state, detail });
           if (state === "online") this.emit("ready", { sessionId: this.sessionId });
         },
@@ -159,6 +175,8 @@ export class PilotlightWidget {
     const clientMessageId = `c_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
     this.view.renderPending(clientMessageId, text);
     const attempt = async () => {
+      // The answer should see the page the user is on now: let capture.js deliver what it still holds first.
+      await this.flushCapture();
       const ack = await this.connection.send(clientMessageId, text);
       if (!ack.ok) {
         this.view.showTyping(false);
@@ -166,6 +184,12 @@ export class PilotlightWidget {
       }
     };
     void attempt();
+  }
+
+  private flushCapture(): Promise<void> {
+    const capture = (window as { PilotlightCapture?: { flush?: () => Promise<void> } }).PilotlightCapture;
+    if (!capture?.flush) return Promise.resolve();
+    return Promise.race([capture.flush().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, CAPTURE_FLUSH_WAIT_MS))]);
   }
 
   private async feedback(suggestionId: number, verdict: Verdict): Promise<void> {
