@@ -14,7 +14,7 @@ import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
 import { createLlmClient } from "./suggest/llm-client.js";
 import { WorkflowsFileError } from "./workflows/load-workflows.js";
-import { planWorkflowSeeds, seedWorkflows } from "./workflows/seed-workflows.js";
+import { seedInstanceWorkflows } from "./workflows/seed-workflows.js";
 
 function loadConfigOrExit(): Config {
   try {
@@ -56,13 +56,16 @@ async function main(): Promise<void> {
   const repos = createRepositories(db);
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
   try {
-    const seeds = planWorkflowSeeds({
-      workflowsPath: config.WORKFLOWS_PATH,
-      exampleFile: paths.defaultWorkflows,
-      defaultProductId: instance.defaultProduct.id,
-      demoProductId: instance.demoProduct?.id,
-    });
-    seedWorkflows({ repos, logger }, seeds, systemClock.now());
+    seedInstanceWorkflows(
+      { repos, logger },
+      {
+        workflowsPath: config.WORKFLOWS_PATH,
+        exampleFile: paths.defaultWorkflows,
+        defaultProductId: instance.defaultProduct.id,
+        demoProductId: instance.demoProduct?.id,
+      },
+      systemClock.now(),
+    );
   } catch (err) {
     if (err instanceof WorkflowsFileError) {
       process.stderr.write(`pilotlight: ${err.message}\n`);

@@ -45,3 +45,12 @@ export function seedWorkflows(deps: { repos: Repositories; logger: Logger }, see
     deps.logger.info({ productId: seed.productId, file: seed.file, workflows: seed.workflows.length }, "workflows seeded from file");
   }
 }
+
+/** Plans and applies the start-up seeds for an instance (main.ts and the test server alike). */
+export function seedInstanceWorkflows(
+  deps: { repos: Repositories; logger: Logger },
+  input: { workflowsPath: string | undefined; exampleFile: string; defaultProductId: string; demoProductId: string | undefined },
+  now: number,
+): void {
+  seedWorkflows(deps, planWorkflowSeeds(input), now);
+}

@@ -14,26 +14,14 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser.js";
 import { adminHeaders } from "../helpers/signing.js";
+import { BLOG_WORKFLOWS } from "../helpers/workflows.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { waitFor } from "../helpers/wait.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
 
-/** The README's step 3 workflows example. */
-const WORKFLOWS = {
-  workflows: [
-    {
-      id: "publish-post",
-      name: "Publish a blog post",
-      steps: [
-        { id: "open-editor", match: { url: "/posts/new" }, hint: "Open Posts → New post." },
-        { id: "write-title", match: { type: "type", text: "title" }, hint: "Give the post a title." },
-        { id: "publish", match: { type: "click", text: "publish" }, hint: "Click 'Publish'." },
-      ],
-    },
-  ],
-};
+const WORKFLOWS = BLOG_WORKFLOWS;
 
 /** The customer's own single-page app, with the README's two tags and nothing else of Pilotlight's. */
 function customerPage(pilotlight: string, productKey: string): string {

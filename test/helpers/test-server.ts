@@ -17,7 +17,7 @@ import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
 import { createLlmClient } from "../../server/suggest/llm-client.js";
 import type { Publisher } from "../../server/suggest/publisher.js";
-import { planWorkflowSeeds, seedWorkflows } from "../../server/workflows/seed-workflows.js";
+import { seedInstanceWorkflows } from "../../server/workflows/seed-workflows.js";
 
 export const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
@@ -65,13 +65,16 @@ export async function startTestServer(options: StartOptions = {}) {
   const repos = createRepositories(db);
   const clock = options.clock ?? systemClock;
   const instance = bootstrapInstance({ config, repos, clock });
-  const seeds = planWorkflowSeeds({
-    workflowsPath: config.WORKFLOWS_PATH,
-    exampleFile: paths.defaultWorkflows,
-    defaultProductId: instance.defaultProduct.id,
-    demoProductId: instance.demoProduct?.id,
-  });
-  seedWorkflows({ repos, logger }, seeds, clock.now());
+  seedInstanceWorkflows(
+    { repos, logger },
+    {
+      workflowsPath: config.WORKFLOWS_PATH,
+      exampleFile: paths.defaultWorkflows,
+      defaultProductId: instance.defaultProduct.id,
+      demoProductId: instance.demoProduct?.id,
+    },
+    clock.now(),
+  );
   const llm = createLlmClient(config, logger);
   const app = createApp({ config, logger, db, repos, clock, instance, paths, llm, ...(options.publish ? { publish: options.publish } : {}) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));

@@ -9,23 +9,12 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../helpers/db-counts.js";
 import { adminHeaders, pilotlightHeaders } from "../helpers/signing.js";
+import { BLOG_WORKFLOWS } from "../helpers/workflows.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/test-server.js";
 import { ask, connectWidget } from "../helpers/widget-client.js";
 
 const ACME = "acme";
-const ACME_WORKFLOWS = {
-  workflows: [
-    {
-      id: "publish-post",
-      name: "Publish a blog post",
-      steps: [
-        { id: "open-editor", match: { url: "/posts/new" }, hint: "Open Posts → New post." },
-        { id: "write-title", match: { type: "type", text: "title" }, hint: "Give the post a title." },
-        { id: "publish", match: { type: "click", text: "publish" }, hint: "Click 'Publish'." },
-      ],
-    },
-  ],
-};
+const ACME_WORKFLOWS = BLOG_WORKFLOWS;
 
 let dir: string;
 let server: TestServer;
