@@ -108,3 +108,28 @@ describe("GET /v1/admin/installation", () => {
     expect(kept[0]!.origin).toBe("https://o9999.example");
   });
 });
+
+describe("GET /v1/admin/search", () => {
+  it("finds sessions by id or user and messages by text, case-insensitively, within the product", async () => {
+    const socket = await connectWidget(server.url, { sessionId: "Search-Me-42" }, { origin: SITE });
+    try {
+      const { ask } = await import("../helpers/widget-client.js");
+      await ask(socket, "Where is the NEEDLE export?");
+    } finally {
+      socket.close();
+    }
+    const search = async (q: string) => {
+      const res = await fetch(`${server.url}/v1/admin/search?q=${encodeURIComponent(q)}`, { headers: adminHeaders });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    };
+    const bySession = await search("search-me");
+    expect(bySession.status).toBe(200);
+    expect(bySession.body.sessions.map((s: any) => s.session_id)).toEqual(["Search-Me-42"]);
+    const byText = await search("needle export");
+    expect(byText.body.messages).toEqual([expect.objectContaining({ role: "user", text: "Where is the NEEDLE export?", conversation_id: expect.any(String) })]);
+    expect(byText.body.sessions).toEqual([]);
+    const tooShort = await search("x");
+    expect(tooShort.status).toBe(422);
+    expect(tooShort.body.error.code).toBe("invalid_query");
+  });
+});
