@@ -31,7 +31,7 @@ function openSeeded(file: string, root: string): { db: Db; repos: Repositories }
   const db = openDatabase(file);
   migrate(db, path.join(root, "db", "migrations"));
   const repos = createRepositories(db);
-  repos.products.save({ id: "demo", name: "demo", pushSecret: "p", streamToken: "s", productKey: "pk_bench_admin", identitySecret: null, posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0 });
+  repos.products.save({ id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_bench_admin", identitySecret: null, posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0 });
   return { db, repos };
 }
 

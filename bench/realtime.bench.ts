@@ -86,7 +86,8 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     ours.sockets.forEach((socket, i) => {
-      socket.on("suggestion:created", () => {
+      socket.on("suggestion:created", (_s: unknown, ack?: (r: { ok: true }) => void) => {
+        ack?.({ ok: true }); // as the widget does: the suggestion counts as delivered
         const t = sentAt.get(`rt-${i}`);
         if (t === undefined) return;
         latencies.push(performance.now() - t);

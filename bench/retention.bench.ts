@@ -30,7 +30,7 @@ async function seed(file: string, root: string, sessions: number, perSession: nu
   const repos = createRepositories(db);
   const clock = { now: () => Date.now() - 60 * DAY };
   bootstrapInstance({ config: loadConfig({ PUSH_SECRET: BENCH_PUSH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN }), repos, clock });
-  const ingest = createIngestService({ repos, clock, logger: createSilentLogger() });
+  const ingest = createIngestService({ repos, clock, logger: createSilentLogger(), maxClockSkewMs: 300_000 });
   for (let s = 0; s < sessions; s++) {
     const parsed = parseAutoplayEvent({
       type: "actions",

@@ -7,7 +7,7 @@
  *     against the floor of loading a session's context window alone.
  */
 import { buildSuggestionPrompt } from "../server/suggest/prompt-builder.js";
-import { createOpenAIModel } from "../server/suggest/openai.model.js";
+import { createOpenAIModel } from "../server/llm/openai-adapter.js";
 import { createSilentLogger } from "../server/logger.js";
 import { loadConfig } from "../server/config.js";
 import { loadSessionWindowByRef } from "../server/sessions/session-context.js";

@@ -78,6 +78,13 @@ export function createActivitySeriesRepository(db: Db) {
     WHERE g.id >= @fromId AND g.created_at >= @start AND g.created_at > @now - @timeoutMs
       AND g.status = 'delivered' AND g.feedback IS NULL AND s.product_id = @productId`)
     .pluck();
+  // Where the suggestions created in the range stand: acknowledged by a widget (retracted ones too, if they
+  // had been), still waiting for one, or expired without one.
+  const delivery = db.prepare<Record<string, number | string>, { delivered: number | null; pending: number | null; expired: number | null }>(`
+    SELECT sum(g.delivered_at IS NOT NULL OR g.status = 'delivered') AS delivered, sum(g.status = 'pending') AS pending,
+           sum(g.status = 'expired') AS expired
+    FROM suggestions g CROSS JOIN sessions s ON s.id = g.session_ref
+    WHERE g.id >= @fromId AND g.created_at >= @start AND g.created_at < @end AND s.product_id = @productId`);
   const skips = db.prepare<Record<string, number | string>, { reason: string | null; n: number }>(`
     SELECT d.reason, count(*) AS n
     FROM suggestion_decisions d CROSS JOIN sessions s ON s.id = d.session_ref
@@ -101,6 +108,11 @@ export function createActivitySeriesRepository(db: Db) {
     /** Delivered in the range, no feedback yet, and still within timeoutMs of delivery. */
     pendingCount: (productId: string, r: BucketRange, timeoutMs: number, now: number): number =>
       pending.get({ productId, start: r.start, timeoutMs, now, fromId: firstSuggestion(r.start) })!,
+    /** Suggestions created in the range by delivery state. */
+    deliveryCounts(productId: string, r: BucketRange): { delivered: number; pending: number; expired: number } {
+      const row = delivery.get({ ...params(productId, r), fromId: firstSuggestion(r.start) });
+      return { delivered: row?.delivered ?? 0, pending: row?.pending ?? 0, expired: row?.expired ?? 0 };
+    },
     /** Skipped decisions in the range by reason code, most frequent first. */
     skipsByReason: (productId: string, r: BucketRange): { reason: string | null; n: number }[] =>
       skips.all({ ...params(productId, r), fromId: firstDecision(r.start) }),

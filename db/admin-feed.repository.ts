@@ -26,6 +26,7 @@ export interface SuggestionFeedItem {
   feedback: FeedbackVerdict | null;
   feedbackAt: number | null;
   createdAt: number;
+  deliveredAt: number | null;
 }
 
 export interface SkipFeedItem {
@@ -46,7 +47,8 @@ export function createAdminFeedRepository(db: Db) {
   const suggestions = db.prepare<[string, number], SuggestionFeedItem>(`
     SELECT g.id, s.session_key AS sessionId, l.conversation_id AS conversationId, g.text, g.source, g.model, g.signal,
            g.workflow_id AS workflowId, g.step_id AS stepId, g.status, d.reason, d.trigger, g.model_error AS modelError,
-           g.latency_ms AS latencyMs, g.feedback, g.feedback_at AS feedbackAt, g.created_at AS createdAt
+           g.latency_ms AS latencyMs, g.feedback, g.feedback_at AS feedbackAt, g.created_at AS createdAt,
+           g.delivered_at AS deliveredAt
     FROM suggestions g
     CROSS JOIN sessions s ON s.id = g.session_ref
     LEFT JOIN suggestion_decisions d ON d.suggestion_id = g.id

@@ -1,5 +1,9 @@
 /**
  * Opens the SQLite file with the pragmas every part of Pilotlight relies on.
+ *
+ * The file holds secrets the server must use (push, identity, PostHog and conversation-token secrets), so
+ * it is the owner's alone: created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the
+ * main file's mode, whatever the umask), and brought back to 0600 if an older install left it readable.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -7,8 +11,28 @@ import Database from "better-sqlite3";
 
 export type Db = Database.Database;
 
+const OWNER_ONLY = 0o600;
+const COMPANIONS = ["", "-wal", "-shm", "-journal"];
+
+/** Makes the database file and its companions (when they exist) readable and writable by the owner only. */
+function restrict(file: string): void {
+  for (const suffix of COMPANIONS) {
+    try {
+      if ((fs.statSync(file + suffix).mode & 0o777) !== OWNER_ONLY) fs.chmodSync(file + suffix, OWNER_ONLY);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+}
+
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const onDisk = file !== ":memory:" && file !== "";
+  if (onDisk) {
+    // A directory Pilotlight creates is the owner's alone too; an existing one is left as it is.
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: 0o700 });
+    fs.closeSync(fs.openSync(file, "a", OWNER_ONLY));
+    restrict(file);
+  }
   const db = new Database(file);
   // WAL lets readers (context endpoint, stream replay) run beside the single writer.
   db.pragma("journal_mode = WAL");
@@ -19,5 +43,7 @@ export function openDatabase(file: string): Db {
   db.pragma("busy_timeout = 5000");
   // 32 MiB of page cache keeps the hot ends of the action indexes in memory under sustained ingest.
   db.pragma("cache_size = -32768");
+  // The -wal and -shm files exist now; left by an older install they may still be readable by others.
+  if (onDisk) restrict(file);
   return db;
 }

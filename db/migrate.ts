@@ -3,6 +3,7 @@
  * Each file runs in its own transaction together with the version bump, so a failed migration leaves
  * the database at the previous version.
  */
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "./connection.js";
@@ -41,6 +42,8 @@ export function migrate(db: Db, dir: string): number {
   if (current > latest) {
     throw new Error(`database schema version ${current} is newer than this build knows (${latest}); refusing to run an older Pilotlight on it`);
   }
+  // Migrations that turn stored secrets into hashes (008) call this from SQL.
+  db.function("pl_sha256_hex", { deterministic: true }, (value: unknown) => crypto.createHash("sha256").update(String(value)).digest("hex"));
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
@@ -48,6 +51,8 @@ export function migrate(db: Db, dir: string): number {
       db.pragma(`user_version = ${m.version}`);
     })();
   }
+  // Old page images (a value a migration replaced) leave the WAL instead of waiting for the next checkpoint.
+  if (latest > current) db.pragma("wal_checkpoint(TRUNCATE)");
   return latest;
 }
 

@@ -4,7 +4,8 @@ export interface Product {
   id: string;
   name: string;
   pushSecret: string;
-  streamToken: string;
+  /** SHA-256 (hex) of the stream token: the token itself is never stored. */
+  streamTokenHash: string;
   productKey: string;
   identitySecret: string | null;
   posthogSecret: string;
@@ -17,7 +18,7 @@ interface ProductRecord extends Omit<Product, "allowedOrigins"> {
   allowedOrigins: string;
 }
 
-const COLUMNS = `id, name, push_secret AS pushSecret, stream_token AS streamToken, product_key AS productKey,
+const COLUMNS = `id, name, push_secret AS pushSecret, stream_token_sha256 AS streamTokenHash, product_key AS productKey,
   identity_secret AS identitySecret, posthog_secret AS posthogSecret, allowed_origins AS allowedOrigins,
   created_at AS createdAt, updated_at AS updatedAt`;
 
@@ -29,12 +30,12 @@ export function createProductRepository(db: Db) {
   const byKey = db.prepare<[string], ProductRecord>(`SELECT ${COLUMNS} FROM products WHERE product_key = ?`);
   const all = db.prepare<[], ProductRecord>(`SELECT ${COLUMNS} FROM products ORDER BY id`);
   const upsert = db.prepare(`
-    INSERT INTO products (id, name, push_secret, stream_token, product_key, identity_secret, posthog_secret,
+    INSERT INTO products (id, name, push_secret, stream_token_sha256, product_key, identity_secret, posthog_secret,
                           allowed_origins, created_at, updated_at)
-    VALUES (@id, @name, @pushSecret, @streamToken, @productKey, @identitySecret, @posthogSecret,
+    VALUES (@id, @name, @pushSecret, @streamTokenHash, @productKey, @identitySecret, @posthogSecret,
             @allowedOrigins, @createdAt, @updatedAt)
     ON CONFLICT (id) DO UPDATE SET
-      name = excluded.name, push_secret = excluded.push_secret, stream_token = excluded.stream_token,
+      name = excluded.name, push_secret = excluded.push_secret, stream_token_sha256 = excluded.stream_token_sha256,
       product_key = excluded.product_key, identity_secret = excluded.identity_secret,
       posthog_secret = excluded.posthog_secret, allowed_origins = excluded.allowed_origins,
       updated_at = excluded.updated_at`);

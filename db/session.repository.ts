@@ -4,7 +4,13 @@ export interface Session {
   id: number;
   productId: string;
   sessionKey: string;
+  /** The user id the source gave (a label for admin views; never used for access). */
   userId: string | null;
+  /**
+   * The verified user the session belongs to (PROTOCOL.md §3.3), set once and never rewritten; null while
+   * anonymous. The empty string marks a session whose old data named two users: nobody can enter it.
+   */
+  ownerId: string | null;
   email: string | null;
   goal: string | null;
   goalSource: string | null;
@@ -21,7 +27,7 @@ export interface TouchInput {
   now: number;
 }
 
-const COLUMNS = `id, product_id AS productId, session_key AS sessionKey, user_id AS userId, email, goal,
+const COLUMNS = `id, product_id AS productId, session_key AS sessionKey, user_id AS userId, owner_id AS ownerId, email, goal,
   goal_source AS goalSource, action_count AS actionCount, first_seen_at AS firstSeenAt, last_seen_at AS lastSeenAt`;
 
 export function createSessionRepository(db: Db) {
@@ -29,7 +35,7 @@ export function createSessionRepository(db: Db) {
     INSERT INTO sessions (product_id, session_key, user_id, email, first_seen_at, last_seen_at)
     VALUES (@productId, @sessionKey, @userId, @email, @now, @now)
     ON CONFLICT (product_id, session_key) DO UPDATE SET
-      user_id = COALESCE(excluded.user_id, user_id),
+      user_id = CASE WHEN owner_id IS NULL THEN COALESCE(excluded.user_id, user_id) ELSE user_id END,
       email = COALESCE(excluded.email, email),
       last_seen_at = MAX(last_seen_at, excluded.last_seen_at)
     RETURNING id`);
@@ -38,7 +44,7 @@ export function createSessionRepository(db: Db) {
     .pluck();
   const recordActivity = db.prepare<{ id: number; userId: string | null; email: string | null; now: number; added: number }>(`
     UPDATE sessions SET
-      user_id = COALESCE(@userId, user_id),
+      user_id = CASE WHEN owner_id IS NULL THEN COALESCE(@userId, user_id) ELSE user_id END,
       email = COALESCE(@email, email),
       action_count = action_count + @added,
       last_seen_at = MAX(last_seen_at, @now)
@@ -52,15 +58,17 @@ export function createSessionRepository(db: Db) {
     `SELECT ${COLUMNS} FROM sessions INDEXED BY sessions_last_seen
      WHERE product_id = ? AND last_seen_at >= ? ORDER BY last_seen_at DESC, id DESC LIMIT ?`,
   );
+  // Only an anonymous session gets an owner: the first owner sticks (the caller refuses a different one).
+  const setOwner = db.prepare<{ id: number; ownerId: string }>("UPDATE sessions SET owner_id = @ownerId, user_id = @ownerId WHERE id = @id AND owner_id IS NULL");
   const setGoal = db.prepare<[string | null, string | null, number]>(
     "UPDATE sessions SET goal = ?, goal_source = ? WHERE id = ?",
   );
 
   return {
-    /** Creates the session on first sight, or refreshes who it belongs to and when it was last seen. */
+    /** Creates the session on first sight, or refreshes its claimed user (while unowned) and when it was last seen. */
     touch: (input: TouchInput): number => upsert.get(input)!.id,
     idByKey: (productId: string, sessionKey: string): number | undefined => idByKey.get(productId, sessionKey),
-    /** New actions were stored for the session: count them and refresh identity and last-seen time. */
+    /** New actions were stored for the session: count them and refresh the claimed user and last-seen time. */
     recordActivity(id: number, input: { userId: string | null; email: string | null; now: number; added: number }): void {
       recordActivity.run({ id, ...input });
     },
@@ -68,6 +76,8 @@ export function createSessionRepository(db: Db) {
     findById: (id: number): Session | undefined => byId.get(id),
     /** Sessions of a product seen at or after `since`, most recently seen first. */
     recentlyActive: (productId: string, since: number, limit: number): Session[] => recentlyActive.all(productId, since, limit),
+    /** Makes an anonymous session the user's; returns false when it already has an owner (unchanged). */
+    setOwner: (id: number, ownerId: string): boolean => setOwner.run({ id, ownerId }).changes === 1,
     setGoal(id: number, goal: string | null, source: string | null): void {
       setGoal.run(goal, source, id);
     },

@@ -1,8 +1,12 @@
 import type { Db } from "./connection.js";
 
 export type SuggestionSource = "llm" | "rules";
-/** `retracted` suggestions were shown too (then withdrawn): they count for the hourly cap and repeats. */
-export type SuggestionStatus = "delivered" | "skipped" | "superseded" | "publish_failed" | "retracted";
+/**
+ * Delivery (PROTOCOL.md §3.3): a suggestion the gates let through is `pending` until a widget of its session
+ * or user acknowledges it (`delivered`), or SUGGESTION_TTL_S passes without one (`expired`). Pending and
+ * `retracted` suggestions count for the hourly cap and repeats like delivered ones; expired ones were never seen.
+ */
+export type SuggestionStatus = "pending" | "delivered" | "expired" | "skipped" | "superseded" | "publish_failed" | "retracted";
 export type FeedbackVerdict = "accepted" | "dismissed";
 
 export interface SuggestionEvidence {
@@ -36,9 +40,23 @@ export interface StoredSuggestion {
   feedback: FeedbackVerdict | null;
   feedbackAt: number | null;
   createdAt: number;
+  /** When a widget acknowledged it (null until then, and for suggestions delivered before acknowledgements existed). */
+  deliveredAt: number | null;
 }
 
-export type NewSuggestion = Omit<StoredSuggestion, "id" | "feedback" | "feedbackAt">;
+export type NewSuggestion = Omit<StoredSuggestion, "id" | "feedback" | "feedbackAt" | "deliveredAt">;
+
+/** A pending suggestion as delivery needs it. */
+export interface PendingSuggestion {
+  id: number;
+  sessionRef: number;
+  productId: string;
+  sessionId: string;
+  text: string;
+  source: SuggestionSource;
+  evidence: SuggestionEvidence;
+  createdAt: number;
+}
 
 export type DecisionOutcome = "delivered" | "skipped";
 
@@ -67,7 +85,7 @@ interface SuggestionRecord extends Omit<StoredSuggestion, "usage" | "evidence"> 
 const COLUMNS = `id, session_ref AS sessionRef, text, norm_text AS normText, source, model, signal,
   workflow_id AS workflowId, step_id AS stepId, latency_ms AS latencyMs, prompt_tokens AS promptTokens,
   completion_tokens AS completionTokens, total_tokens AS totalTokens, evidence, status,
-  model_error AS modelError, feedback, feedback_at AS feedbackAt, created_at AS createdAt`;
+  model_error AS modelError, feedback, feedback_at AS feedbackAt, created_at AS createdAt, delivered_at AS deliveredAt`;
 
 const DECISION_COLUMNS = `id, session_ref AS sessionRef, suggestion_id AS suggestionId, outcome, reason, trigger,
   source, model_error AS modelError, detail, created_at AS createdAt`;
@@ -94,15 +112,41 @@ export function createSuggestionRepository(db: Db) {
   );
   const deliveredSince = db
     .prepare<[number, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('pending', 'delivered', 'retracted') AND created_at > ?",
     )
     .pluck();
   const shownSince = db
     .prepare<[number, string, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('delivered', 'retracted') AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('pending', 'delivered', 'retracted') AND created_at > ?",
     )
     .pluck();
   const setStatus = db.prepare<[string, number]>("UPDATE suggestions SET status = ? WHERE id = ?");
+  // A late acknowledgement (or feedback, which proves the user saw it) still counts: expired → delivered.
+  const markDelivered = db.prepare<[number, number]>(
+    "UPDATE suggestions SET status = 'delivered', delivered_at = ? WHERE id = ? AND status IN ('pending', 'expired')",
+  );
+  const expire = db.prepare<[number, number]>(`
+    UPDATE suggestions SET status = 'expired' WHERE id IN (
+      SELECT id FROM suggestions INDEXED BY suggestions_pending WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT ?)`);
+  // What a widget may be shown: pending suggestions of its session, of the sessions sharing its conversation and
+  // of its user's own sessions, since @since; newest first, up to @limit. Each session is looked up by the
+  // (session_ref, status, created_at) index, so the cost follows the widget's sessions, not all that is pending.
+  const pendingFor = db.prepare<
+    { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null; limit: number },
+    PendingSuggestion & { evidence: string }
+  >(`
+    WITH targets(ref) AS (
+      SELECT @sessionRef
+      UNION SELECT session_ref FROM conversation_links WHERE conversation_id = @conversationId
+      UNION SELECT u.session_ref FROM user_sessions u JOIN sessions o ON o.id = u.session_ref AND o.owner_id = u.user_id
+            WHERE u.product_id = @productId AND u.user_id = @userId)
+    SELECT g.id, g.session_ref AS sessionRef, s.product_id AS productId, s.session_key AS sessionId, g.text, g.source,
+           g.evidence, g.created_at AS createdAt
+    FROM targets t
+    JOIN suggestions g INDEXED BY suggestions_delivered ON g.session_ref = t.ref AND g.status = 'pending' AND g.created_at >= @since
+    JOIN sessions s ON s.id = g.session_ref
+    ORDER BY g.created_at DESC, g.id DESC LIMIT @limit`);
+  const countPending = db.prepare<[], number>("SELECT count(*) FROM suggestions INDEXED BY suggestions_pending WHERE status = 'pending'").pluck();
   const setFeedback = db.prepare<[string, number, number]>("UPDATE suggestions SET feedback = ?, feedback_at = ? WHERE id = ?");
   const insertDecision = db.prepare<NewDecision, { id: number }>(`
     INSERT INTO suggestion_decisions (session_ref, suggestion_id, outcome, reason, trigger, source, model_error, detail, created_at)
@@ -136,6 +180,17 @@ export function createSuggestionRepository(db: Db) {
     setStatus(id: number, status: SuggestionStatus): void {
       setStatus.run(status, id);
     },
+    /** A widget acknowledged it; false when it was not pending or expired (already delivered, retracted…). */
+    markDelivered: (id: number, at: number): boolean => markDelivered.run(at, id).changes === 1,
+    /** Marks up to `limit` pending suggestions created before `before` as expired; returns how many. */
+    expirePending: (before: number, limit: number): number => expire.run(before, limit).changes,
+    /** The newest `limit` pending suggestions since `since` for a widget's session, conversation and user; oldest first. */
+    pendingFor: (q: { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null; limit: number }): PendingSuggestion[] =>
+      pendingFor
+        .all(q)
+        .reverse()
+        .map((r) => ({ ...r, evidence: JSON.parse(r.evidence) as SuggestionEvidence })),
+    countPending: (): number => countPending.get()!,
     setFeedback(id: number, verdict: FeedbackVerdict, at: number): void {
       setFeedback.run(verdict, at, id);
     },

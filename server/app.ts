@@ -9,6 +9,7 @@ import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
 import { rulesResponder } from "./chat/chat-responder.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
+import { createSuggestionDelivery } from "./chat/suggestion-delivery.js";
 import type { AppDeps } from "./deps.js";
 import { createHttpShutdown } from "./http/http-shutdown.js";
 import { mountRoutes } from "./http/routes.js";
@@ -17,15 +18,17 @@ import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
 import { createInstallationMonitor } from "./admin/installation-monitor.js";
+import { createLlmGateway } from "./llm/llm-gateway.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
-import { attachWidgetGateway, closeWidgetGateway, createSocketServer, createWidgetOutbox } from "./realtime/widget.gateway.js";
+import { createCommandLimits } from "./realtime/command-limits.js";
+import { attachWidgetGateway, closeWidgetGateway, createSocketServer } from "./realtime/widget.gateway.js";
+import { createWidgetOutbox } from "./realtime/widget.outbox.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
+import { createSessionAccess } from "./sessions/session-access.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
-import { instrumentLlm } from "./suggest/llm-metrics.js";
-import { withRedaction } from "./suggest/llm-redaction.js";
 import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
@@ -38,15 +41,17 @@ export function createApp(deps: AppDeps) {
 
   // Per app, never prom-client's global registry: tests run many apps in one process.
   const metrics = createMetrics();
-  const rateLimits = createRateLimits({ metrics });
-  // Every LLM call is redacted (PII never leaves the process) and observed.
-  const llm = deps.llm ? instrumentLlm(withRedaction(deps.llm), metrics) : null;
+  const rateLimits = createRateLimits({ metrics, clock, maxKeys: config.RATE_LIMIT_MAX_KEYS });
+  // The one way to the LLM, for suggestions, summaries and chat: one breaker, redaction, metrics.
+  const llm = deps.llm
+    ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })
+    : null;
   // Every reader of workflows goes through this one per-product source.
   const workflows = createWorkflowCatalog({ repo: repos.workflows, logger });
   const app = express();
   const httpServer = http.createServer(app);
 
-  const ingest = instrumentIngest(createIngestService({ repos, clock, logger }), metrics);
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
   // What the admin Installation panel shows: origins seen, the last event per source.
   const installation = createInstallationMonitor();
   ingest.onIngested((event) => installation.noteAccepted(event.productId, event.source, event.sessionId, clock.now()));
@@ -88,8 +93,23 @@ export function createApp(deps: AppDeps) {
   // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
   // cases never see Socket.IO.
   const io = createSocketServer(httpServer, config.SOCKET_MAX_PAYLOAD_BYTES);
-  const { outbox, onLinked } = createWidgetOutbox(io, repos, metrics);
+  const { outbox, reach, onLinked } = createWidgetOutbox(io, repos, metrics);
   const mapping = createConversationMapping({ repos, clock, tokenSecret: instance.conversationTokenSecret, onLinked });
+  // Who may join which session and conversation: the rules the socket edge asks.
+  const access = createSessionAccess({ repos, clock, mapping, activeWindowMs: config.USER_SESSION_ACTIVE_S * 1000 });
+  // Suggestions reach widgets only when one acknowledges them; the rest wait (pending) or expire.
+  const delivery = createSuggestionDelivery({
+    repos,
+    clock,
+    logger,
+    mapping,
+    outbox,
+    reach,
+    ttlMs: config.SUGGESTION_TTL_S * 1000,
+    onState: (state, n) => metrics.suggestionDeliveries.inc({ state }, n),
+  });
+  metrics.onScrape(() => metrics.suggestionsPending.set(repos.suggestions.countPending()));
+  delivery.start();
   const chat = createChatService({
     repos,
     clock,
@@ -109,7 +129,7 @@ export function createApp(deps: AppDeps) {
   });
 
   // Suggestions run after each ingest commit, asynchronously: they can never slow or fail an ingest.
-  // Delivered ones go into the session's conversation (a test may pass its own publisher to observe them).
+  // What the gates let through goes to delivery (a test may pass its own publisher to observe them).
   const suggestions = observeEngine(
     createSuggestionEngine({
       config,
@@ -118,23 +138,35 @@ export function createApp(deps: AppDeps) {
       clock,
       workflows,
       llm,
-      publish: deps.publish ?? ((s) => chat.deliverSuggestion(s)),
-      retract: (r) => chat.retractSuggestion(r),
+      publish: deps.publish ?? ((s) => delivery.publish(s)),
+      retract: (r) => delivery.retract(r),
     }),
     metrics,
   );
-  if (config.SUGGESTIONS_ENABLED) ingest.onIngested((event) => suggestions.onIngested(event));
-  attachWidgetGateway(io, {
+  const gateway = attachWidgetGateway(io, {
     logger,
     repos,
     chat,
     mapping,
+    access,
+    delivery,
     hooks: suggestions,
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
     installation,
+    publicOrigin: config.PUBLIC_URL,
+    limits: createCommandLimits(rateLimits, {
+      perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
+      perConversationPerMinute: config.WIDGET_CONVERSATION_COMMANDS_PER_MIN,
+      messagesPerMinute: config.CHAT_MESSAGES_PER_MIN,
+      modelCallsPerHour: config.CHAT_MODEL_CALLS_PER_HOUR,
+      chatUsesModel: llm !== null,
+    }),
   });
+  // A user active in one of their sessions pulls the widgets that follow them there (before any suggestion for it).
+  ingest.onIngested((event) => gateway.onIngested(event));
+  if (config.SUGGESTIONS_ENABLED) ingest.onIngested((event) => suggestions.onIngested(event));
 
   const retention = createRetentionJob({
     retention: repos.retention,
@@ -191,6 +223,7 @@ export function createApp(deps: AppDeps) {
       await shutdown.close(config.SHUTDOWN_GRACE_MS);
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
+      delivery.stop();
       rateLimits.close();
     })();
     return closing;
@@ -200,7 +233,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { workflows, installation, ingest, readiness, chat, mapping, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector },
+    services: { workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

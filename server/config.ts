@@ -3,6 +3,7 @@
  * every bad key named in one error — so a misconfigured deploy fails at start-up, not at 3 a.m.
  */
 import { z } from "zod";
+import { PRODUCT_KEY_PATTERN, PRODUCT_KEY_RULE } from "./products/product-key.js";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -99,10 +100,21 @@ export const ConfigSchema = z
       emptyToUndefined,
       z
         .string()
-        .regex(/^[A-Za-z0-9_-]{8,128}$/, "must be 8–128 letters, digits, '_' or '-'")
+        .regex(PRODUCT_KEY_PATTERN, `must be ${PRODUCT_KEY_RULE}`)
         .optional(),
     ),
     ALLOWED_ORIGINS: originList,
+    /**
+     * The origin users reach Pilotlight at (`https://pilot.example.com`; a path is ignored). With it, "same
+     * origin" (a product without ALLOWED_ORIGINS) means this origin, not whatever Host header a client sends.
+     */
+    PUBLIC_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .url({ protocol: /^https?$/, error: "must be an http(s) URL like https://pilot.example.com" })
+        .transform((v) => new URL(v).origin)
+        .optional(),
+    ),
 
     /** Request bodies above this many bytes are refused with 413 (PROTOCOL.md §2.1: default 1 MiB). */
     MAX_BODY_BYTES: int(1024 * 1024, 1024, 64 * 1024 * 1024),
@@ -113,6 +125,8 @@ export const ConfigSchema = z
     CAPTURE_MAX_BODY_BYTES: int(256 * 1024, 1024, 16 * 1024 * 1024),
     /** How far the `t=` of an X-Pilotlight-Signature may be from now. */
     SIGNATURE_TOLERANCE_S: int(300, 1, 86_400),
+    /** Senders' timestamps further ahead than this are recorded at receive time (a fast clock cannot make the engine spin). */
+    CLIENT_CLOCK_SKEW_MS: int(300_000, 0, 86_400_000),
     /** How many of a session's latest unsummarised actions make its context window. */
     CONTEXT_WINDOW_ACTIONS: int(50, 1, 1000),
     /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
@@ -124,8 +138,23 @@ export const ConfigSchema = z
     CHAT_MAX_REPLY_CHARS: int(2000, 100, 20_000),
     /** How far back a verified user's other sessions count as "recent" for chat context and resume. */
     USER_LOOKBACK_DAYS: int(30, 1, 365),
+    /**
+     * A verified widget that names no session is bound to its user's most recently active session when that
+     * activity is at most this old (else to a fresh session).
+     */
+    USER_SESSION_ACTIVE_S: int(300, 1, 86_400),
+    /** A suggestion no widget has received yet is shown to one that connects within this long, then expires. */
+    SUGGESTION_TTL_S: int(600, 1, 7 * 86_400),
     /** Largest Socket.IO message a widget may send. */
     SOCKET_MAX_PAYLOAD_BYTES: int(64 * 1024, 1024, 1024 * 1024),
+    /** Commands (any event) one widget connection may send per minute; 0 = off. */
+    WIDGET_COMMANDS_PER_MIN: int(120, 0, 1_000_000),
+    /** Commands all the widget connections of one conversation may send together per minute; 0 = off. */
+    WIDGET_CONVERSATION_COMMANDS_PER_MIN: int(300, 0, 1_000_000),
+    /** Chat messages one conversation may send per minute; 0 = off. */
+    CHAT_MESSAGES_PER_MIN: int(12, 0, 1_000_000),
+    /** LLM chat replies one conversation may cost per hour (with an LLM configured); 0 = off. */
+    CHAT_MODEL_CALLS_PER_HOUR: int(60, 0, 1_000_000),
 
     /** Serve the "Acme Invoices" demo product at `/`. Turn off in production. */
     DEMO_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
@@ -141,6 +170,11 @@ export const ConfigSchema = z
     RATE_LIMIT_WEBHOOK_PER_MIN: int(12_000, 0, 100_000_000),
     /** Requests per minute per product key and client address on browser-facing endpoints (capture, socket handshakes); 0 = off. */
     RATE_LIMIT_PUBLIC_PER_MIN: int(1_200, 0, 100_000_000),
+    /**
+     * Keys (product and client address, socket, conversation) each in-process rate limiter remembers at most;
+     * past it the least recently seen is forgotten, so a flood of distinct clients cannot grow memory.
+     */
+    RATE_LIMIT_MAX_KEYS: int(100_000, 10, 10_000_000),
 
     /** Sessions (with their actions and summaries) not seen for this many days are purged; 0 = keep forever. */
     RETENTION_DAYS: int(30, 0, 36_500),
@@ -189,6 +223,8 @@ export const ConfigSchema = z
     SUGGEST_DEBOUNCE_MS: int(1_200, 0, 60_000),
     /** A steady stream of activity still gets considered at least this often. */
     SUGGEST_MAX_WAIT_MS: int(5_000, 0, 600_000),
+    /** Evaluations one session may get per minute; past it they wait for the next minute (a skip `evaluation_budget` is recorded). */
+    SUGGEST_EVALUATIONS_PER_MIN: int(60, 1, 100_000),
     /** A quiet user on one page for this long is struggling (dwell), re-checked by a timer. */
     DWELL_MS: int(45_000, 100, 86_400_000),
     /** After a proactive suggestion (or the user's own interaction), how long the engine waits for engagement. */

@@ -9,7 +9,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { AppPaths } from "./paths.js";
 import type { Instance } from "./products/bootstrap-instance.js";
-import type { LlmClient } from "./suggest/openai.model.js";
+import type { LlmClient } from "./llm/llm-port.js";
 import type { Publisher } from "./suggest/publisher.js";
 
 export interface AppDeps {
@@ -20,8 +20,8 @@ export interface AppDeps {
   clock: Clock;
   instance: Instance;
   paths: AppPaths;
-  /** The LLM (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
+  /** The LLM port (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
   llm?: LlmClient | null;
-  /** Where delivered suggestions go (the realtime layer's); absent: a publisher that only logs. */
+  /** Where delivered suggestions go; absent: into the session's conversation (tests pass one to observe them). */
   publish?: Publisher;
 }

@@ -80,7 +80,9 @@ export type LlmErrorCode =
   | "llm_unavailable"
   | "llm_rejected"
   | "llm_aborted"
-  | "llm_invalid_output";
+  | "llm_invalid_output"
+  /** Refused without a call: the circuit breaker is open. */
+  | "llm_breaker_open";
 
 const LLM_STATUS: Record<LlmErrorCode, number> = {
   llm_timeout: 504,
@@ -89,6 +91,7 @@ const LLM_STATUS: Record<LlmErrorCode, number> = {
   llm_rejected: 502,
   llm_aborted: 499,
   llm_invalid_output: 502,
+  llm_breaker_open: 503,
 };
 
 export class LlmError extends AppError {

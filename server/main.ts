@@ -12,7 +12,7 @@ import { loadDotEnv } from "./dot-env.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
-import { createLlmClient } from "./suggest/llm-client.js";
+import { createLlmClient } from "./llm/create-llm-client.js";
 import { WorkflowsFileError } from "./workflows/load-workflows.js";
 import { seedInstanceWorkflows } from "./workflows/seed-workflows.js";
 

@@ -108,6 +108,12 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
       labelNames: ["limiter"] as const,
       registers,
     }),
+    rateLimitKeys: new Gauge({
+      name: "pilotlight_rate_limit_keys",
+      help: "Keys (product and client address, socket, conversation…) a rate limiter holds in memory, by limiter",
+      labelNames: ["limiter"] as const,
+      registers,
+    }),
 
     // --- connector subscription (SSE client) and outbound stream
     connectorState: stateGauge(
@@ -154,6 +160,17 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
       labelNames: ["reason"] as const,
       registers,
     }),
+    suggestionDeliveries: new Counter({
+      name: "pilotlight_suggestion_deliveries_total",
+      help: "Suggestions entering a delivery state: delivered (a widget acknowledged it), pending (no widget received it yet), expired (none did within SUGGESTION_TTL_S)",
+      labelNames: ["state"] as const,
+      registers,
+    }),
+    suggestionsPending: new Gauge({
+      name: "pilotlight_suggestions_pending",
+      help: "Suggestions waiting for a widget of their session or user (read at scrape time)",
+      registers,
+    }),
     suggestionFeedback: new Counter({
       name: "pilotlight_suggestion_feedback_total",
       help: "Feedback on delivered suggestions by verdict (accepted, dismissed); ignored ones are derived by the admin stats",
@@ -169,7 +186,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     }),
     modelErrors: new Counter({
       name: "pilotlight_model_errors_total",
-      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and suggestion calls refused by the open breaker (breaker_open)",
+      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and calls (suggestions, summaries, chat) refused by the open breaker (breaker_open)",
       labelNames: ["code"] as const,
       registers,
     }),

@@ -30,11 +30,13 @@ function renderTotals(el: HTMLElement, stats: AdminStatsResponse): void {
   const item = (value: string, label: string) => h("div", {}, h("span", { class: "value" }, value), h("span", { class: "label" }, label));
   el.replaceChildren(
     item(String(t.actions), `actions, last ${stats.minutes} min`),
-    item(String(t.delivered), "suggestions delivered"),
+    item(String(t.delivery.delivered), "suggestions delivered"),
+    item(String(t.delivery.pending), "waiting for a widget"),
+    item(String(t.delivery.expired), "expired unseen"),
     item(String(t.accepted), "accepted"),
     item(String(t.dismissed), "dismissed"),
     item(String(t.ignored), "ignored"),
-    item(String(t.pending), "pending"),
+    item(String(t.pending), "awaiting feedback"),
     item(percent(t.acceptance_rate), "acceptance"),
     item(stats.skips_by_reason.map((s) => `${s.reason} ${s.count}`).join(", ") || "none", "skips by reason"),
   );

@@ -34,7 +34,7 @@ function fact(term: string, ...value: (Node | string | null)[]): Node[] {
 function fillCard(card: Card, s: AdminSession, now: string): void {
   card.head.replaceChildren(
     h("span", { class: "sid" }, s.session_id),
-    h("span", { class: "muted" }, s.user_id ? `user ${s.user_id}` : "anonymous"),
+    h("span", { class: "muted" }, s.owner_id ? `user ${s.owner_id} (verified)` : s.user_id ? `user ${s.user_id} (unverified)` : "anonymous"),
     h("span", { class: "muted" }, `last seen ${ago(s.last_seen_at, now)}`),
   );
   const page = s.current_page;

@@ -27,6 +27,8 @@ function emptyRow(columns: number, text: string): HTMLTableRowElement {
 }
 
 function outcomeBadge(s: AdminSuggestion): HTMLElement {
+  if (s.status === "pending") return h("span", { class: "badge none" }, "waiting for a widget");
+  if (s.status === "expired") return h("span", { class: "badge none" }, "expired unseen");
   if (s.outcome === null) return h("span", { class: "badge none" }, "not shown");
   return h("span", { class: `badge ${s.outcome}` }, s.outcome);
 }

@@ -6,11 +6,12 @@
  * Sends page views (SPA history changes too), clicks on interactive elements, form submits, field
  * changes and validation failures — the field's identity, never its value — to `POST /v1/capture` on the script's own origin
  * (or `data-endpoint`). Anything inside `[data-pilotlight-ignore]` is not captured. Optional
- * `data-user-id` names the signed-in user. Exposes `window.PilotlightCapture`. Never throws into the page.
+ * `data-user-id` names the signed-in user (with `data-user-hash`, verified: the session becomes theirs).
+ * Exposes `window.PilotlightCapture`. Never throws into the page.
  */
 import type { RawEvent } from "../../server/contracts/capture.js";
+import { currentSession, rotateSession } from "../shared/browser-session.js";
 import { describeElement, maskText } from "./describe-element.js";
-import { currentSession } from "./session.js";
 import { createTransport } from "./transport.js";
 
 export interface PilotlightCaptureApi {
@@ -18,8 +19,13 @@ export interface PilotlightCaptureApi {
   sessionId(): string;
   /** Sends queued events now; resolves when the request has finished. */
   flush(): Promise<void>;
-  /** Names the signed-in user for the events that follow. */
-  identify(userId: string | null): void;
+  /**
+   * Names the signed-in user for the events that follow; with `userHash` (as the widget's: hex
+   * HMAC-SHA256(identity_secret, userId)) the session becomes that user's. `null` signs out.
+   */
+  identify(userId: string | null, userHash?: string): void;
+  /** Starts a new session (sign-out: the widget calls it when its identity changes); returns its id. */
+  rotate(): string;
 }
 
 declare global {
@@ -67,8 +73,8 @@ function start(script: HTMLScriptElement): void {
     return;
   }
   const endpoint = (script.getAttribute("data-endpoint") || new URL(script.src, location.href).origin).replace(/\/+$/, "");
-  let userId = script.getAttribute("data-user-id") || undefined;
-  const transport = createTransport(`${endpoint}/v1/capture`, productKey, () => userId);
+  let user = { id: script.getAttribute("data-user-id") || undefined, hash: script.getAttribute("data-user-hash") || undefined };
+  const transport = createTransport(`${endpoint}/v1/capture`, productKey, () => user);
 
   const pageUrl = () => location.origin + location.pathname;
   const track = (type: RawEvent["type"], extra: Partial<RawEvent> = {}) => {
@@ -181,9 +187,10 @@ function start(script: HTMLScriptElement): void {
   window.PilotlightCapture = {
     sessionId: () => currentSession(Date.now(), false),
     flush: () => transport.flush().catch(() => undefined),
-    identify: (id) => {
-      userId = id || undefined;
+    identify: (id, hash) => {
+      user = { id: id || undefined, hash: (id && hash) || undefined };
     },
+    rotate: () => rotateSession(Date.now()),
   };
 }
 

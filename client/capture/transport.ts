@@ -33,7 +33,7 @@ async function reasonOf(res: Response): Promise<string> {
   return `HTTP ${res.status}`;
 }
 
-export function createTransport(url: string, productKey: string, userId: () => string | undefined): Transport {
+export function createTransport(url: string, productKey: string, user: () => { id?: string | undefined; hash?: string | undefined }): Transport {
   let queue: RawEvent[] = [];
   let queueSession = "";
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -61,8 +61,9 @@ export function createTransport(url: string, productKey: string, userId: () => s
     const sessionId = queueSession;
     const events = queue.splice(0, MAX_PER_REQUEST);
     const batch: CaptureBatch = { product_key: productKey, session_id: sessionId, events };
-    const user = userId();
-    if (user) batch.user_id = user;
+    const { id, hash } = user();
+    if (id) batch.user_id = id;
+    if (id && hash) batch.user_hash = hash;
     const body = JSON.stringify(batch);
     if (leaving && navigator.sendBeacon) {
       try {

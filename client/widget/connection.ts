@@ -1,7 +1,8 @@
 /**
  * The widget's link to Pilotlight: one Socket.IO connection to `/widget`, authenticated with the product
- * key, the browser session and (when resuming) the stored conversation token. Every (re)connect is
- * followed by `conversation:sync`, so nothing sent while the widget was away is missed.
+ * key, the session (or none, for a verified widget the server binds), the identity and (when resuming) the
+ * stored conversation token. Every (re)connect is followed by `conversation:sync`, so nothing sent while the
+ * widget was away is missed; every suggestion received is acknowledged.
  */
 import { io, type Socket } from "socket.io-client";
 import type {
@@ -12,6 +13,7 @@ import type {
   MessageDelta,
   MessageSent,
   ServerToClientEvents,
+  SessionBound,
   SuggestionCreated,
   SuggestionRetracted,
 } from "../../server/contracts/realtime.js";
@@ -24,12 +26,15 @@ export interface Identity {
 }
 
 export interface ConnectionEvents {
+  bound(binding: SessionBound): void;
   linked(link: ConversationLinked): void;
   message(m: MessageCreated): void;
   delta(d: MessageDelta): void;
   suggestion(s: SuggestionCreated): void;
   retracted(r: SuggestionRetracted): void;
   status(state: "connecting" | "online" | "offline" | "refused", detail?: string): void;
+  /** The named session belongs to someone else: the widget must take another before reconnecting. */
+  forbidden(): void;
 }
 
 interface StoredConversation {
@@ -44,12 +49,15 @@ export class WidgetConnection {
   private readonly storageKey: string;
   /** The refusal code last logged to the console (each reason is logged once). */
   private reported: string | undefined;
+  /** Set once a refused session was replaced, so a second refusal is shown instead of looping. */
+  private replacedSession = false;
 
   constructor(
     private readonly opts: {
       endpoint: string;
       productKey: string;
-      sessionId: () => string;
+      /** The session to name; undefined lets the server choose (verified widgets). */
+      sessionId: () => string | undefined;
       identity: () => Identity | undefined;
       lastSeq: () => number;
     },
@@ -90,12 +98,14 @@ export class WidgetConnection {
       // A function, so every reconnect presents the current session, identity and conversation.
       auth: (cb) => {
         const identity = this.opts.identity();
-        cb({ productKey: this.opts.productKey, sessionId: this.opts.sessionId(), ...this.stored(), ...identity });
+        const sessionId = this.opts.sessionId();
+        cb({ productKey: this.opts.productKey, ...(sessionId ? { sessionId } : {}), ...this.stored(), ...identity });
       },
     });
     this.socket = socket;
 
     socket.on("connect", () => {
+      this.replacedSession = false;
       this.on.status("online");
       void this.sync();
     });
@@ -109,6 +119,14 @@ export class WidgetConnection {
       if (code === "invalid_conversation_token") {
         // The stored thread is not ours any more (other user, cleared server): start fresh.
         this.store(undefined);
+        socket.connect();
+        return;
+      }
+      if (code === "session_forbidden" && !this.replacedSession) {
+        // The session (or its thread) belongs to another user, e.g. the previous person in this tab.
+        this.replacedSession = true;
+        this.store(undefined);
+        this.on.forbidden();
         socket.connect();
         return;
       }
@@ -127,9 +145,14 @@ export class WidgetConnection {
       this.store({ conversationId: link.conversationId, conversationToken: link.conversationToken });
       this.on.linked(link);
     });
+    socket.on("session:bound", (b) => this.on.bound(b));
     socket.on("message:created", (m) => this.on.message(m));
     socket.on("message:delta", (d) => this.on.delta(d));
-    socket.on("suggestion:created", (s) => this.on.suggestion(s));
+    socket.on("suggestion:created", (s, ack) => {
+      this.on.suggestion(s);
+      // Received: only now does the server count it as delivered.
+      if (typeof ack === "function") ack({ ok: true });
+    });
     socket.on("suggestion:retracted", (r) => this.on.retracted(r));
   }
 

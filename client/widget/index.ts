@@ -1,14 +1,15 @@
 /**
  * widget.js — embed with one tag:
  *   <script src="https://HOST/widget.js" data-product-key="pk_…" async></script>
- *   (optional: data-title, data-color, data-position="right|left", data-greeting, data-endpoint, data-manual-boot)
+ *   (optional: data-session-id — the session your source keys actions by; data-title, data-color,
+ *   data-position="right|left", data-greeting, data-endpoint, data-manual-boot)
  * and, optionally, the command queue before it loads:
  *   window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments) };
- *   Pilotlight("boot", { userId, userHash });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
+ *   Pilotlight("boot", { userId, userHash, sessionId });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
  * Commands: boot, update, shutdown, open, close, on. Window events: pilotlight:ready, :suggestion, :message,
  * :open, :close, :linked, :status.
  */
-import { PilotlightWidget, type BootOptions, type WidgetEvent } from "./widget-app.js";
+import { PilotlightWidget, type BootOptions, type UpdateOptions, type WidgetEvent } from "./widget-app.js";
 
 type Command = [name: string, ...args: unknown[]];
 interface PilotlightGlobal {
@@ -30,9 +31,10 @@ function scriptOrigin(): string {
 
 if (!w.Pilotlight?.loaded) {
   const data = script?.dataset ?? {};
-  const defaults = {
+  const defaults: Pick<BootOptions, "productKey" | "endpoint" | "sessionId" | "title" | "color" | "position" | "greeting"> = {
     productKey: data.productKey ?? "",
     endpoint: data.endpoint ?? scriptOrigin(),
+    ...(data.sessionId ? { sessionId: data.sessionId } : {}),
     // Look and words from the tag (data-title, data-color, data-position, data-greeting); boot options win.
     title: data.title,
     color: data.color,
@@ -58,11 +60,13 @@ if (!w.Pilotlight?.loaded) {
         widget.boot();
         return;
       case "update":
-        widget?.update(options);
+        widget?.update(options as UpdateOptions);
         return;
       case "shutdown":
         widget?.shutdown();
         widget = undefined;
+        // The tag's session belonged to whoever was here: a later boot names its own (or none).
+        delete defaults.sessionId;
         return;
       case "open":
         widget?.open();

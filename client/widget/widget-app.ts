@@ -5,7 +5,7 @@
 import type { MessageCreated, SuggestionCreated } from "../../server/contracts/realtime.js";
 import { WidgetConnection, type Identity } from "./connection.js";
 import { resolveAppearance, type Appearance } from "./options.js";
-import { currentSessionId, SESSION_EVENT } from "./session.js";
+import { WidgetSession } from "./session.js";
 import { Thread } from "./thread.js";
 import { WidgetView, type Verdict } from "./ui/view.js";
 
@@ -14,11 +14,20 @@ export interface BootOptions {
   endpoint: string;
   userId?: string;
   userHash?: string;
+  /** The session to join: the id your source keys actions by (PostHog's `$session_id`, an Autoplay connector's). */
+  sessionId?: string;
   /** Look and words (validated; an invalid value is ignored with a console warning). */
   title?: unknown;
   color?: unknown;
   position?: unknown;
   greeting?: unknown;
+}
+
+/** What `update` takes: a new identity (or none: signed out), optionally with the new person's session id. */
+export interface UpdateOptions {
+  userId?: string;
+  userHash?: string;
+  sessionId?: string;
 }
 
 /** How long a message waits for capture.js to deliver the user's latest actions before it is sent anyway. */
@@ -35,24 +44,17 @@ export class PilotlightWidget {
   private readonly connection: WidgetConnection;
   private readonly listeners = new Map<WidgetEvent, Set<Listener>>();
   private identity: Identity | undefined;
-  private sessionId: string;
+  private readonly session: WidgetSession;
   private readonly verdicts: Map<number, Verdict>;
   /** Suggestions withdrawn by the server while this page was open. */
   private readonly retracted = new Set<number>();
   private readonly keys: { seen: string; verdicts: string };
-  private readonly onSession = (e: Event) => {
-    const id = (e as CustomEvent<{ sessionId?: string }>).detail?.sessionId;
-    if (id && id !== this.sessionId) {
-      this.sessionId = id;
-      this.connection.restart();
-    }
-  };
 
   constructor(opts: BootOptions) {
     this.keys = { seen: `pilotlight:seen:${opts.productKey}`, verdicts: `pilotlight:verdicts:${opts.productKey}` };
     this.verdicts = new Map(this.load<[number, Verdict][]>(this.keys.verdicts) ?? []);
     this.identity = opts.userId && opts.userHash ? { userId: opts.userId, userHash: opts.userHash } : undefined;
-    this.sessionId = currentSessionId();
+    this.session = new WidgetSession(opts.sessionId, () => this.identity !== undefined, () => this.connection.restart());
     const appearance: Appearance = resolveAppearance({ title: opts.title, color: opts.color, position: opts.position, greeting: opts.greeting });
     this.view = new WidgetView({
       send: (text) => this.send(text),
@@ -68,11 +70,22 @@ export class PilotlightWidget {
       {
         endpoint: opts.endpoint,
         productKey: opts.productKey,
-        sessionId: () => this.sessionId,
+        sessionId: () => this.session.id,
         identity: () => this.identity,
         lastSeq: () => this.thread.lastSeq,
       },
       {
+        bound: (b) => {
+          this.session.bound = b.sessionId;
+          // Every (re)connect starts with session:bound: the widget is ready in that session. A move of a
+          // widget that follows its user is not a new start.
+          if (b.reason !== "followed") this.emit("ready", { sessionId: b.sessionId });
+        },
+        forbidden: () => {
+          // Another user's session or thread (the previous person's in this tab): start afresh, showing nothing of it.
+          this.clearThread();
+          this.session.abandon();
+        },
         linked: (link) => {
           if (this.thread.conversationId !== link.conversationId) {
             this.thread.reset(link.conversationId);
@@ -100,7 +113,6 @@ export class PilotlightWidget {
               : "",
           );
           this.emit("status", { state, detail });
-          if (state === "online") this.emit("ready", { sessionId: this.sessionId });
         },
       },
     );
@@ -108,31 +120,59 @@ export class PilotlightWidget {
 
   boot(): void {
     this.view.mount();
-    window.addEventListener(SESSION_EVENT, this.onSession);
+    this.session.start();
     this.connection.connect();
   }
 
-  /** New identity (login) or none (logout): reconnect with it. */
-  update(identity: { userId?: string; userHash?: string }): void {
-    const next = identity.userId && identity.userHash ? { userId: identity.userId, userHash: identity.userHash } : undefined;
-    if (next?.userId === this.identity?.userId) return;
+  /**
+   * A sign-in, a sign-out (`update({})`) or another user. Signing in keeps the anonymous thread (the server
+   * adopts it with its token); signing out or switching users rotates the session and forgets the thread,
+   * so the next person in this tab sees nothing of the previous one's.
+   */
+  update(options: UpdateOptions): void {
+    const next = options.userId && options.userHash ? { userId: options.userId, userHash: options.userHash } : undefined;
+    if (next?.userId === this.identity?.userId) {
+      // The same person: only a new session id from the page, if any.
+      if (options.sessionId && options.sessionId !== this.session.id) {
+        this.session.rename(options.sessionId);
+        this.connection.restart();
+      }
+      return;
+    }
+    const signingIn = this.identity === undefined;
     this.identity = next;
-    this.thread.reset(undefined);
-    this.view.clearThread();
-    this.connection.disconnect(true);
+    tellCapture(next);
+    this.connection.disconnect(!signingIn);
+    if (!signingIn) this.forgetPerson(options.sessionId);
+    else if (options.sessionId) this.session.rename(options.sessionId);
     this.connection.connect();
   }
 
-  /** Removes the widget and forgets the conversation (e.g. on logout). */
+  /** Removes the widget, rotates the session and forgets the conversation: call it on sign-out. */
   shutdown(): void {
-    window.removeEventListener(SESSION_EVENT, this.onSession);
     this.connection.disconnect(true);
+    if (this.identity) tellCapture(undefined);
+    this.forgetPerson(undefined);
+    this.session.stop();
     this.view.unmount();
-    this.thread.reset(undefined);
   }
 
   open(): void {
     this.view.open();
+  }
+
+  /** Nothing of the previous person stays: their session, thread, unread mark and verdicts. */
+  private forgetPerson(sessionId: string | undefined): void {
+    this.clearThread();
+    for (const key of [this.keys.seen, this.keys.verdicts]) this.remove(key);
+    this.verdicts.clear();
+    this.retracted.clear();
+    this.session.rotate(sessionId);
+  }
+
+  private clearThread(): void {
+    this.thread.reset(undefined);
+    this.view.reset();
   }
 
   close(): void {
@@ -220,6 +260,14 @@ export class PilotlightWidget {
     }
   }
 
+  private remove(key: string): void {
+    try {
+      localStorage.removeItem(key);
+    } catch {
+      /* storage disabled */
+    }
+  }
+
   private save(key: string, value: unknown): void {
     try {
       localStorage.setItem(key, JSON.stringify(value));
@@ -227,4 +275,10 @@ export class PilotlightWidget {
       /* storage disabled */
     }
   }
+}
+
+/** capture.js (when on the page) tags what follows with the widget's identity, or with none after sign-out. */
+function tellCapture(identity: Identity | undefined): void {
+  const capture = (window as { PilotlightCapture?: { identify?: (id: string | null, hash?: string) => void } }).PilotlightCapture;
+  capture?.identify?.(identity?.userId ?? null, identity?.userHash);
 }

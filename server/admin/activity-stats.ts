@@ -65,6 +65,7 @@ export function activityStats(
       ...totals,
       pending: series.pendingCount(productId, range, interactionTimeoutMs, now),
       acceptance_rate: acceptanceRate(totals),
+      delivery: series.deliveryCounts(productId, range),
     },
     skips_by_reason: series.skipsByReason(productId, range).map((r) => ({ reason: r.reason ?? "unknown", count: r.n })),
   };

@@ -37,6 +37,7 @@ export function listLiveSessions(
       return {
         session_id: session.sessionKey,
         user_id: session.userId,
+        owner_id: session.ownerId,
         goal: session.goal,
         goal_source: session.goalSource,
         first_seen_at: iso(session.firstSeenAt),

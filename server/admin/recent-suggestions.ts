@@ -31,6 +31,7 @@ export function listRecentSuggestions(
       workflow_id: s.workflowId,
       step_id: s.stepId,
       status: s.status,
+      delivered_at: s.deliveredAt === null ? null : iso(s.deliveredAt),
       reason: s.reason,
       trigger: s.trigger,
       model_error: s.modelError,

@@ -4,9 +4,9 @@
  * from browsers — actions, goal, summaries, other sessions — goes inside it, neutralised. The user's own
  * question and the conversation history are chat turns, as in any assistant.
  */
-import { pageLabel } from "../suggest/action-labels.js";
-import type { ChatMessage } from "../suggest/openai.model.js";
-import { boundedActionLines, fenced, neutraliseData } from "../suggest/prompt-builder.js";
+import type { ChatMessage } from "../llm/llm-port.js";
+import { boundedActionLines, fenced, neutraliseData } from "../llm/prompt-fence.js";
+import { pageLabel } from "../sessions/action-labels.js";
 import type { ChatContext } from "./chat-context.js";
 
 export interface ChatPromptLimits {

@@ -1,22 +1,25 @@
 /**
  * Chat use cases: a user's message (idempotent by clientMessageId), the streamed reply with live context,
- * conversation sync, and delivery of proactive suggestions into the conversation. Emits facts through an
- * outbox it is given — never through Socket.IO directly.
+ * and conversation sync. Emits facts through an outbox it is given — never through Socket.IO directly.
+ * (Proactive suggestions enter conversations through suggestion-delivery.ts.)
  */
 import type { Message } from "../../db/message.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
+import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
-import type { PublishedSuggestion, RetractedSuggestion } from "../suggest/publisher.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
 import { presentMessage } from "./present.js";
 
+/** Facts announced to a conversation's widgets (suggestion:created goes out with an acknowledgement instead). */
+export type ConversationEvent = Exclude<keyof ServerToClientEvents, "suggestion:created">;
+
 export interface ConversationOutbox {
-  emit<E extends keyof ServerToClientEvents>(conversationId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  emit<E extends ConversationEvent>(conversationId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
 }
 
 export interface ChatDeps {
@@ -34,6 +37,19 @@ export interface ChatDeps {
   maxReplyChars: number;
 }
 
+/** A suggestion the engine decided to show (what the conversation stores and announces of it). */
+export interface SuggestionToDeliver {
+  id: number;
+  productId: string;
+  sessionRef: number;
+  sessionId: string;
+  text: string;
+  source: "llm" | "rules";
+  /** Wall-clock ms. */
+  createdAt: number;
+  evidence: number[];
+}
+
 export interface Sender {
   productId: string;
   sessionRef: number;
@@ -43,16 +59,34 @@ export interface Sender {
 export function createChatService(deps: ChatDeps) {
   const { repos, mapping, outbox, logger } = deps;
   const replies = new Map<string, Promise<void>>();
-  const aborter = new AbortController();
+  /** Replies in flight, each with its own controller; `drain(true)` aborts them all and starts no more. */
+  const inFlight = new Set<AbortController>();
+  let aborting = false;
+
+  /**
+   * A signal for one reply. Never one shared by all replies: the openai SDK keeps a listener on every signal it
+   * is given, so a long-lived one would collect one per reply.
+   */
+  function replySignal(): { signal: AbortSignal; release: () => void } {
+    const controller = new AbortController();
+    if (aborting) controller.abort();
+    inFlight.add(controller);
+    return { signal: controller.signal, release: () => inFlight.delete(controller) };
+  }
 
   async function streamReply(responder: ChatResponder, ctx: ChatContext, conversationId: string, id: string) {
     let text = "";
-    for await (const delta of responder.stream(ctx, aborter.signal)) {
-      if (aborter.signal.aborted) break;
-      const piece = delta.slice(0, Math.max(0, deps.maxReplyChars - text.length));
-      if (!piece) break;
-      text += piece;
-      outbox.emit(conversationId, "message:delta", { id, conversationId, delta: piece });
+    const { signal, release } = replySignal();
+    try {
+      for await (const delta of responder.stream(ctx, signal)) {
+        if (signal.aborted) break;
+        const piece = delta.slice(0, Math.max(0, deps.maxReplyChars - text.length));
+        if (!piece) break;
+        text += piece;
+        outbox.emit(conversationId, "message:delta", { id, conversationId, delta: piece });
+      }
+    } finally {
+      release();
     }
     return text;
   }
@@ -69,10 +103,12 @@ export function createChatService(deps: ChatDeps) {
     try {
       text = await streamReply(deps.responder, ctx, conversationId, id);
     } catch (err) {
-      if (aborter.signal.aborted) return;
-      logger.warn({ err, conversationId, responder: deps.responder.source }, "chat reply failed; answering from rules");
+      if (aborting) return;
+      // An open breaker is the expected way for a failing model to answer: not worth a warning per message.
+      const level = err instanceof LlmError && err.code === "llm_breaker_open" ? "debug" : "warn";
+      logger[level]({ err, conversationId, responder: deps.responder.source }, "chat reply failed; answering from rules");
     }
-    if (aborter.signal.aborted) return;
+    if (aborting) return;
     if (!text.trim()) {
       // Nothing usable came from the model: answer from the rules, continuing the same message id.
       text += await streamReply(rulesResponder, ctx, conversationId, id);
@@ -97,7 +133,7 @@ export function createChatService(deps: ChatDeps) {
   return {
     /** Stores the user's message (once per clientMessageId), announces it and starts the reply. */
     sendUserMessage(sender: Sender, input: { clientMessageId: string; text: string }): MessageSent {
-      const { conversation } = mapping.ensure(sender.productId, sender.sessionRef, sender.userId);
+      const { conversation } = mapping.ensure(sender.productId, sender.sessionRef);
       const existing = repos.messages.byClientId(conversation.id, input.clientMessageId);
       if (existing) return { messageId: existing.id, conversationId: conversation.id, seq: existing.seq };
       const message = mapping.append({
@@ -121,37 +157,12 @@ export function createChatService(deps: ChatDeps) {
       return { messages: page.slice(0, limit).map(presentMessage), hasMore: page.length > limit };
     },
 
-    /** The engine's publisher: creates/links the conversation if needed, stores and announces the suggestion. */
-    deliverSuggestion(s: PublishedSuggestion): void {
-      const { conversation } = mapping.ensure(s.productId, s.sessionRef, null);
-      const message = mapping.append({
-        conversationId: conversation.id,
-        role: "suggestion",
-        text: s.text,
-        sessionRef: s.sessionRef,
-        suggestionId: s.id,
-      });
-      outbox.emit(conversation.id, "suggestion:created", {
-        id: s.id,
-        conversationId: conversation.id,
-        sessionId: s.sessionId,
-        text: s.text,
-        source: s.source,
-        createdAt: new Date(s.createdAt).toISOString(),
-        evidence: s.evidence,
-      });
-      outbox.emit(conversation.id, "message:created", presentMessage(message));
-    },
-
-    /** The engine's retractor: tells the conversation's widgets that a shown suggestion no longer applies. */
-    retractSuggestion(r: RetractedSuggestion): void {
-      const message = repos.messages.bySuggestion(r.id);
-      if (message) outbox.emit(message.conversationId, "suggestion:retracted", { id: r.id, reason: r.reason });
-    },
-
     /** Waits for replies in flight (tests, shutdown); `abort` cuts them short instead. */
     async drain(abort = false): Promise<void> {
-      if (abort) aborter.abort();
+      if (abort) {
+        aborting = true;
+        for (const controller of inFlight) controller.abort();
+      }
       await Promise.all([...replies.values()]);
     },
   };

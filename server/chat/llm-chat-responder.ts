@@ -1,5 +1,5 @@
-/** Chat replies streamed from the configured LLM (any OpenAI-compatible server). */
-import type { LlmClient } from "../suggest/openai.model.js";
+/** Chat replies streamed from the configured LLM through the gateway (its breaker refuses at once while open). */
+import type { LlmClient } from "../llm/llm-port.js";
 import type { ChatResponder } from "./chat-responder.js";
 import { buildChatPrompt } from "./chat-prompt.js";
 

@@ -7,7 +7,7 @@
  * go one per line, so the widget shows them as a list.
  */
 import { pathPageName } from "../ingest/raw-events/page-name.js";
-import { pageLabel } from "../suggest/action-labels.js";
+import { pageLabel } from "../sessions/action-labels.js";
 import { urlPath, workflowProgress, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import type { ChatContext } from "./chat-context.js";

@@ -17,7 +17,10 @@ export interface AdminCurrentPage {
 
 export interface AdminSession {
   session_id: string;
+  /** The user the source named (a label; capture's and anonymous PostHog ids are unverified). */
   user_id: string | null;
+  /** The verified user the session belongs to (PROTOCOL.md §3.3), or null while anonymous. */
+  owner_id: string | null;
   goal: string | null;
   goal_source: string | null;
   first_seen_at: string;
@@ -48,8 +51,13 @@ export interface AdminSuggestion {
   signal: string | null;
   workflow_id: string | null;
   step_id: string | null;
-  /** delivered | skipped | superseded | publish_failed */
+  /**
+   * pending (no widget received it yet) | delivered (a widget acknowledged it) | expired (none did within
+   * SUGGESTION_TTL_S) | retracted | skipped | superseded | publish_failed
+   */
   status: string;
+  /** When a widget acknowledged it; null when none has (or it predates acknowledgements). */
+  delivered_at: string | null;
   /** Reason code of the decision that stored it: null when delivered. */
   reason: string | null;
   trigger: string | null;
@@ -114,6 +122,11 @@ export interface AdminStatsResponse {
     /** Delivered in the window, no feedback yet, still within the interaction timeout. */
     pending: number;
     acceptance_rate: number | null;
+    /**
+     * Suggestions created in the window by delivery state (PROTOCOL.md §3.3): acknowledged by a widget, still
+     * waiting for a widget of their session or user, or expired (none came within SUGGESTION_TTL_S).
+     */
+    delivery: { delivered: number; pending: number; expired: number };
   };
   /** Skipped decisions in the window by reason code, most frequent first. */
   skips_by_reason: { reason: string; count: number }[];

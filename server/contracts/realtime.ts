@@ -14,7 +14,8 @@ const id = (max: number) => z.string().trim().min(1).max(max);
 
 export const HandshakeAuthSchema = z.object({
   productKey: id(128),
-  sessionId: id(256),
+  /** The session the widget joins; a verified widget (userId + userHash) may leave it to the server. */
+  sessionId: id(256).optional(),
   conversationId: id(64).optional(),
   conversationToken: id(512).optional(),
   userId: id(256).optional(),
@@ -51,6 +52,20 @@ export interface ConversationLinked {
   sessionId: string;
 }
 
+/** Why the widget is in its session (see `session:bound`). */
+export type SessionBindReason = "named" | "active" | "new" | "followed";
+
+/**
+ * The session the widget is bound to, sent on connect and again whenever a verified widget that named no
+ * session follows its user into another one. `named`: the session the handshake named; `active`: the user's
+ * most recently active session; `new`: a fresh session (the user had none active); `followed`: the user has
+ * just been active in this session.
+ */
+export interface SessionBound {
+  sessionId: string;
+  reason: SessionBindReason;
+}
+
 export interface SuggestionCreated {
   id: number;
   conversationId: string;
@@ -59,6 +74,11 @@ export interface SuggestionCreated {
   source: "llm" | "rules";
   createdAt: string;
   evidence?: number[];
+}
+
+/** A widget's acknowledgement of `suggestion:created`. */
+export interface SuggestionReceived {
+  ok: true;
 }
 
 export interface SuggestionRetracted {
@@ -99,8 +119,10 @@ export interface ConversationSynced {
 }
 
 export interface ServerToClientEvents {
+  "session:bound": (payload: SessionBound) => void;
   "conversation:linked": (payload: ConversationLinked) => void;
-  "suggestion:created": (payload: SuggestionCreated) => void;
+  /** The widget acknowledges receipt with `{ok: true}`: only then is the suggestion `delivered`. */
+  "suggestion:created": (payload: SuggestionCreated, ack: (received: SuggestionReceived) => void) => void;
   "suggestion:retracted": (payload: SuggestionRetracted) => void;
   "message:created": (payload: MessageCreated) => void;
   "message:delta": (payload: MessageDelta) => void;
@@ -113,11 +135,15 @@ export interface ClientToServerEvents {
   typing: (payload: Typing, ack: (response: Ack<Record<string, never>>) => void) => void;
 }
 
-/** What the server keeps on each authenticated socket. */
+/** What the server keeps on each authenticated socket (updated in place when a follower moves). */
 export interface SocketData {
   productId: string;
   sessionRef: number;
   sessionId: string;
   /** Verified user id (identity verification passed), or null. */
   userId: string | null;
+  /** Why the socket is in its session. */
+  reason: SessionBindReason;
+  /** The server chose the session: the socket follows its user's activity into newer sessions. */
+  follows: boolean;
 }

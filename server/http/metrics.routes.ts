@@ -4,6 +4,7 @@
  */
 import { Router } from "express";
 import type { Metrics } from "../metrics.js";
+import { hashToken } from "../products/secrets.js";
 import { bearerAuth } from "./admin-auth.js";
 
 export interface MetricsRouteDeps {
@@ -14,8 +15,8 @@ export interface MetricsRouteDeps {
 export function metricsRoutes(deps: MetricsRouteDeps): Router {
   const router = Router();
   const { registry } = deps.metrics;
-  const token = deps.token;
-  const guard = token === undefined ? [] : [bearerAuth(() => token, "METRICS_TOKEN")];
+  const hash = deps.token === undefined ? undefined : hashToken(deps.token);
+  const guard = hash === undefined ? [] : [bearerAuth(() => hash, "METRICS_TOKEN")];
   router.get("/metrics", ...guard, async (_req, res) => {
     const text = await deps.metrics.text();
     res.setHeader("Content-Type", registry.contentType);

@@ -1,8 +1,9 @@
 /**
  * `POST /v1/webhooks/posthog` — a PostHog webhook destination (PROTOCOL.md §2.4).
  * `?product_id=` picks the product (default: the default product).
- * Order of checks: content type (415) → size (413) → JSON (400) → product (404) → secret (401)
- * → schema (422) → pipeline → commit → `202 {accepted, duplicates, dropped}`.
+ * Order of checks: rate limit (429) → content type (415) → size (413) → product (404, from the query) →
+ * secret on the raw bytes (401) → JSON (400) → schema (422) → pipeline → commit →
+ * `202 {accepted, duplicates, dropped}`. An unauthenticated body is never parsed.
  */
 import { Router } from "express";
 import { z } from "zod";
@@ -14,6 +15,7 @@ import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { ingestPosthogDeliveries } from "../ingest/posthog/ingest-posthog.js";
 import { parsePosthogBody } from "../ingest/posthog/posthog.schema.js";
 import { verifyPosthogSecret } from "../ingest/posthog/posthog-secret.js";
+import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
@@ -23,6 +25,9 @@ export interface PosthogRouteDeps {
   products: ProductRepository;
   ingest: IngestService;
   clock: Clock;
+  logger: Logger;
+  /** Keys sessions of events without `$session_id` (a keyed HMAC, never the distinct_id itself). */
+  sessionKeySecret: string;
   defaultProductId: string;
   maxBodyBytes: number;
   metrics: Metrics;
@@ -49,13 +54,13 @@ export function posthogRoutes(deps: PosthogRouteDeps): Router {
     const query = QuerySchema.safeParse(req.query);
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const raw = req.body as Buffer;
-    const body = parseJson(raw);
     const productId = query.data.product_id ?? deps.defaultProductId;
     const product = deps.products.findById(productId);
     if (product) res.locals.productId = product.id;
     if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId)}`);
 
     verifyPosthogSecret(req.get("x-posthog-secret"), raw, product.posthogSecret);
+    const body = parseJson(raw);
 
     const parsed = parsePosthogBody(body);
     if (!parsed.ok) throw new ValidationError(describeIssues(parsed.issues), parsed.issues);

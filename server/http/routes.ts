@@ -78,6 +78,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       metrics,
       limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
       installation,
+      publicOrigin: config.PUBLIC_URL,
     }),
   );
   app.use(
@@ -85,6 +86,8 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       products: repos.products,
       ingest,
       clock,
+      logger,
+      sessionKeySecret: instance.sessionKeySecret,
       defaultProductId: instance.defaultProduct.id,
       maxBodyBytes: config.MAX_BODY_BYTES,
       metrics,
@@ -95,7 +98,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
   );
   app.use(streamRoutes({ products: repos.products, hub: streams }));
   app.use(staticRoutes({ publicDir: deps.paths.publicDir }));
-  const adminAuth = bearerAuth(() => instance.adminToken);
+  const adminAuth = bearerAuth(() => instance.adminTokenHash);
   app.use(
     sessionRoutes({
       repos,

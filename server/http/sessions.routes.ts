@@ -43,6 +43,7 @@ export function presentContext(
     product_id: session.productId,
     session_id: session.sessionKey,
     user_id: session.userId,
+    owner_id: session.ownerId,
     email: session.email,
     goal: session.goal,
     goal_source: session.goalSource,
@@ -97,6 +98,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
     res.json({
       conversation_id: conversation.id,
       product_id: conversation.productId,
+      /** The verified user the conversation belongs to (null: anonymous). */
       user_id: conversation.userId,
       created_at: iso(conversation.createdAt),
       last_message_at: conversation.lastMessageAt === null ? null : iso(conversation.lastMessageAt),

@@ -1,14 +1,17 @@
 /**
  * `GET /v1/stream/:productId` — the Autoplay-compatible outbound SSE stream (PROTOCOL.md §3.1).
- * Order of checks: product (404) → bearer stream token (401) → query and Last-Event-ID (422/400) → stream.
+ * Order of checks: bearer stream token (401) → product (404) → query and Last-Event-ID (422/400) → stream.
+ * Without a valid token an unknown product answers exactly like a known one with a wrong token (401), so
+ * products cannot be probed for; only a holder of some product's stream token learns that an id is unknown.
  */
 import { Router } from "express";
 import { z } from "zod";
 import type { ProductRepository } from "../../db/product.repository.js";
-import { BadRequestError, NotFoundError, ValidationError } from "../errors.js";
+import { BadRequestError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.js";
 import { issuesOf } from "../ingest/parse-event.js";
 import type { StreamHub } from "../streams/stream-hub.js";
-import { verifyBearer } from "./admin-auth.js";
+import { tokenMatches } from "../products/secrets.js";
+import { bearerToken } from "./admin-auth.js";
 
 export interface StreamRouteDeps {
   products: ProductRepository;
@@ -32,9 +35,14 @@ export function streamRoutes(deps: StreamRouteDeps): Router {
   const router = Router();
   router.get("/v1/stream/:productId", (req, res) => {
     const productId = String(req.params.productId);
+    const token = bearerToken(req.headers.authorization, "stream token");
     const product = deps.products.findById(productId);
-    if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);
-    verifyBearer(req.headers.authorization, product.streamToken, "stream token");
+    if (!product || !tokenMatches(token, product.streamTokenHash)) {
+      if (!product && deps.products.list().some((p) => tokenMatches(token, p.streamTokenHash))) {
+        throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);
+      }
+      throw new UnauthorizedError("bad_token", "the bearer token is not this product's stream token");
+    }
 
     const query = QuerySchema.safeParse(req.query);
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));

@@ -14,8 +14,10 @@ import type { Logger } from "../logger.js";
 import { backoffDelay } from "./backoff.js";
 import { FATAL_STATUS, redactUrl, type ConnectorStatus } from "./connector-status.js";
 import { readUpstream, UpstreamStatusError } from "./connector-stream.js";
+import { OwnerConflictError } from "../sessions/session-ownership.js";
 import type { IngestResult, IngestService } from "./ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "./parse-event.js";
+import { timerDelay } from "../timers.js";
 
 export interface ConnectorDeps {
   url: string;
@@ -46,7 +48,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
   };
   let loop: Promise<void> = Promise.resolve();
 
-  function toIngest(m: EventSourceMessage): Promise<IngestResult> | null {
+  function toIngest(m: EventSourceMessage): Promise<IngestResult | null> | null {
     if (m.event !== undefined && m.event !== "message") {
       if (m.event !== "heartbeat") log.debug({ event: m.event.slice(0, 64) }, "connector: named event ignored");
       return null;
@@ -68,7 +70,13 @@ export function createConnectorClient(deps: ConnectorDeps) {
     }
     const named = parsed.value.product_id;
     const productId = named && deps.products.findById(named) ? named : deps.defaultProductId;
-    return deps.ingest.ingest(productId, parsed.value, "connector");
+    return deps.ingest.ingest(productId, parsed.value, "connector").catch((err: unknown) => {
+      // A frame naming another user for an owned session is refused for good: skip it rather than retry it forever.
+      if (!(err instanceof OwnerConflictError)) throw err;
+      status.invalidFrames++;
+      log.warn({ eventId: m.id?.slice(0, 64), sessionId: parsed.value.session_id.slice(0, 256) }, "connector frame names another user for an owned session; skipped");
+      return null;
+    });
   }
 
   /** Ingests a chunk's events together (one group commit), then moves the cursor past what committed. */
@@ -142,7 +150,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
       status.nextRetryAt = deps.clock.now() + delay;
       log.warn({ reason, retryInMs: delay, failures: status.consecutiveFailures }, "connector disconnected; reconnecting");
       try {
-        await sleep(delay, undefined, { signal: stop.signal });
+        await sleep(timerDelay(delay), undefined, { signal: stop.signal });
       } catch {
         break; // stopped while waiting
       }

@@ -5,6 +5,7 @@
  * are handled, so a slow commit pushes back on the upstream instead of piling up in memory.
  */
 import { createParser, type EventSourceMessage, type ParseError } from "eventsource-parser";
+import { timerDelay } from "../timers.js";
 
 /** The upstream answered something other than 200. 401/403/404 are fatal for the caller. */
 export class UpstreamStatusError extends Error {
@@ -47,7 +48,7 @@ export async function readUpstream(c: UpstreamConnection): Promise<void> {
   let watchdog: NodeJS.Timeout | undefined;
   const armWatchdog = () => {
     clearTimeout(watchdog);
-    watchdog = setTimeout(() => controller.abort(silence), c.watchdogMs);
+    watchdog = setTimeout(() => controller.abort(silence), timerDelay(c.watchdogMs));
   };
 
   try {

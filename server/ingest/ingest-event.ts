@@ -6,7 +6,9 @@
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
+import { claimSession, ownerForIngest } from "../sessions/session-ownership.js";
 import type { ActionsPayload, AutoplayEvent, SummaryPayload } from "./autoplay.schema.js";
+import { recordedTimes } from "./client-time.js";
 import { actionDedupeKey, summaryDedupeKey } from "./dedupe-key.js";
 import { outboundActionsEvent, outboundSummaryEvent } from "./outbound-event.js";
 
@@ -39,12 +41,16 @@ export interface IngestDeps {
   repos: Repositories;
   clock: Clock;
   logger: Logger;
+  /** CLIENT_CLOCK_SKEW_MS: how far into the future a sender's timestamp is believed. */
+  maxClockSkewMs: number;
 }
 
 interface Job {
   productId: string;
   event: AutoplayEvent;
   source: IngestSource;
+  /** The owner the edge verified (capture's userHash, an identified PostHog person); undefined: by source. */
+  owner: string | null | undefined;
   resolve: (result: IngestResult) => void;
   reject: (error: unknown) => void;
 }
@@ -53,11 +59,14 @@ export function createIngestService(deps: IngestDeps) {
   const { repos, clock, logger } = deps;
   const listeners = new Set<IngestListener>();
 
-  function storeActions(productId: string, p: ActionsPayload, source: IngestSource, now: number) {
+  function storeActions(productId: string, p: ActionsPayload, source: IngestSource, verifiedOwner: string | null | undefined, now: number) {
     const existing = repos.sessions.idByKey(productId, p.session_id);
     if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, actionIds: [] as number[], positions: [] as number[] };
     const sessionRef =
       existing ?? repos.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now });
+    // Refused (the whole job rolls back) when the session belongs to another user.
+    const owner = ownerForIngest(source, p.user_id, verifiedOwner);
+    if (owner !== null) claimSession(repos, { productId, sessionRef, ownerId: owner, now });
     const stored = repos.actions.insertNew(
       p.actions.map((a) => ({
         sessionRef,
@@ -68,8 +77,7 @@ export function createIngestService(deps: IngestDeps) {
         description: a.description,
         canonicalUrl: a.canonical_url,
         rawUrl: a.raw_url,
-        timestampStart: a.timestamp_start,
-        timestampEnd: a.timestamp_end,
+        ...recordedTimes(a, now, deps.maxClockSkewMs),
         userId: a.user_id ?? p.user_id,
         email: a.email ?? p.email,
         conversationId: a.conversation_id ?? p.conversation_id,
@@ -119,7 +127,7 @@ export function createIngestService(deps: IngestDeps) {
    * the group transaction, so the log entry commits (or rolls back) together with what it describes.
    */
   function store(job: Job): { result: IngestResult; event?: IngestedEvent } {
-    const { productId, event, source } = job;
+    const { productId, event, source, owner } = job;
     const now = clock.now();
     if (event.type === "actions") {
       if (event.claimed_count !== null && event.claimed_count !== event.actions.length) {
@@ -128,7 +136,7 @@ export function createIngestService(deps: IngestDeps) {
           "actions payload count disagrees with its actions; using the real length",
         );
       }
-      const { sessionRef, actionIds, positions } = storeActions(productId, event, source, now);
+      const { sessionRef, actionIds, positions } = storeActions(productId, event, source, owner, now);
       const result = { accepted: actionIds.length, duplicates: event.actions.length - actionIds.length };
       if (actionIds.length === 0) return { result };
       const data = outboundActionsEvent(productId, event, positions.map((i) => event.actions[i]!));
@@ -186,11 +194,13 @@ export function createIngestService(deps: IngestDeps) {
   return {
     /**
      * Stores the event's new content; duplicates are counted, not stored. Resolves once the content is
-     * committed to SQLite.
+     * committed to SQLite. `owner`: the user the edge verified (or null: nobody); when not given, the
+     * source decides (a trusted source's `user_id` owns the session). Rejects with OwnerConflictError,
+     * storing nothing, when the session belongs to another user.
      */
-    ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
+    ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
       return new Promise<IngestResult>((resolve, reject) => {
-        queue.push({ productId, event, source, resolve, reject });
+        queue.push({ productId, event, source, owner, resolve, reject });
         if (!scheduled) {
           scheduled = true;
           setImmediate(flush);

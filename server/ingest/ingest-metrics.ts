@@ -5,6 +5,7 @@
  * (`countIngestRejections` for HTTP routes, `metrics.ingests.inc({source, result: "rejected", reason})` elsewhere).
  */
 import type { Metrics } from "../metrics.js";
+import { OwnerConflictError } from "../sessions/session-ownership.js";
 import type { AutoplayEvent } from "./autoplay.schema.js";
 import type { IngestResult, IngestService, IngestSource } from "./ingest-event.js";
 
@@ -21,12 +22,15 @@ export function recordIngestResult(metrics: Metrics, source: IngestSource, event
 export function instrumentIngest<S extends IngestService>(service: S, metrics: Metrics): S {
   return {
     ...service,
-    async ingest(productId: string, event: AutoplayEvent, source: IngestSource): Promise<IngestResult> {
+    async ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
       let result: IngestResult;
       try {
-        result = await service.ingest(productId, event, source);
+        result = await service.ingest(productId, event, source, owner);
       } catch (err) {
-        metrics.ingests.inc({ source, result: "failed" });
+        if (!(err instanceof OwnerConflictError)) metrics.ingests.inc({ source, result: "failed" });
+        // The push and capture routes answer a conflict with 409 and count it as a rejection; PostHog drops
+        // the conflicting events and the connector skips the frame, so theirs are counted here.
+        else if (source === "posthog" || source === "connector") metrics.ingests.inc({ source, result: "rejected", reason: err.code });
         throw err;
       }
       recordIngestResult(metrics, source, event, result);

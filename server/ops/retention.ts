@@ -8,6 +8,7 @@ import type { RetentionRepository } from "../../db/retention.repository.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { startTimer } from "../timers.js";
 
 const DAY_MS = 86_400_000;
 /** However long the interval, the first run comes soon after start, so frequent restarts still purge. */
@@ -107,13 +108,12 @@ export function createRetentionJob(deps: RetentionDeps) {
   }
 
   function schedule(delay: number): void {
-    timer = setTimeout(() => {
+    // Unref'd: the job never keeps the process alive on its own.
+    timer = startTimer(() => {
       void runOnce().finally(() => {
         if (!stopped) schedule(settings.intervalMs);
       });
     }, delay);
-    // The job never keeps the process alive on its own.
-    timer.unref();
   }
 
   return {

@@ -1,22 +1,22 @@
 /**
  * Showing and rotating credentials (`npm run credentials`). Keys both sides must know — the public product
  * key and the HMAC secrets (push, identity, PostHog) — are shown. Tokens the server only verifies (the admin
- * token, stream tokens) are never shown again after they are generated: they may be stored as hashes, so
- * the only way to a known value is to rotate one, which prints the new value once. A value pinned in the
+ * token, stream tokens) are never shown again after they are generated: they are stored as hashes, so the
+ * only way to a known value is to rotate one, which stores its hash and prints the new value once. A value pinned in the
  * environment (or .env) cannot be rotated here: it would come back at the next start.
  */
 import type { Product } from "../../db/product.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Config } from "../config.js";
-import { ADMIN_TOKEN_SETTING } from "./bootstrap-instance.js";
-import { generateSecret } from "./secrets.js";
+import { ADMIN_TOKEN_HASH_SETTING } from "./bootstrap-instance.js";
+import { generateSecret, hashToken } from "./secrets.js";
 
 export const PRODUCT_CREDENTIALS = {
   PRODUCT_KEY: { field: "productKey", prefix: "pk", shown: true, what: "public key: data-product-key of capture.js and widget.js" },
   PUSH_SECRET: { field: "pushSecret", prefix: "plps", shown: true, what: "HMAC secret of POST /v1/webhooks/actions" },
   IDENTITY_SECRET: { field: "identitySecret", prefix: "plid", shown: true, what: "HMAC secret of the widget's userHash (keep it on your server)" },
   POSTHOG_SECRET: { field: "posthogSecret", prefix: "plph", shown: true, what: "X-PostHog-Secret of POST /v1/webhooks/posthog" },
-  STREAM_TOKEN: { field: "streamToken", prefix: "plst", shown: false, what: "bearer token of GET /v1/stream/:productId" },
+  STREAM_TOKEN: { field: "streamTokenHash", prefix: "plst", shown: false, what: "bearer token of GET /v1/stream/:productId" },
 } as const;
 
 export type CredentialKey = keyof typeof PRODUCT_CREDENTIALS | "ADMIN_TOKEN";
@@ -63,11 +63,11 @@ export function rotateCredential(deps: { repos: Repositories; config: Config; no
   }
   if (key === "ADMIN_TOKEN") {
     const value = generateSecret("pladm");
-    deps.repos.settings.set(ADMIN_TOKEN_SETTING, value);
+    deps.repos.settings.set(ADMIN_TOKEN_HASH_SETTING, hashToken(value));
     return value;
   }
   const c = PRODUCT_CREDENTIALS[key as keyof typeof PRODUCT_CREDENTIALS];
   const value = generateSecret(c.prefix);
-  deps.repos.products.save({ ...product!, [c.field]: value, updatedAt: deps.now });
+  deps.repos.products.save({ ...product!, [c.field]: c.shown ? value : hashToken(value), updatedAt: deps.now });
   return value;
 }

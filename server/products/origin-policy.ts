@@ -1,8 +1,12 @@
 /**
  * Which browser origins may talk to a product (capture events, the widget handshake): Pilotlight's own
- * origin — the Origin's host equals the request's Host, i.e. a page Pilotlight served itself (the demo,
- * /admin) — always; any other origin only when it is one of the product's allowed origins
- * (ALLOWED_ORIGINS; `*` allows any).
+ * origin — a page Pilotlight served itself (the demo, /admin) — always; any other origin only when it is
+ * one of the product's allowed origins (ALLOWED_ORIGINS; `*` allows any).
+ *
+ * "Own origin" is decided against `self`: this server's public origin when PUBLIC_URL is set
+ * (`https://pilot.example.com`, scheme and port included), else the Host header the request came with
+ * (`127.0.0.1:3000`). A browser cannot forge Host, but any other client can send the Host and Origin it
+ * likes — which is why a deployment reachable from the internet should set PUBLIC_URL or ALLOWED_ORIGINS.
  */
 export type OriginVerdict = { ok: true } | { ok: false; code: "missing_origin" | "origin_not_allowed"; reason: string };
 
@@ -17,25 +21,30 @@ export function normaliseOrigin(origin: string): string | undefined {
   }
 }
 
-/** Whether the Origin is the server's own (the page was served by Pilotlight itself). */
-export function isOwnOrigin(origin: string, requestHost: string | undefined): boolean {
+/** `self` for the own-origin rule: the public origin (PUBLIC_URL) when configured, else the request's Host. */
+export const selfOrigin = (publicOrigin: string | undefined, requestHost: string | undefined): string | undefined => publicOrigin ?? requestHost;
+
+/** Whether the Origin is the server's own (a page Pilotlight served itself: the demo, /admin). */
+export function isOwnOrigin(origin: string, self: string | undefined): boolean {
   const normalised = normaliseOrigin(origin);
-  return normalised !== undefined && requestHost !== undefined && new URL(normalised).host === requestHost.trim().toLowerCase();
+  if (normalised === undefined || self === undefined) return false;
+  if (self.includes("://")) return normaliseOrigin(self) === normalised;
+  return new URL(normalised).host === self.trim().toLowerCase();
 }
 
-export function originAllowed(origin: string, allowedOrigins: readonly string[], requestHost: string | undefined): boolean {
+export function originAllowed(origin: string, allowedOrigins: readonly string[], self: string | undefined): boolean {
   const normalised = normaliseOrigin(origin);
   if (!normalised) return false;
-  if (isOwnOrigin(normalised, requestHost)) return true;
+  if (isOwnOrigin(normalised, self)) return true;
   return allowedOrigins.includes("*") || allowedOrigins.some((o) => normaliseOrigin(o) === normalised);
 }
 
 /** The same decision with a reason that names the fix, for the refused page's console and the server log. */
-export function checkOrigin(allowedOrigins: readonly string[], origin: string | undefined, requestHost: string | undefined): OriginVerdict {
+export function checkOrigin(allowedOrigins: readonly string[], origin: string | undefined, self: string | undefined): OriginVerdict {
   if (!origin) {
     return { ok: false, code: "missing_origin", reason: "the request has no Origin header: widgets and capture.js run in browsers, which always send it" };
   }
-  if (originAllowed(origin, allowedOrigins, requestHost)) return { ok: true };
+  if (originAllowed(origin, allowedOrigins, self)) return { ok: true };
   const shown = normaliseOrigin(origin) ?? JSON.stringify(origin.slice(0, 200));
   return {
     ok: false,

@@ -12,3 +12,15 @@ export function safeEqual(a: string, b: string): boolean {
   const hb = crypto.createHash("sha256").update(b).digest();
   return crypto.timingSafeEqual(ha, hb);
 }
+
+/** How a bearer token is stored: its SHA-256 (hex). Tokens are long and random, so no slow hash is needed. */
+export function hashToken(token: string): string {
+  return crypto.createHash("sha256").update(token).digest("hex");
+}
+
+/** Whether `presented` hashes to `storedHash`, compared in constant time. */
+export function tokenMatches(presented: string, storedHash: string): boolean {
+  const expected = Buffer.from(storedHash, "hex");
+  const actual = crypto.createHash("sha256").update(presented).digest();
+  return expected.length === actual.length && crypto.timingSafeEqual(expected, actual);
+}

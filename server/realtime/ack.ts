@@ -20,7 +20,6 @@ export function handleCommand<S extends z.ZodType, T>(
   schema: S,
   run: (payload: z.output<S>) => T | Promise<T>,
 ): (...args: unknown[]) => void {
-  const { logger } = ctx;
   return (...args) => {
     // Socket.IO hands the ack callback over last, after whatever the client sent: no payload at all, or
     // extra arguments, must still be answered.
@@ -38,16 +37,23 @@ export function handleCommand<S extends z.ZodType, T>(
       .then(() => run(parsed.data))
       .then(
         (data) => reply({ ok: true, data }),
-        (err: unknown) => {
-          if (err instanceof AppError) {
-            reply({ ok: false, error: { code: err.code, message: err.message } });
-          } else {
-            logger.error({ err, event }, "socket command failed");
-            reply({ ok: false, error: { code: "internal_error", message: "internal error" } });
-          }
-        },
+        (err: unknown) => reply(errorAck(ctx.logger, event, err)),
       );
   };
+}
+
+/** The ack of a command that failed: our errors keep their code and message, anything else is `internal_error`. */
+export function errorAck(logger: Logger, event: string, err: unknown): Ack<never> {
+  if (err instanceof AppError) return { ok: false, error: { code: err.code, message: err.message } };
+  logger.error({ err, event }, "socket command failed");
+  return { ok: false, error: { code: "internal_error", message: "internal error" } };
+}
+
+/** Answers a command refused before its handler ran (e.g. rate limited), counted under `label`. */
+export function refuseCommand(ctx: CommandContext, label: string, args: readonly unknown[], err: unknown): void {
+  const ack = errorAck(ctx.logger, label, err);
+  ctx.onResult?.(label, ack.ok ? "ok" : ack.error.code);
+  splitAck<never>(args).send(ack);
 }
 
 /** The payload (first argument) and the ack callback (last argument, when the client asked for one). */

@@ -1,16 +1,15 @@
 /**
- * The `/widget` handshake (PROTOCOL.md §3.2): product key, Origin, identity verification (userHash), and
- * conversation resume (conversationToken). Every check runs before anything is written, so a refused
- * handshake stores nothing.
+ * The `/widget` handshake (PROTOCOL.md §3.2): authenticates — product key, Origin, identity verification
+ * (userHash), the shape of a resume request — and asks the session access use case (sessions/) whether and
+ * where the widget may join. Every check runs before anything is written, so a refused handshake stores nothing.
  */
-import crypto from "node:crypto";
 import type { Repositories } from "../../db/repositories.js";
-import type { Clock } from "../clock.js";
 import { HandshakeAuthSchema, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
+import { isValidUserHash } from "../products/identity.js";
 import { checkOrigin } from "../products/origin-policy.js";
-import type { ConversationMapping } from "../sessions/conversation-mapping.js";
+import type { Binding, SessionAccess } from "../sessions/session-access.js";
 
 export class HandshakeError extends AppError {
   constructor(code: string, message: string) {
@@ -26,23 +25,24 @@ export interface HandshakeInput {
 
 export interface AuthDeps {
   repos: Repositories;
-  mapping: ConversationMapping;
-  clock: Clock;
+  access: SessionAccess;
 }
 
-function userHashMatches(secret: string, userId: string, presented: string): boolean {
-  const expected = crypto.createHmac("sha256", secret).update(userId).digest();
-  return crypto.timingSafeEqual(expected, Buffer.from(presented, "hex"));
+/** The socket's data for a binding. */
+export function socketDataOf(b: Binding): SocketData {
+  return { productId: b.productId, sessionRef: b.sessionRef, sessionId: b.sessionKey, userId: b.userId, reason: b.reason, follows: b.follows };
 }
 
-/** Throws HandshakeError with a clear message; returns the socket's data when the widget may connect. */
-export function authenticateWidget(deps: AuthDeps, input: HandshakeInput): SocketData {
-  const { repos, mapping, clock } = deps;
+/**
+ * Throws HandshakeError (or the access use case's AccessDeniedError) with a clear message; returns the
+ * widget's binding when it may connect.
+ */
+export function authenticateWidget(deps: AuthDeps, input: HandshakeInput): Binding {
   const parsed = HandshakeAuthSchema.safeParse(input.auth ?? {});
   if (!parsed.success) throw new HandshakeError("invalid_auth", `handshake auth: ${describeIssues(issuesOf(parsed.error))}`);
   const auth = parsed.data;
 
-  const product = repos.products.findByProductKey(auth.productKey);
+  const product = deps.repos.products.findByProductKey(auth.productKey);
   if (!product) {
     throw new HandshakeError("invalid_product_key", "unknown productKey: copy PRODUCT_KEY (npm run credentials shows it) into the widget's data-product-key");
   }
@@ -54,44 +54,21 @@ export function authenticateWidget(deps: AuthDeps, input: HandshakeInput): Socke
   if (auth.userHash !== undefined && auth.userId === undefined) {
     throw new HandshakeError("invalid_auth", "userHash was sent without userId");
   }
-  if (auth.userId !== undefined) {
-    if (product.identitySecret) {
-      if (auth.userHash === undefined) {
-        throw new HandshakeError("identity_required", "this product verifies identities: userId needs its userHash (hex HMAC-SHA256 of the userId with the identity secret)");
-      }
-      if (!userHashMatches(product.identitySecret, auth.userId, auth.userHash)) {
-        throw new HandshakeError("invalid_user_hash", "userHash does not match userId");
-      }
-      verifiedUserId = auth.userId;
+  // A product without an identity secret cannot verify anyone: its userIds are ignored (anonymous widgets).
+  if (auth.userId !== undefined && product.identitySecret) {
+    if (auth.userHash === undefined) {
+      throw new HandshakeError("identity_required", "this product verifies identities: userId needs its userHash (hex HMAC-SHA256 of the userId with the identity secret)");
     }
+    if (!isValidUserHash(product.identitySecret, auth.userId, auth.userHash)) {
+      throw new HandshakeError("invalid_user_hash", "userHash does not match userId");
+    }
+    verifiedUserId = auth.userId;
   }
 
   if ((auth.conversationId === undefined) !== (auth.conversationToken === undefined)) {
     throw new HandshakeError("invalid_auth", "resuming needs both conversationId and conversationToken");
   }
-  let resume: string | undefined;
-  if (auth.conversationId !== undefined && auth.conversationToken !== undefined) {
-    const conversation = mapping.verifyResume(product.id, auth.conversationId, auth.conversationToken);
-    if (!conversation) throw new HandshakeError("invalid_conversation_token", "conversationToken is not valid for this conversation");
-    if (conversation.userId !== null && conversation.userId !== verifiedUserId) {
-      throw new HandshakeError("invalid_conversation_token", "this conversation belongs to another user");
-    }
-    resume = conversation.id;
-  }
+  const resume = auth.conversationId !== undefined && auth.conversationToken !== undefined ? { conversationId: auth.conversationId, token: auth.conversationToken } : undefined;
 
-  // Every check passed: now record the session, its user and its link.
-  const now = clock.now();
-  const sessionRef = repos.transaction(() => {
-    const ref = repos.sessions.touch({ productId: product.id, sessionKey: auth.sessionId, userId: verifiedUserId, email: null, now });
-    if (verifiedUserId) repos.userSessions.touch(product.id, verifiedUserId, ref, now);
-    return ref;
-  });
-  if (!mapping.conversationOf(sessionRef)) {
-    const target = resume ?? (verifiedUserId ? repos.conversations.latestForUser(product.id, verifiedUserId)?.id : undefined);
-    if (target) mapping.resume(product.id, sessionRef, target);
-  }
-  const linked = mapping.conversationOf(sessionRef);
-  if (linked && verifiedUserId && linked.userId === null) repos.conversations.claimForUser(linked.id, verifiedUserId);
-
-  return { productId: product.id, sessionRef, sessionId: auth.sessionId, userId: verifiedUserId };
+  return deps.access.join({ productId: product.id, userId: verifiedUserId, sessionKey: auth.sessionId, resume });
 }

@@ -1,22 +1,25 @@
 /**
- * Socket.IO namespace `/widget`: authenticates handshakes, puts each socket in its session's room and its
- * conversation's room, and turns the chat service's facts into emits. The only module that knows rooms.
+ * Socket.IO namespace `/widget`: authenticates handshakes (the access rules live in sessions/), puts each
+ * socket in its session's room and its conversation's room, moves verified widgets that follow their user
+ * into the session where the user is active, cuts off sockets from sessions that got another owner, and shows
+ * a joining widget what is pending for it. The only module (with widget.outbox.ts) that knows rooms.
  */
 import type http from "node:http";
 import { Server } from "socket.io";
-import type { Repositories } from "../../db/repositories.js";
 import type { InstallationMonitor } from "../admin/installation-monitor.js";
-import type { ConversationOutbox } from "../chat/chat-service.js";
-import type { RateLimiter } from "../http/rate-limit.js";
-import type { Metrics } from "../metrics.js";
+import type { SuggestionDelivery } from "../chat/suggestion-delivery.js";
 import type { Clock } from "../clock.js";
-import { WIDGET_NAMESPACE, type ClientToServerEvents, type MessageCreated, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
+import { WIDGET_NAMESPACE, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
-import { normaliseOrigin } from "../products/origin-policy.js";
-import type { LinkListener } from "../sessions/conversation-mapping.js";
+import type { IngestedEvent } from "../ingest/ingest-event.js";
+import type { RateLimiter } from "../http/rate-limit.js";
+import { normaliseOrigin, selfOrigin } from "../products/origin-policy.js";
+import { isProductKeyShaped } from "../products/product-key.js";
+import type { Binding, SessionAccess } from "../sessions/session-access.js";
 import { rooms } from "./rooms.js";
-import { authenticateWidget } from "./widget.auth.js";
+import { authenticateWidget, socketDataOf } from "./widget.auth.js";
 import { registerWidgetHandlers, type HandlerDeps, type WidgetSocket } from "./widget.handlers.js";
+import { offerTo } from "./widget.outbox.js";
 
 export type WidgetServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -29,30 +32,15 @@ export function createSocketServer(httpServer: http.Server, maxPayloadBytes: num
   });
 }
 
-/** Emits to conversation rooms; moves a session's sockets into its conversation when it gets linked. */
-export function createWidgetOutbox(io: WidgetServer, repos: Repositories, metrics: Metrics): { outbox: ConversationOutbox; onLinked: LinkListener } {
-  const nsp = io.of(WIDGET_NAMESPACE);
-  return {
-    outbox: {
-      emit(conversationId, event, ...args) {
-        // Every stored message is announced exactly once, so this is where they are counted.
-        if (event === "message:created") metrics.messages.inc({ role: (args[0] as MessageCreated).role });
-        nsp.to(rooms.conversation(conversationId)).emit(event, ...args);
-      },
-    },
-    onLinked({ sessionRef, conversationId, token }) {
-      const sessionId = repos.sessions.findById(sessionRef)?.sessionKey ?? "";
-      nsp.in(rooms.session(sessionRef)).socketsJoin(rooms.conversation(conversationId));
-      nsp.to(rooms.session(sessionRef)).emit("conversation:linked", { conversationId, conversationToken: token, sessionId });
-    },
-  };
-}
-
 export interface GatewayDeps extends HandlerDeps {
   clock: Clock;
+  access: SessionAccess;
+  delivery: SuggestionDelivery;
   /** Handshakes per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   handshakeLimiter: RateLimiter;
   installation: InstallationMonitor;
+  /** PUBLIC_URL's origin: what "own origin" means when set (else the handshake's Host). */
+  publicOrigin: string | undefined;
 }
 
 /** Disconnects every widget and closes their connections (shutdown). */
@@ -61,8 +49,18 @@ export function closeWidgetGateway(io: WidgetServer): void {
   io.engine.close();
 }
 
-export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): void {
+const bindingOf = (socket: WidgetSocket, conversationId: string | null): Binding => {
+  const d = socket.data;
+  return { productId: d.productId, userId: d.userId, sessionRef: d.sessionRef, sessionKey: d.sessionId, reason: d.reason, follows: d.follows, conversationId };
+};
+
+export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): { onIngested: (event: IngestedEvent) => void } {
   const nsp = io.of(WIDGET_NAMESPACE);
+  const { mapping, access, delivery } = deps;
+  /** Sockets of this process in a room (the in-memory adapter; scale-out moves this behind the adapter). */
+  const socketsIn = (room: string): WidgetSocket[] =>
+    [...(nsp.adapter.rooms.get(room) ?? [])].map((id) => nsp.sockets.get(id)).filter((s): s is WidgetSocket => s !== undefined);
+  let followers = 0;
 
   /** Remembers which page origin tried to connect (the admin Installation panel). */
   const sighted = (origin: string | undefined, productId: string | null, code: string | null, reason: string | null) => {
@@ -72,53 +70,114 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): void {
 
   // The refusal's code and message travel in connect_error's `data`, which the widget reads cross-origin
   // (the transport reflects the Origin) and logs to the page's console; the server logs it too.
-  const refuse = (next: (err?: Error) => void, err: unknown, origin: string | undefined, productKey: string | undefined) => {
+  const refuse = (next: (err?: Error) => void, err: unknown, origin: string | undefined, productId: string | null) => {
     const known = err instanceof AppError;
     if (!known) deps.logger.error({ err }, "widget handshake failed");
     const code = known ? err.code : "internal_error";
     const message = known ? err.message : "internal error";
     deps.metrics.socketHandshakes.inc({ result: "refused", code });
     if (known) deps.logger.info({ code, reason: message, origin: origin?.slice(0, 200) }, "widget handshake refused");
-    if (code !== "rate_limited") sighted(origin, productKey ? (deps.repos.products.findByProductKey(productKey)?.id ?? null) : null, code, message);
+    if (code !== "rate_limited") sighted(origin, productId, code, message);
     const error = new Error(message) as Error & { data?: unknown };
     error.data = { code, message };
     next(error);
   };
 
+  /**
+   * Only the owner's sockets may stay in an owned session or conversation: when a join (or a trusted source)
+   * just gave one an owner, sockets that joined it anonymously (or as someone else) are disconnected. Their
+   * widgets reconnect, are refused, and start afresh.
+   */
+  function evictStrangers(sessionRef: number, owner: string): void {
+    const conversation = mapping.conversationOf(sessionRef);
+    const strangers = [
+      ...socketsIn(rooms.session(sessionRef)).filter((s) => s.data.userId !== owner),
+      ...(conversation?.userId != null ? socketsIn(rooms.conversation(conversation.id)).filter((s) => s.data.userId !== conversation.userId) : []),
+    ];
+    for (const socket of new Set(strangers)) {
+      deps.logger.info({ sessionRef }, "widget disconnected: its session or conversation now belongs to a user it is not verified as");
+      socket.disconnect(true);
+    }
+  }
+
+  /** Tells the socket where it is and shows it what waits for it there. */
+  function announce(socket: WidgetSocket, conversationChanged: boolean): void {
+    const { sessionId, reason, productId, sessionRef, userId } = socket.data;
+    socket.emit("session:bound", { sessionId, reason });
+    const conversation = mapping.conversationOf(sessionRef);
+    if (conversation && conversationChanged) {
+      void socket.join(rooms.conversation(conversation.id));
+      socket.emit("conversation:linked", { conversationId: conversation.id, conversationToken: mapping.token(productId, conversation.id), sessionId });
+    }
+    delivery.showPending({ productId, sessionRef, userId, conversationId: conversation?.id ?? null }, offerTo(socket));
+  }
+
+  /** A follower moves into the session where its user has just been active. */
+  function follow(socket: WidgetSocket, sessionRef: number): void {
+    if (socket.data.sessionRef === sessionRef) return;
+    const before = mapping.conversationOf(socket.data.sessionRef)?.id ?? null;
+    const moved = access.follow(bindingOf(socket, before), sessionRef);
+    if (!moved) return;
+    void socket.leave(rooms.session(socket.data.sessionRef));
+    if (before !== null && before !== moved.conversationId) void socket.leave(rooms.conversation(before));
+    // In place: the command handlers hold this object.
+    Object.assign(socket.data, socketDataOf(moved));
+    void socket.join(rooms.session(moved.sessionRef));
+    announce(socket, moved.conversationId !== before);
+  }
+
   nsp.use((socket, next) => {
-    const auth = socket.handshake.auth as { productKey?: unknown };
-    const productKey = typeof auth?.productKey === "string" ? auth.productKey.slice(0, 128) : undefined;
+    // Keyed by the real product only: made-up keys share their address's one bucket, whatever they are.
+    const key = (socket.handshake.auth as { productKey?: unknown } | undefined)?.productKey;
+    const product = typeof key === "string" && isProductKeyShaped(key) ? deps.repos.products.findByProductKey(key) : undefined;
+    const productId = product?.id ?? null;
     const origin = socket.handshake.headers.origin;
-    deps.handshakeLimiter.check({ product: productKey, address: socket.handshake.address }).then(
+    deps.handshakeLimiter.check({ product: product?.id, address: socket.handshake.address }).then(
       (decision) => {
-        if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision), origin, productKey);
+        if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision), origin, productId);
         try {
-          socket.data = authenticateWidget(deps, { auth: socket.handshake.auth, origin, host: socket.handshake.headers.host });
+          const binding = authenticateWidget(deps, { auth: socket.handshake.auth, origin, host: selfOrigin(deps.publicOrigin, socket.handshake.headers.host) });
+          socket.data = socketDataOf(binding);
         } catch (err) {
-          return refuse(next, err, origin, productKey);
+          return refuse(next, err, origin, productId);
         }
         deps.metrics.socketHandshakes.inc({ result: "accepted", code: "" });
         sighted(origin, socket.data.productId, null, null);
         next();
       },
-      (err: unknown) => refuse(next, err, origin, productKey),
+      (err: unknown) => refuse(next, err, origin, productId),
     );
   });
 
   nsp.on("connection", (socket: WidgetSocket) => {
     deps.metrics.socketConnections.inc();
-    socket.once("disconnect", () => deps.metrics.socketConnections.dec());
-    const { sessionRef, sessionId, productId } = socket.data;
-    void socket.join(rooms.session(sessionRef));
-    const conversation = deps.mapping.conversationOf(sessionRef);
-    if (conversation) {
-      void socket.join(rooms.conversation(conversation.id));
-      socket.emit("conversation:linked", {
-        conversationId: conversation.id,
-        conversationToken: deps.mapping.token(productId, conversation.id),
-        sessionId,
-      });
+    const { sessionRef, productId, userId, follows } = socket.data;
+    if (userId !== null) void socket.join(rooms.user(productId, userId));
+    if (follows && userId !== null) {
+      followers++;
+      void socket.join(rooms.follower(productId, userId));
     }
+    socket.once("disconnect", () => {
+      deps.metrics.socketConnections.dec();
+      if (socket.data.follows) followers--;
+    });
+    if (userId !== null) evictStrangers(sessionRef, userId);
+    void socket.join(rooms.session(sessionRef));
     registerWidgetHandlers(socket, deps);
+    announce(socket, true);
   });
+
+  return {
+    /** Ingest listener: a user active in one of their sessions pulls the widgets that follow them into it. */
+    onIngested(event) {
+      if (event.kind !== "actions") return;
+      // Anonymous widgets in the session: a trusted source may just have given it an owner.
+      const watched = socketsIn(rooms.session(event.sessionRef)).some((s) => s.data.userId === null);
+      if (followers === 0 && !watched) return;
+      const owner = access.ownerOf(event.sessionRef);
+      if (owner === null) return;
+      if (watched) evictStrangers(event.sessionRef, owner);
+      for (const socket of socketsIn(rooms.follower(event.productId, owner))) follow(socket, event.sessionRef);
+    },
+  };
 }

@@ -1,7 +1,12 @@
-/** The widget's commands (PROTOCOL.md §3.2), each validated and acknowledged. */
+/**
+ * The widget's commands (PROTOCOL.md §3.2), each limited (command-limits.ts), validated and acknowledged.
+ * Every packet first passes the socket's and the conversation's limits; events outside the contract are
+ * answered `unknown_event` there too.
+ */
 import type { Socket } from "socket.io";
 import type { Repositories } from "../../db/repositories.js";
 import type { ChatService } from "../chat/chat-service.js";
+import type { SuggestionDelivery } from "../chat/suggestion-delivery.js";
 import {
   ConversationSyncSchema,
   MessageSendSchema,
@@ -15,7 +20,8 @@ import { NotFoundError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import type { ConversationMapping } from "../sessions/conversation-mapping.js";
-import { handleCommand, handleUnknownEvent } from "./ack.js";
+import { handleCommand, handleUnknownEvent, refuseCommand } from "./ack.js";
+import type { CommandLimits } from "./command-limits.js";
 
 export type WidgetSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -33,21 +39,38 @@ export interface HandlerDeps {
   chat: ChatService;
   mapping: ConversationMapping;
   hooks: SuggestionHooks;
+  delivery: Pick<SuggestionDelivery, "confirmShown">;
+  limits: CommandLimits;
 }
 
 /** The commands registered below (PROTOCOL.md §3.2); anything else is answered `unknown_event`. */
 const COMMANDS: ReadonlySet<string> = new Set<keyof ClientToServerEvents>(["message:send", "suggestion:feedback", "conversation:sync", "typing"]);
 
 export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps): void {
-  const { repos, chat, mapping, hooks } = deps;
+  const { repos, chat, mapping, hooks, delivery, limits } = deps;
   const data = socket.data;
   const ctx = { logger: deps.logger, onResult: (event: string, result: string) => deps.metrics.socketEvents.inc({ event, result }) };
+  const unknownEvent = handleUnknownEvent(ctx, COMMANDS);
+
+  // Runs for every packet, before any handler (onAny listeners would run before it: unknown events are answered here).
+  socket.use(([event, ...args], next) => {
+    const known = typeof event === "string" && COMMANDS.has(event);
+    const conversationKey = mapping.conversationOf(data.sessionRef)?.id ?? `session:${data.sessionRef}`;
+    limits.admitCommand(socket.id, conversationKey).then(
+      () => (known ? next() : unknownEvent(event, ...args)),
+      (err: unknown) => refuseCommand(ctx, known ? event : "unknown", args, err),
+    );
+  });
 
   socket.on(
     "message:send",
-    handleCommand(ctx, "message:send", MessageSendSchema, (cmd) =>
-      chat.sendUserMessage({ productId: data.productId, sessionRef: data.sessionRef, userId: data.userId }, cmd),
-    ),
+    handleCommand(ctx, "message:send", MessageSendSchema, async (cmd) => {
+      const existing = mapping.conversationOf(data.sessionRef)?.id;
+      if (existing) await limits.admitMessage(existing);
+      const sent = chat.sendUserMessage({ productId: data.productId, sessionRef: data.sessionRef, userId: data.userId }, cmd);
+      if (!existing) await limits.countFirstMessage(sent.conversationId);
+      return sent;
+    }),
   );
 
   socket.on(
@@ -58,12 +81,15 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
   socket.on(
     "suggestion:feedback",
     handleCommand(ctx, "suggestion:feedback", SuggestionFeedbackSchema, (cmd) => {
-      // Only a suggestion shown in this socket's own conversation can be judged from here.
+      // Only a suggestion shown in this socket's own conversation (or, verified, in one of its user's) can be judged from here.
       const message = repos.messages.bySuggestion(cmd.suggestionId);
       const mine = mapping.conversationOf(data.sessionRef);
-      if (!message || !mine || message.conversationId !== mine.id) {
+      const owned = message !== undefined && data.userId !== null && repos.conversations.findById(message.conversationId)?.userId === data.userId;
+      if (!message || (message.conversationId !== mine?.id && !owned)) {
         throw new NotFoundError("unknown_suggestion", `no suggestion ${cmd.suggestionId} in this conversation`);
       }
+      // It is in this widget's thread and judged: it was seen, whatever became of its acknowledgement.
+      delivery.confirmShown(cmd.suggestionId);
       hooks.recordFeedback(cmd.suggestionId, cmd.verdict);
       return {};
     }),
@@ -76,6 +102,4 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
       return {};
     }),
   );
-
-  socket.onAny(handleUnknownEvent(ctx, COMMANDS));
 }

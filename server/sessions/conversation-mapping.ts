@@ -62,14 +62,24 @@ export function createConversationMapping(deps: MappingDeps) {
       return link;
     },
 
-    /** The session's conversation, created and linked now if it has none. */
-    ensure(productId: string, sessionRef: number, userId: string | null): { conversation: Conversation; created: boolean } {
+    /**
+     * The session's conversation, linked now if it has none: an owned session joins its owner's latest
+     * conversation (one thread per user, whichever device or source the session came from), else gets a new
+     * one that belongs to the session's owner (or to nobody, for an anonymous session).
+     */
+    ensure(productId: string, sessionRef: number): { conversation: Conversation; created: boolean } {
       const current = this.conversationOf(sessionRef);
       if (current) return { conversation: current, created: false };
+      const owner = repos.sessions.findById(sessionRef)?.ownerId ?? null;
+      const theirs = owner ? repos.conversations.latestForUser(productId, owner) : undefined;
+      if (theirs) {
+        const link = this.resume(productId, sessionRef, theirs.id);
+        return { conversation: repos.conversations.findById(link.conversationId)!, created: false };
+      }
       const now = clock.now();
       const id = newConversationId();
       const link = repos.transaction(() => {
-        repos.conversations.create({ id, productId, userId, now });
+        repos.conversations.create({ id, productId, userId: owner, now });
         return repos.conversations.link(sessionRef, id, "new", now);
       });
       announce(productId, link);

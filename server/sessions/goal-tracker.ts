@@ -11,6 +11,7 @@ import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { inferGoal, type InferredGoal } from "./infer-goal.js";
+import { startTimer } from "../timers.js";
 
 export interface GoalTrackerDeps {
   repos: Repositories;
@@ -80,7 +81,7 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
         return;
       }
       if (state.pending) return;
-      state.pending = setTimeout(() => {
+      state.pending = startTimer(() => {
         state.pending = undefined;
         state.at = deps.clock.now();
         try {
@@ -89,7 +90,6 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
           deps.logger.error({ err, sessionId: event.sessionId }, "session goal refresh failed");
         }
       }, interval - (now - state.at));
-      state.pending.unref();
     },
 
     /** Hears every goal change once it is stored. Returns the unsubscribe function. */

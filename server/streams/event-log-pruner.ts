@@ -6,6 +6,7 @@
 import type { EventLogRepository } from "../../db/event-log.repository.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
+import { startTimer } from "../timers.js";
 
 export interface PrunerDeps {
   eventLog: EventLogRepository;
@@ -27,8 +28,7 @@ export function createEventLogPruner(deps: PrunerDeps) {
 
   function schedule(delayMs: number, fn: () => void): void {
     if (stopped) return;
-    timer = setTimeout(fn, delayMs);
-    timer.unref();
+    timer = startTimer(fn, delayMs);
   }
 
   function tick(pruned = 0): void {

@@ -1,4 +1,4 @@
-/** Counts the engine's decisions (delivered, or skipped by reason), feedback, and the breaker's state. */
+/** Counts the engine's decisions (delivered, or skipped by reason) and feedback. The LLM gateway counts its own calls. */
 import type { Metrics } from "../metrics.js";
 import type { SuggestionEngine } from "./suggestion-engine.js";
 
@@ -6,10 +6,6 @@ export function observeEngine(engine: SuggestionEngine, metrics: Metrics): Sugge
   engine.onDecision((d) => {
     metrics.suggestions.inc({ source: d.source ?? "none", outcome: d.outcome });
     if (d.outcome === "skipped") metrics.suggestionSkips.inc({ reason: d.reason ?? "unknown" });
-    // A call the open breaker refused never reaches the LLM (so instrumentLlm never sees it): counted here.
-    if (d.modelError === "breaker_open") metrics.modelErrors.inc({ code: "breaker_open" });
-    const breaker = engine.breakerState();
-    if (breaker) metrics.breakerState.set(breaker);
   });
   return {
     ...engine,

@@ -2,7 +2,8 @@
  * One evaluation of one session, after the debounce: fold old actions into the rolling summary, load the
  * context, place the user in a workflow and detect struggle, check the gates (before spending a model
  * call), ask the model, check the gates again with the candidate (typing may have started meanwhile;
- * duplicates need the text), then store — and publish only what was delivered. Every outcome is recorded.
+ * duplicates need the text), then store — and publish only what the gates let through (stored as pending
+ * until a widget acknowledges it). Every outcome is recorded.
  */
 import type { Repositories } from "../../db/repositories.js";
 import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
@@ -13,7 +14,7 @@ import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
-import { normaliseText } from "./action-labels.js";
+import { normaliseText } from "../sessions/action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Publisher, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
@@ -118,12 +119,12 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   }
 
   /**
-   * Suggestions still on the user's screen (delivered, no verdict) that pointed at a workflow step the user
-   * has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
+   * Suggestions on the user's screen or waiting to be (delivered or pending, no verdict) that pointed at a
+   * workflow step the user has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
    */
   function retractCompleted(ctx: SessionWindow): void {
     for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
-      if (s.status !== "delivered" || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
+      if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
       const workflow = deps.workflows.forProduct(ctx.session.productId).find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
@@ -159,8 +160,9 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
     const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), config.DWELL_MS, now);
-    // A shown suggestion that a fresh rage click or failed resubmit has made stale is replaced, not waited on.
-    const shown = repos.suggestions.recent(sessionRef, RETRACT_LOOKBACK).find((s) => s.status === "delivered" && s.feedback === null);
+    // A shown suggestion (or one waiting for a widget to show it) that a fresh rage click or failed resubmit has
+    // made stale is replaced, not waited on.
+    const shown = repos.suggestions.recent(sessionRef, RETRACT_LOOKBACK).find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);
     const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
     const replacesStale = stale !== undefined;
 
@@ -202,7 +204,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
       latencyMs: Math.round(outcome.latencyMs * 10) / 10, usage: r.usage,
       evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
-      status: late ? "skipped" : "delivered", modelError, createdAt: at,
+      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts).
+      status: late ? "skipped" : "pending", modelError, createdAt: at,
     };
     const decision = record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
     if (!late && stale && STRUGGLE_SIGNALS.has(r.signal)) {

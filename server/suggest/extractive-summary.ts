@@ -6,7 +6,7 @@
 import type { SlimAction } from "../ingest/autoplay.schema.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { pageLabel, targetLabel } from "./action-labels.js";
+import { pageLabel, targetLabel } from "../sessions/action-labels.js";
 
 const MAX_PREVIOUS = 600;
 const MAX_PAGES = 8;

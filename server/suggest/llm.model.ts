@@ -1,11 +1,12 @@
 /**
- * The LLM suggestion model: the pure prompt builder, one `complete()` call through the adapter, and the
+ * The LLM suggestion model: the pure prompt builder, one `complete()` call through the gateway, and the
  * reply validated into plain text — or a decline when the model says there is no helpful step.
  */
 import { LlmError } from "../errors.js";
+import type { LlmClient } from "../llm/llm-port.js";
+import type { PromptLimits } from "../llm/prompt-fence.js";
 import { parseSuggestionReply } from "./llm-reply.js";
-import type { LlmClient } from "./openai.model.js";
-import { buildSuggestionPrompt, type PromptLimits } from "./prompt-builder.js";
+import { buildSuggestionPrompt } from "./prompt-builder.js";
 import type { SuggestionModel } from "./suggestion-model.js";
 
 /** Enough for 240 characters in any language, with room for a model that adds quotes. */

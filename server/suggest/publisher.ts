@@ -1,9 +1,8 @@
 /**
  * How a delivered suggestion leaves the engine. The engine never knows about Socket.IO: it calls the
- * publisher it was given (the realtime layer's, once wired). Until then the default only logs.
+ * publisher it was given (chat's delivery into the session's conversation).
  */
 import type { SuggestionSource } from "../../db/suggestion.repository.js";
-import type { Logger } from "../logger.js";
 
 export interface PublishedSuggestion {
   id: number;
@@ -39,11 +38,3 @@ export interface RetractedSuggestion {
 }
 
 export type Retractor = (retraction: RetractedSuggestion) => void;
-
-export function createLoggingPublisher(logger: Logger): Publisher {
-  return (s) => {
-    // The text is built from users' own page and button names: debug only.
-    logger.info({ suggestionId: s.id, sessionRef: s.sessionRef, source: s.source, signal: s.signal }, "suggestion ready (no realtime publisher wired)");
-    logger.debug({ suggestionId: s.id, text: s.text }, "suggestion text");
-  };
-}

@@ -2,7 +2,7 @@
  * Rolling summary: when a session has more than SUMMARY_THRESHOLD unsummarised actions, the oldest fold into
  * a new summary (source `rolling`) that takes the previous summary as input, leaving SUMMARY_KEEP_ACTIONS in
  * the window. `covers_through_action_id` moves, so folded actions leave the context window and the prompt.
- * The LLM writes it when configured and its breaker allows; otherwise (or when it fails) it is extractive.
+ * The LLM writes it when configured and the gateway's breaker allows; otherwise (or when it fails) it is extractive.
  */
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
@@ -11,11 +11,11 @@ import { rollingSummaryDedupeKey } from "../ingest/dedupe-key.js";
 import type { Logger } from "../logger.js";
 import { toSlimAction } from "../sessions/session-context.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
-import type { CircuitBreaker } from "./circuit-breaker.js";
+import type { LlmClient } from "../llm/llm-port.js";
+import type { PromptLimits } from "../llm/prompt-fence.js";
 import { buildExtractiveSummary, MAX_SUMMARY_TEXT } from "./extractive-summary.js";
 import { parseSummaryReply } from "./llm-reply.js";
-import type { LlmClient } from "./openai.model.js";
-import { buildSummaryPrompt, type PromptLimits } from "./prompt-builder.js";
+import { buildSummaryPrompt } from "./prompt-builder.js";
 
 export interface RollingSummaryDeps {
   repos: Repositories;
@@ -25,7 +25,8 @@ export interface RollingSummaryDeps {
   threshold: number;
   keep: number;
   limits: PromptLimits;
-  llm: { client: LlmClient; breaker: CircuitBreaker } | null;
+  /** The LLM gateway when one is configured. */
+  llm: LlmClient | null;
 }
 
 export interface FoldResult {
@@ -39,19 +40,15 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
 
   async function write(productId: string, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
     const llm = deps.llm;
-    if (llm && llm.breaker.tryAcquire()) {
+    if (llm) {
       try {
-        const res = await llm.client.complete(buildSummaryPrompt({ previous, actions, limits: deps.limits }), { signal, maxTokens: 400, temperature: 0 });
-        llm.breaker.onSuccess();
+        const res = await llm.complete(buildSummaryPrompt({ previous, actions, limits: deps.limits }), { signal, maxTokens: 400, temperature: 0 });
         const text = parseSummaryReply(res.text, MAX_SUMMARY_TEXT);
         if (text) return { text, writer: "llm" as const };
       } catch (err) {
-        if (signal.aborted || (err instanceof LlmError && err.code === "llm_aborted")) {
-          llm.breaker.onCancel();
-          throw err;
-        }
-        llm.breaker.onFailure();
-        logger.warn({ code: err instanceof LlmError ? err.code : "unknown" }, "LLM summary failed; writing an extractive one");
+        if (signal.aborted || (err instanceof LlmError && err.code === "llm_aborted")) throw err;
+        const code = err instanceof LlmError ? err.code : "unknown";
+        if (code !== "llm_breaker_open") logger.warn({ code }, "LLM summary failed; writing an extractive one");
       }
     }
     return { text: buildExtractiveSummary(previous, actions, deps.workflows.forProduct(productId)), writer: "extractive" as const };

@@ -5,7 +5,7 @@
  * it declines. Deterministic: no randomness, time only through `input.now`.
  */
 import { actionMatches, onWorkflowPage, workflowProgress, type WorkflowProgress } from "../workflows/workflow-progress.js";
-import { formatDuration, pageLabel } from "./action-labels.js";
+import { formatDuration, pageLabel } from "../sessions/action-labels.js";
 import type { StruggleSignal } from "./struggle-detectors.js";
 import { MAX_SUGGESTION_CHARS, type ModelResult, type SuggestionInput, type SuggestionModel } from "./suggestion-model.js";
 

@@ -4,10 +4,16 @@
  * call) is in flight per session, and a newer evaluation supersedes an in-flight one by aborting it.
  * An evaluation may ask to be re-run at a wall-clock time (dwell), which a timer does without new activity.
  *
+ * Nothing a client sends can make a session spin: every delay goes through startTimer (clamped to what Node
+ * can wait), and each session gets at most `evaluationsPerMinute` evaluations; past that, the next one waits
+ * for the next minute and `onBudgetExceeded` hears it once per minute.
+ *
  * All timers are unref'd so they never keep the process alive; `close()` stops them and aborts what runs.
  */
 import type { Clock } from "../clock.js";
+import { createWindowCounter } from "../limits/rate-limit-store.js";
 import type { Logger } from "../logger.js";
+import { startTimer } from "../timers.js";
 
 export type Trigger = "activity" | "max_wait" | "recheck" | "manual";
 
@@ -21,8 +27,11 @@ export type RunFn = (sessionRef: number, signal: AbortSignal, trigger: Trigger) 
 interface Entry {
   debounce?: NodeJS.Timeout;
   maxWait?: NodeJS.Timeout;
+  /** A dwell re-check, or an evaluation waiting for the budget's next minute. */
   recheck?: NodeJS.Timeout;
   inFlight?: { controller: AbortController; done: Promise<void> };
+  /** The end of the budget window already reported as exceeded. */
+  overBudgetUntil?: number;
 }
 
 export interface SchedulerOptions {
@@ -31,7 +40,15 @@ export interface SchedulerOptions {
   clock: Clock;
   logger: Logger;
   run: RunFn;
+  /** SUGGEST_EVALUATIONS_PER_MIN: evaluations one session may start per minute (manual runs aside). */
+  evaluationsPerMinute: number;
+  /** Told (once per minute and session) that an evaluation waits for the budget. */
+  onBudgetExceeded?: (sessionRef: number, trigger: Trigger) => void;
 }
+
+const BUDGET_WINDOW_MS = 60_000;
+/** Sessions whose budget is tracked at once; one forgotten starts a fresh minute (errs towards evaluating). */
+const BUDGET_MAX_SESSIONS = 100_000;
 
 /** Why an in-flight evaluation was aborted. */
 export const SUPERSEDED = "superseded";
@@ -39,13 +56,26 @@ export const CLOSING = "closing";
 
 export function createScheduler(o: SchedulerOptions) {
   const entries = new Map<number, Entry>();
+  const budget = createWindowCounter({ windowMs: BUDGET_WINDOW_MS, maxKeys: BUDGET_MAX_SESSIONS, now: o.clock.now });
   let closed = false;
 
-  const timer = (ms: number, fn: () => void) => {
-    const t = setTimeout(fn, Math.max(0, ms));
-    t.unref();
-    return t;
-  };
+  const timer = (ms: number, fn: () => void) => startTimer(fn, ms);
+
+  /** Holds the evaluation back until the session's next budget window when this one is used up. */
+  function overBudget(sessionRef: number, e: Entry, trigger: Trigger): boolean {
+    if (trigger === "manual") return false;
+    const { count, resetAt } = budget.hit(String(sessionRef));
+    if (count <= o.evaluationsPerMinute) return false;
+    e.recheck = timer(resetAt - o.clock.now(), () => {
+      e.recheck = undefined;
+      void fire(sessionRef, trigger);
+    });
+    if (e.overBudgetUntil !== resetAt) {
+      e.overBudgetUntil = resetAt;
+      o.onBudgetExceeded?.(sessionRef, trigger);
+    }
+    return true;
+  }
 
   function entry(sessionRef: number): Entry {
     let e = entries.get(sessionRef);
@@ -64,6 +94,8 @@ export function createScheduler(o: SchedulerOptions) {
     clearTimeout(e.maxWait);
     clearTimeout(e.recheck);
     e.debounce = e.maxWait = e.recheck = undefined;
+    // Whatever runs now goes on; the held-back evaluation runs when the budget allows.
+    if (overBudget(sessionRef, e, trigger)) return e.inFlight?.done ?? Promise.resolve();
     e.inFlight?.controller.abort(SUPERSEDED);
 
     const controller = new AbortController();
@@ -76,8 +108,9 @@ export function createScheduler(o: SchedulerOptions) {
       }
       if (e.inFlight?.controller !== controller) return; // superseded: the newer run owns the entry
       e.inFlight = undefined;
-      // New activity already pending will re-evaluate anyway, and set its own recheck.
-      if (!closed && result?.recheckAt !== undefined && !e.debounce) {
+      // New activity already pending will re-evaluate anyway, and set its own recheck; so will an
+      // evaluation waiting for the budget.
+      if (!closed && result?.recheckAt !== undefined && !e.debounce && !e.recheck) {
         e.recheck = timer(result.recheckAt - o.clock.now(), () => {
           e.recheck = undefined;
           void fire(sessionRef, "recheck");

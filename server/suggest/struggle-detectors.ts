@@ -7,7 +7,7 @@
  */
 import type { SlimAction } from "../ingest/autoplay.schema.js";
 import { urlPath } from "../workflows/workflow-progress.js";
-import { targetLabel } from "./action-labels.js";
+import { targetLabel } from "../sessions/action-labels.js";
 
 export type StruggleKind = "rage_click" | "repeated_submit" | "ping_pong" | "dwell";
 

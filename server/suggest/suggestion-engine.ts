@@ -12,15 +12,14 @@ import { BadRequestError, NotFoundError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
-import { createCircuitBreaker, type BreakerState } from "./circuit-breaker.js";
+import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
-import type { LlmClient } from "./openai.model.js";
-import { createLoggingPublisher, type Publisher, type Retractor } from "./publisher.js";
+import type { Publisher, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
-import { createScheduler } from "./scheduler.js";
+import { createScheduler, type Trigger } from "./scheduler.js";
 import { createSuggester } from "./suggester.js";
 
 export interface SuggestionEngineDeps {
@@ -29,12 +28,12 @@ export interface SuggestionEngineDeps {
   repos: Repositories;
   clock: Clock;
   workflows: WorkflowSource;
-  /** The LLM when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
+  /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
-  /** Where delivered suggestions go; defaults to a logging publisher. */
-  publish?: Publisher;
-  /** Told when a shown suggestion no longer applies; defaults to nothing. */
-  retract?: Retractor;
+  /** Where delivered suggestions go (the conversation's widgets). */
+  publish: Publisher;
+  /** Told when a shown suggestion no longer applies. */
+  retract: Retractor;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -44,7 +43,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
   const logger = deps.logger.child({ component: "suggest" });
   const gateConfig = gateConfigOf(config);
   const limits = { maxActions: config.PROMPT_MAX_ACTIONS, maxChars: config.PROMPT_MAX_CHARS };
-  const breaker = deps.llm ? createCircuitBreaker({ failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS, clock }) : null;
   const listeners = new Set<DecisionListener>();
   let closed = false;
 
@@ -57,7 +55,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     suggester: createSuggester({
       rules: createRulesModel(),
       llm: deps.llm ? createLlmSuggestionModel(deps.llm, limits) : null,
-      breaker,
       logger,
     }),
     summarizer: createRollingSummarizer({
@@ -68,24 +65,52 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       threshold: config.SUMMARY_THRESHOLD,
       keep: config.SUMMARY_KEEP_ACTIONS,
       limits,
-      llm: deps.llm && breaker ? { client: deps.llm, breaker } : null,
+      llm: deps.llm,
     }),
-    publish: deps.publish ?? createLoggingPublisher(logger),
-    retract: deps.retract ?? (() => undefined),
+    publish: deps.publish,
+    retract: deps.retract,
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");
-      for (const listener of listeners) {
-        try {
-          listener(decision);
-        } catch (err) {
-          logger.error({ err }, "decision listener failed");
-        }
-      }
+      emit(decision);
     },
     isClosed: () => closed,
   });
 
-  const scheduler = createScheduler({ debounceMs: config.SUGGEST_DEBOUNCE_MS, maxWaitMs: config.SUGGEST_MAX_WAIT_MS, clock, logger, run: evaluate });
+  function emit(decision: Decision): void {
+    for (const listener of listeners) {
+      try {
+        listener(decision);
+      } catch (err) {
+        logger.error({ err }, "decision listener failed");
+      }
+    }
+  }
+
+  /** A session over its evaluation budget: recorded (once a minute) like any other skip. */
+  function recordBudgetSkip(sessionRef: number, trigger: Trigger): void {
+    const session = repos.sessions.findById(sessionRef);
+    if (!session || closed) return;
+    const now = clock.now();
+    const detail = `more than ${config.SUGGEST_EVALUATIONS_PER_MIN} evaluations in a minute; the next one waits for the next minute`;
+    const id = repos.suggestions.insertDecision({
+      sessionRef, suggestionId: null, outcome: "skipped", reason: "evaluation_budget", trigger, source: null, modelError: null, detail, createdAt: now,
+    });
+    logger.warn({ sessionRef, trigger }, "session over its evaluation budget");
+    emit({
+      id, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: "skipped", reason: "evaluation_budget", trigger,
+      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, timings: { totalMs: 0, modelMs: 0 },
+    });
+  }
+
+  const scheduler = createScheduler({
+    debounceMs: config.SUGGEST_DEBOUNCE_MS,
+    maxWaitMs: config.SUGGEST_MAX_WAIT_MS,
+    evaluationsPerMinute: config.SUGGEST_EVALUATIONS_PER_MIN,
+    onBudgetExceeded: recordBudgetSkip,
+    clock,
+    logger,
+    run: evaluate,
+  });
 
   /** Applies a gate change for a session that must exist (the gates table references sessions). */
   function updateGate(sessionRef: number, change: (g: ReturnType<typeof initialGate>, now: number) => ReturnType<typeof initialGate>): void {
@@ -117,7 +142,8 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     recordFeedback(suggestionId: number, verdict: FeedbackVerdict): StoredSuggestion {
       const suggestion = repos.suggestions.findById(suggestionId);
       if (!suggestion) throw new NotFoundError("unknown_suggestion", `no suggestion ${suggestionId}`);
-      if (suggestion.status !== "delivered") {
+      // Pending or expired ones may have been shown without their acknowledgement arriving (feedback proves it).
+      if (suggestion.status !== "delivered" && suggestion.status !== "pending" && suggestion.status !== "expired") {
         throw new BadRequestError("suggestion_not_delivered", `suggestion ${suggestionId} was never shown (status ${suggestion.status})`);
       }
       updateGate(suggestion.sessionRef, (g, now) => {
@@ -126,8 +152,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       });
       return repos.suggestions.findById(suggestionId)!;
     },
-
-    getSuggestion: (id: number): StoredSuggestion | undefined => repos.suggestions.findById(id),
 
     /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */
     evaluateNow: (sessionRef: number): Promise<void> => scheduler.runNow(sessionRef),
@@ -138,7 +162,6 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       return () => listeners.delete(listener);
     },
 
-    breakerState: (): BreakerState | null => breaker?.state() ?? null,
     stats: () => scheduler.stats(),
 
     /** Stops timers and aborts in-flight model calls; nothing is written after it resolves. */

@@ -5,7 +5,7 @@
 import type { Repositories } from "../../db/repositories.js";
 import type { Config } from "../config.js";
 import type { SessionContext } from "../sessions/session-context.js";
-import { redactMessages } from "../privacy/redact-messages.js";
+import { redactMessages } from "../llm/redact-messages.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { gateConfigOf } from "./evaluate-session.js";
 import { initialGate, settleGate } from "./gates.js";

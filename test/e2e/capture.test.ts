@@ -109,7 +109,8 @@ describe("capture.js in Chromium", () => {
     await page.goto(`${siteOrigin}/reports`);
     await page.waitForFunction(() => window.PilotlightCapture !== undefined);
     const sessionId = await page.evaluate(() => window.PilotlightCapture!.sessionId());
-    expect(sessionId).toMatch(/^ps_[a-z0-9]{24}$/);
+    // A bearer secret: 128 random bits (PROTOCOL.md §3.3 asks for at least 122).
+    expect(sessionId).toMatch(/^ps_[0-9a-f]{32}$/);
     const stored = await page.evaluate(() => JSON.parse(sessionStorage.getItem("pilotlight:session") ?? "null"));
     expect(stored).toMatchObject({ id: sessionId, lastActivity: expect.any(Number) });
 

@@ -4,18 +4,15 @@
  * replies stream (from a local OpenAI-compatible server); a reload keeps the thread; hostile text renders
  * as text; page and widget styles do not touch each other; the widget works from the keyboard.
  */
-import fs from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../helpers/browser.js";
+import { ARTIFACTS, launchForBundle } from "../helpers/browser.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { pushEvent } from "../helpers/signing.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { waitFor } from "../helpers/wait.js";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
 const XSS_ACTION = "<img src=x onerror=window.__xss=1>";
 const XSS_MODEL = '<img src=x onerror="window.__pwned=1">';
 
@@ -30,10 +27,7 @@ const FAST_GATES = {
 
 let browser: Browser;
 beforeAll(async () => {
-  const bundle = path.join(ROOT, "dist", "public", "widget.js");
-  if (!fs.existsSync(bundle)) throw new Error(`${bundle} is missing: run npm run build (npm run test:e2e does)`);
-  browser = await launchChromium();
-  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  browser = await launchForBundle("widget");
 });
 afterAll(async () => {
   await browser?.close();

@@ -15,7 +15,7 @@ import { loadConfig } from "../../server/config.js";
 import { createLogger, type Logger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
-import { createLlmClient } from "../../server/suggest/llm-client.js";
+import { createLlmClient } from "../../server/llm/create-llm-client.js";
 import type { Publisher } from "../../server/suggest/publisher.js";
 import { seedInstanceWorkflows } from "../../server/workflows/seed-workflows.js";
 
@@ -33,7 +33,7 @@ export interface StartOptions {
   /** Reuse a database file (e.g. to prove a restart keeps everything). */
   databasePath?: string;
   clock?: Clock;
-  /** Receives delivered suggestions (default: the logging publisher). */
+  /** Receives delivered suggestions instead of the session's conversation (default: the conversation). */
   publish?: Publisher;
   /** Where the built browser bundles are served from (default: dist/public). */
   publicDir?: string;

@@ -12,6 +12,8 @@ export type WidgetClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 export interface ConnectOptions {
   origin?: string;
   autoConnect?: boolean;
+  /** Acknowledge every suggestion:created, as the real widget does (default true). */
+  ackSuggestions?: boolean;
 }
 
 export function userHash(userId: string, secret: string = TEST_SECRETS.IDENTITY_SECRET): string {
@@ -20,7 +22,7 @@ export function userHash(userId: string, secret: string = TEST_SECRETS.IDENTITY_
 
 /** A client that is not connected yet: call `.connect()` or use `connectWidget`. */
 export function widgetClient(baseUrl: string, auth: Partial<HandshakeAuth>, opts: ConnectOptions = {}): WidgetClient {
-  return io(`${baseUrl}/widget`, {
+  const socket: WidgetClient = io(`${baseUrl}/widget`, {
     transports: ["websocket"],
     forceNew: true,
     reconnection: false,
@@ -28,6 +30,9 @@ export function widgetClient(baseUrl: string, auth: Partial<HandshakeAuth>, opts
     auth: { productKey: TEST_SECRETS.PRODUCT_KEY, ...auth },
     extraHeaders: { origin: opts.origin ?? baseUrl },
   });
+  // The server counts a suggestion as delivered only when a widget acknowledges it.
+  if (opts.ackSuggestions ?? true) socket.on("suggestion:created", (_s, ack) => ack?.({ ok: true }));
+  return socket;
 }
 
 export async function connectWidget(baseUrl: string, auth: Partial<HandshakeAuth>, opts: ConnectOptions = {}): Promise<WidgetClient> {

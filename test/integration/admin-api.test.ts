@@ -96,6 +96,7 @@ describe("GET /v1/admin/sessions", () => {
     const team = body.sessions[1]!;
     expect(team).toMatchObject({
       user_id: null,
+      owner_id: null,
       goal: "Invite a teammate",
       goal_source: "workflow",
       action_count: 2,

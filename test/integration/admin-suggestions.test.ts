@@ -128,7 +128,10 @@ describe("GET /v1/admin/stats", () => {
       { start: iso(BUCKET3), ...zero, actions: 3, delivered: 3, accepted: 1, acceptance_rate: 1 },
       { start: iso(BUCKET3 + MINUTE), ...zero, actions: 2, delivered: 1, dismissed: 1, ignored: 1, acceptance_rate: 0 },
     ]);
-    expect(body.totals).toEqual({ actions: 5, delivered: 4, accepted: 1, dismissed: 1, ignored: 1, pending: 1, acceptance_rate: 1 / 3 });
+    expect(body.totals).toEqual({
+      actions: 5, delivered: 4, accepted: 1, dismissed: 1, ignored: 1, pending: 1, acceptance_rate: 1 / 3,
+      delivery: { delivered: 4, pending: 0, expired: 0 },
+    });
     expect(body.skips_by_reason).toEqual([{ reason: "awaiting_interaction", count: 1 }]);
   });
 
@@ -146,7 +149,11 @@ describe("GET /v1/admin/stats", () => {
     expect((await pushEvent(server.url, event, "connector")).status).toBe(202);
     expect(await decided).toMatchObject({ productId: "other", outcome: "delivered" });
     const other = await get<AdminStatsResponse>("/v1/admin/stats?product_id=other&minutes=5");
-    expect(other.totals).toEqual({ actions: 1, delivered: 1, accepted: 0, dismissed: 0, ignored: 0, pending: 1, acceptance_rate: null });
+    // No widget of that session is connected: the suggestion waits for one instead of counting as delivered.
+    expect(other.totals).toEqual({
+      actions: 1, delivered: 0, accepted: 0, dismissed: 0, ignored: 0, pending: 0, acceptance_rate: null,
+      delivery: { delivered: 0, pending: 1, expired: 0 },
+    });
     const demo = await get<AdminStatsResponse>("/v1/admin/stats?minutes=5");
     expect(demo.totals).toMatchObject({ actions: 5, delivered: 4, pending: 1 });
     const feed = await get<AdminSuggestionsResponse>("/v1/admin/suggestions?product_id=other");

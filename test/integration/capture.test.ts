@@ -159,8 +159,10 @@ describe("POST /v1/capture", () => {
       ["a disallowed origin", () => sendCapture(server.url, good(), { origin: "https://evil.example.org" }), 403, "origin_not_allowed", /origin https:\/\/evil\.example\.org is not allowed: add it to ALLOWED_ORIGINS/],
       ["a missing Origin", () => sendCapture(server.url, good(), { origin: null }), 403, "missing_origin", /no Origin header/],
       ["an opaque Origin (null)", () => sendCapture(server.url, good(), { origin: "null" }), 403, "origin_not_allowed", /"null" is not allowed/],
-      ["malformed JSON", () => sendCapture(server.url, '{"product_key":', {}), 400, "malformed_json", /not valid JSON/],
-      ["an empty body", () => sendCapture(server.url, "", {}), 400, "malformed_json", /empty/],
+      ["malformed JSON behind a real key", () => sendCapture(server.url, `{"product_key":"${TEST_SECRETS.PRODUCT_KEY}","events":[`), 400, "malformed_json", /not valid JSON/],
+      ["malformed JSON without a key", () => sendCapture(server.url, '{"product_key":', {}), 401, "invalid_product_key", /must be a JSON string of 8–128 letters/],
+      ["an empty body", () => sendCapture(server.url, "", {}), 401, "missing_product_key", /product_key is missing/],
+      ["a key of the wrong shape", () => sendCapture(server.url, { ...good(), product_key: "pk nope" }), 401, "invalid_product_key", /8–128 letters, digits/],
       ["a form-encoded body", () => sendCapture(server.url, "a=1", { contentType: "application/x-www-form-urlencoded" }), 415, "unsupported_media_type", /application\/json or text\/plain/],
       [
         "a body over CAPTURE_MAX_BODY_BYTES",
@@ -188,7 +190,8 @@ describe("POST /v1/capture", () => {
         "invalid_payload",
         /events\[0\]\.target\.text: must be at most 1000 characters/,
       ],
-      ["a JSON array body", () => sendCapture(server.url, [good()]), 401, "missing_product_key", /product_key is missing/],
+      ["a JSON array body", () => sendCapture(server.url, [good()]), 401, "invalid_product_key", /once, at the top level/],
+      ["a nested key before the real one", () => sendCapture(server.url, `{"x":{"product_key":"pk_other_0123456789"},${JSON.stringify(good()).slice(1)}`), 401, "unknown_product_key", /does not match any product/],
     ];
 
     for (const [name, send, status, code, message] of cases) {

@@ -115,6 +115,20 @@ describe("message:send", () => {
   });
 });
 
+describe("message:send with a URL that does not decode", () => {
+  it("still replies: a stray '%' in a page URL is shown as written (found by the fence fuzzing)", async () => {
+    await pushEvent(server.url, {
+      type: "actions",
+      session_id: "bad-escape",
+      actions: [{ type: "pageview", title: "Odd", description: "User opened an odd page", canonical_url: "/reports/100%/q3", timestamp_start: 5 }],
+    });
+    const socket = await connectWidget(server.url, { sessionId: "bad-escape" });
+    const { reply } = await ask(socket, "where am I?");
+    expect(reply.text).toContain("Reports › 100% › Q3");
+    socket.close();
+  });
+});
+
 describe("conversation:sync", () => {
   it("returns exactly what came after afterSeq, in order", async () => {
     const socket = await connectWidget(server.url, { sessionId: "sync" });

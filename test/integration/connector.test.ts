@@ -96,6 +96,21 @@ describe("connector client (scripted upstream)", () => {
     expect(((await ready.json()) as any).checks.connector).toMatchObject({ ok: true, state: "connected", lastEventId: "5" });
   });
 
+  it("owns sessions by the events' user_id and skips, for good, a frame naming another user for an owned session", async () => {
+    const mine = actionsEvent("up-owned", ["o-1"], { user_id: "alice" });
+    const foreign = actionsEvent("up-owned", ["o-2"], { user_id: "mallory" });
+    const later = actionsEvent("up-owned", ["o-3"], { user_id: "alice" });
+    const u = await upstream([[{ event: mine, id: "1" }, { event: foreign, id: "2" }, { event: later, id: "3" }]]);
+    const { server, log, connector } = await subscriber(u);
+    await waitFor(() => connector.status().lastEventId === "3", "event 3 to be committed");
+    expect(await titlesOfSession(server, "up-owned")).toEqual(["o-1", "o-3"]);
+    expect(server.repos.sessions.findByKey("demo", "up-owned")?.ownerId).toBe("alice");
+    // Skipped like an invalid frame, not retried: one connection, and the cursor moved past it.
+    expect(connector.status()).toMatchObject({ invalidFrames: 1, events: 2, consecutiveFailures: 0 });
+    expect(u.connections).toHaveLength(1);
+    expect(log.text()).toContain("names another user for an owned session");
+  });
+
   it("backs off with growing, jittered waits and starts over after a successful connect", async () => {
     const base = 100;
     const u = await upstream([[{ status: 500 }], [{ status: 500 }], [{ status: 503 }], [{ status: 500 }], [{ event: actionsEvent("up-b", ["b-1"]), id: "1" }, { end: true }], []]);

@@ -4,6 +4,7 @@
  * pins it. Runs the real entry point as a child process against a real database file.
  */
 import { spawnSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,11 +27,13 @@ function credentials(args: string[], env: Record<string, string> = {}) {
   return { code: run.status, out: run.stdout, err: run.stderr };
 }
 
+const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");
+
 const stored = () => {
   const db = openDatabase(DB);
   try {
     const repos = createRepositories(db);
-    return { product: repos.products.findById("demo")!, admin: repos.settings.get("admin_token")! };
+    return { product: repos.products.findById("demo")!, adminHash: repos.settings.get("admin_token_sha256")! };
   } finally {
     db.close();
   }
@@ -40,13 +43,16 @@ describe("npm run credentials", () => {
   it("shows the product key and HMAC secrets, never the admin or stream token", () => {
     const { code, out } = credentials([]);
     expect(code).toBe(0);
-    const { product, admin } = stored();
+    const { product, adminHash } = stored();
     expect(out).toContain(product.productKey);
     expect(out).toContain(product.pushSecret);
     expect(out).toContain(product.posthogSecret);
-    expect(out).not.toContain(product.streamToken);
-    expect(out).not.toContain(admin);
+    // Verify-only tokens are stored as hashes: neither a token nor its hash is printed.
+    expect(out).not.toContain(product.streamTokenHash);
+    expect(out).not.toContain(adminHash);
+    expect(out).not.toMatch(/pladm_|plst_/);
     expect(out).toMatch(/ADMIN_TOKEN\s+\(not shown: rotate it/);
+    expect(out).toMatch(/STREAM_TOKEN\s+\(not shown: rotate it/);
   });
 
   it("rotates a secret, printing the new value once and storing it", () => {
@@ -58,14 +64,22 @@ describe("npm run credentials", () => {
     expect(out).toContain(after);
   });
 
-  it("rotates the admin token, which the server accepts after a restart", async () => {
-    const { code, out } = credentials(["--rotate", "ADMIN_TOKEN"]);
-    expect(code).toBe(0);
-    const token = stored().admin;
-    expect(out).toContain(token);
+  it("rotates the admin and stream tokens, storing only their hashes; the server accepts them after a restart", async () => {
+    const admin = credentials(["--rotate", "ADMIN_TOKEN"]);
+    expect(admin.code).toBe(0);
+    const token = /pladm_[\w-]+/.exec(admin.out)?.[0] ?? "";
+    expect(stored().adminHash).toBe(sha256(token));
+    const stream = credentials(["--rotate", "STREAM_TOKEN", "--product", "demo"]);
+    expect(stream.code).toBe(0);
+    const streamToken = /plst_[\w-]+/.exec(stream.out)?.[0] ?? "";
+    expect(stored().product.streamTokenHash).toBe(sha256(streamToken));
     const server = await spawnServer({ DATABASE_PATH: DB });
     try {
       expect((await fetch(`${server.url}/v1/admin/stats`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      const live = new AbortController();
+      const res = await fetch(`${server.url}/v1/stream/demo`, { headers: { authorization: `Bearer ${streamToken}` }, signal: live.signal });
+      expect(res.status).toBe(200);
+      live.abort();
     } finally {
       server.child.kill("SIGTERM");
       await server.exited;

@@ -19,7 +19,10 @@ let server: TestServer;
 let bystander: WidgetClient;
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { RATE_LIMIT_PUBLIC_PER_MIN: "0", SUGGESTIONS_ENABLED: "false", ALLOWED_ORIGINS: ALLOWED_ORIGIN } });
+  // Limits off (every run is one more connection of one conversation): the fuzzing is of the protocol behind them.
+  server = await startTestServer({
+    env: { RATE_LIMIT_PUBLIC_PER_MIN: "0", WIDGET_COMMANDS_PER_MIN: "0", WIDGET_CONVERSATION_COMMANDS_PER_MIN: "0", SUGGESTIONS_ENABLED: "false", ALLOWED_ORIGINS: ALLOWED_ORIGIN },
+  });
   bystander = await connectWidget(server.url, { sessionId: "w-bystander" }, { origin: ALLOWED_ORIGIN });
   // The target's session, with its gate row: its handshakes and typing then store nothing new.
   const raw = await connectWidget(server.url, { sessionId: "w-raw" }, { origin: ALLOWED_ORIGIN });

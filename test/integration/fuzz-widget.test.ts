@@ -40,7 +40,10 @@ async function deliverSuggestion(sessionId: string): Promise<number> {
 beforeAll(async () => {
   // No handshake rate limit (thousands of connections from one address) and no background suggestions
   // (row counts must move only with the input under test); suggestions are made on demand below.
-  server = await startTestServer({ env: { RATE_LIMIT_PUBLIC_PER_MIN: "0", SUGGESTIONS_ENABLED: "false", ALLOWED_ORIGINS: ALLOWED_ORIGIN } });
+  // Limits off: the fuzzing is of the handlers behind them (the limits have their own tests).
+  server = await startTestServer({
+    env: { RATE_LIMIT_PUBLIC_PER_MIN: "0", WIDGET_COMMANDS_PER_MIN: "0", WIDGET_CONVERSATION_COMMANDS_PER_MIN: "0", CHAT_MESSAGES_PER_MIN: "0", SUGGESTIONS_ENABLED: "false", ALLOWED_ORIGINS: ALLOWED_ORIGIN },
+  });
   const owner = await connectWidget(server.url, { sessionId: "w-owner" }, { origin: ALLOWED_ORIGIN });
   const linked = recorder(owner, "conversation:linked");
   expectOk(await command(owner, "message:send", { clientMessageId: "hello", text: "Hello" }));

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../server/config.js";
 import { LlmError } from "../../server/errors.js";
 import { createSilentLogger } from "../../server/logger.js";
-import { createOpenAIModel, type ChatMessage } from "../../server/suggest/openai.model.js";
+import type { ChatMessage } from "../../server/llm/llm-port.js";
+import { createOpenAIModel } from "../../server/llm/openai-adapter.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 
 let fake: FakeOpenAI;

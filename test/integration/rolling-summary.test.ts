@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FENCE_OPEN } from "../../server/suggest/prompt-builder.js";
+import { FENCE_OPEN } from "../../server/llm/prompt-fence.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { adminHeaders, pushEvent } from "../helpers/signing.js";
 import { pushActions, recordDecisions, type ActionSpec } from "../helpers/suggestions.js";
@@ -62,16 +62,17 @@ describe("rolling summary (extractive, no LLM)", () => {
     expect(text).toContain("\nKey actions: submitted 'Save invoice' ×2; clicked 'Filter 8'");
   });
 
-  it("summarises actions whose timestamps are past any date, without the time span (found by fuzzing)", async () => {
+  it("summarises actions whose timestamps are past any date (found by fuzzing)", async () => {
     // timestamp_start 1e300 is a valid Unix-seconds number to the schema but no Date: the summary used to
-    // throw, so every later evaluation of the session failed and it never got a suggestion again.
+    // throw, so every later evaluation of the session failed and it never got a suggestion again. Such a
+    // timestamp is now recorded at receive time (CLIENT_CLOCK_SKEW_MS), so the summary has a real time span.
     const far = activity(12).map((a, i) => ({ type: a.type ?? "pageview", title: a.title ?? `Page Load: ${a.url}`, description: `step ${i}`, canonical_url: a.url, timestamp_start: 1e300 + i }));
     expect((await pushEvent(server.url, { type: "actions", session_id: "sum-far", actions: far })).status).toBe(202);
     const decision = await decisions.next({ sessionId: "sum-far" });
     expect(decision.outcome).not.toBe("failed");
     const ctx = await context(server.url, "sum-far");
     expect(ctx.summary.source).toBe("rolling");
-    expect(ctx.summary.text).toMatch(/^Then 8 actions\.\n/);
+    expect(ctx.summary.text).toMatch(/^Then 8 actions between \d\d:\d\d and \d\d:\d\d UTC\.\n/);
   });
 
   it("leaves a window under the threshold alone", async () => {
@@ -113,11 +114,11 @@ describe("rolling summary written by the LLM", () => {
 
     const summaryCalls = fake.requests.filter((r) => r.body.messages![0]!.content.includes("rolling summary"));
     expect(summaryCalls).toHaveLength(2);
-    expect(summaryCalls[1]!.body.messages![1]!.content).toContain("Previous summary:\nSummary #1: filtered reports, saved an invoice.");
+    expect(summaryCalls[1]!.body.messages![1]!.content).toContain("Previous summary:\n> Summary #1: filtered reports, saved an invoice.");
     const suggestCall = fake.requests.filter((r) => r.body.messages![0]!.content.includes("NO_SUGGESTION")).at(-1)!;
     const prompt = suggestCall.body.messages![1]!.content;
     expect(prompt).toContain(`${FENCE_OPEN}\n`);
-    expect(prompt).toContain("Summary of earlier activity:\nSummary #2: filtered reports, saved an invoice.");
+    expect(prompt).toContain("Summary of earlier activity:\n> Summary #2: filtered reports, saved an invoice.");
     expect(prompt).toContain("Recent actions (oldest first, 4 of 4):");
     expect(prompt).not.toContain("Filter 1'");
   });

@@ -42,8 +42,9 @@ describe("suggestion delivery (rules model)", () => {
     expect(published.text).toContain("Choose the customer this invoice is for.");
     expect(published.evidenceActionIds).toHaveLength(2);
 
+    // Pending: this test's publisher is no widget, and only a widget's acknowledgement makes it delivered.
     const stored = server.repos.suggestions.findById(d.suggestionId!)!;
-    expect(stored).toMatchObject({ status: "delivered", source: "rules", signal: "workflow_step", workflowId: "create-invoice", stepId: "pick-customer", usage: null });
+    expect(stored).toMatchObject({ status: "pending", source: "rules", signal: "workflow_step", workflowId: "create-invoice", stepId: "pick-customer", usage: null });
 
     const res = await fetch(`${server.url}/v1/sessions/g-deliver/context`, { headers: adminHeaders });
     const body = (await res.json()) as Record<string, any>;
@@ -54,7 +55,7 @@ describe("suggestion delivery (rules model)", () => {
       next_step: { id: "pick-customer", hint: "Choose the customer this invoice is for." },
     });
     expect(body.gate).toMatchObject({ state: "proactive", typing: false, dismissals: 0 });
-    expect(body.suggestions[0]).toMatchObject({ id: d.suggestionId, status: "delivered", source: "rules", text: published.text, evidence: [0, 1] });
+    expect(body.suggestions[0]).toMatchObject({ id: d.suggestionId, status: "pending", source: "rules", text: published.text, evidence: [0, 1] });
     expect(body.decisions[0]).toMatchObject({ outcome: "delivered", reason: null, suggestion_id: d.suggestionId, trigger: "activity" });
   });
 

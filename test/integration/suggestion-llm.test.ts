@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { FENCE_OPEN } from "../../server/suggest/prompt-builder.js";
+import { FENCE_OPEN } from "../../server/llm/prompt-fence.js";
 import { createManualClock } from "../helpers/clock.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { pushActions, recordDecisions, recordingPublisher, type ActionSpec } from "../helpers/suggestions.js";
@@ -97,7 +97,7 @@ describe("LLM suggestions against an OpenAI-compatible server", () => {
     fake.enqueue({ kind: "reply", text: "x".repeat(400) });
     const d = await pushAndDecide("l-invalid");
     expect(d).toMatchObject({ outcome: "delivered", source: "rules", modelError: "llm_invalid_output" });
-    expect(server.suggestions.breakerState()).toBe("closed");
+    expect(server.app.services.llm!.breakerState()).toBe("closed");
   });
 
   it("opens the breaker after repeated 500s, uses rules while open, and closes after a successful probe", async () => {
@@ -106,18 +106,18 @@ describe("LLM suggestions against an OpenAI-compatible server", () => {
     const b = await pushAndDecide("l-500-b");
     expect([a, b].map((d) => [d.source, d.modelError])).toEqual([["rules", "llm_unavailable"], ["rules", "llm_unavailable"]]);
     expect(fake.requests).toHaveLength(4); // two calls, each retried once
-    expect(server.suggestions.breakerState()).toBe("open");
+    expect(server.app.services.llm!.breakerState()).toBe("open");
 
     const c = await pushAndDecide("l-500-c");
     expect(c).toMatchObject({ outcome: "delivered", source: "rules", modelError: "breaker_open" });
     expect(fake.requests).toHaveLength(4); // the open breaker sent nothing
 
     clock.advance(30_000);
-    expect(server.suggestions.breakerState()).toBe("half_open");
+    expect(server.app.services.llm!.breakerState()).toBe("half_open");
     fake.setDefault({ kind: "reply", text: "Choose the customer for this invoice." });
     const probe = await pushAndDecide("l-500-d");
     expect(probe).toMatchObject({ outcome: "delivered", source: "llm", modelError: null });
-    expect(server.suggestions.breakerState()).toBe("closed");
+    expect(server.app.services.llm!.breakerState()).toBe("closed");
   });
 
   it("supersedes an in-flight call when newer activity arrives: aborted on the wire, recorded, then the new one delivers", async () => {

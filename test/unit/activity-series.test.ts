@@ -26,7 +26,7 @@ beforeAll(() => {
   migrate(db, resolvePaths().migrationsDir);
   repos = createRepositories(db);
   for (const id of ["a", "b"]) {
-    repos.products.save({ id, name: id, pushSecret: "p", streamToken: "s", productKey: `pk_series_${id}`, identitySecret: null, posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0 });
+    repos.products.save({ id, name: id, pushSecret: "p", streamTokenHash: "00", productKey: `pk_series_${id}`, identitySecret: null, posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0 });
   }
   refs = ["a", "a", "b"].map((productId, i) => repos.sessions.touch({ productId, sessionKey: `s${i}`, userId: null, email: null, now: T }));
   // 600 actions over 10 minutes, received in id order (as ingestion stores them), several per millisecond-step.

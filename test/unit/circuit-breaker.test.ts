@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createCircuitBreaker } from "../../server/suggest/circuit-breaker.js";
+import { createCircuitBreaker } from "../../server/llm/circuit-breaker.js";
 import { createManualClock } from "../helpers/clock.js";
 
 describe("circuit breaker", () => {

@@ -30,7 +30,7 @@ beforeEach(() => {
   migrate(db, paths.migrationsDir);
   repos = createRepositories(db);
   repos.products.save({
-    id: "demo", name: "demo", pushSecret: "p", streamToken: "s", productKey: "pk_goal_tracker", identitySecret: null,
+    id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_goal_tracker", identitySecret: null,
     posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0,
   });
   now = 1_764_000_000_000;
@@ -44,7 +44,7 @@ let ts = 1_764_000_000_000;
 const ev = (type: RawEvent["type"], url: string, target?: RawEvent["target"]): RawEvent => ({ type, ts: (ts += 10), url, ...(target ? { target } : {}) });
 
 function setup(minIntervalMs: number) {
-  const ingest = createIngestService({ repos, clock, logger });
+  const ingest = createIngestService({ repos, clock, logger, maxClockSkewMs: 300_000 });
   const goals = createGoalTracker({ repos, workflows, windowSize: 50, logger, clock, minIntervalMs });
   ingest.onIngested((e) => goals.onIngested(e));
   const changes: GoalChange[] = [];

@@ -1,12 +1,13 @@
 import crypto from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { mapPosthogEvent, uuidFraction, uuidV7Millis } from "../../server/ingest/posthog/posthog-event.js";
+import { mapPosthogEvent, posthogFallbackKey, uuidFraction, uuidV7Millis } from "../../server/ingest/posthog/posthog-event.js";
 import { verifyPosthogSecret } from "../../server/ingest/posthog/posthog-secret.js";
 import { parsePosthogBody, type PosthogDelivery } from "../../server/ingest/posthog/posthog.schema.js";
 import { labelRawEvent } from "../../server/ingest/raw-events/build-payload.js";
 import { fixtureJson } from "../helpers/fixtures.js";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
+const KEY = posthogFallbackKey("test-session-key-secret", "demo");
 const fixture = fixtureJson<{ event: Record<string, any>; person: unknown }>("posthog-autocapture.json");
 
 function delivery(overrides: Record<string, unknown> = {}, properties: Record<string, unknown> = {}): PosthogDelivery {
@@ -17,7 +18,7 @@ function delivery(overrides: Record<string, unknown> = {}, properties: Record<st
 }
 
 function labelled(d: PosthogDelivery) {
-  const mapped = mapPosthogEvent(d, NOW);
+  const mapped = mapPosthogEvent(d, NOW, KEY);
   if (mapped.kind !== "action") throw new Error(`not an action: ${JSON.stringify(mapped)}`);
   return { mapped, action: labelRawEvent(mapped.event, 0, { sessionId: mapped.sessionId, userId: mapped.userId, email: mapped.email }) };
 }
@@ -53,18 +54,30 @@ describe("mapPosthogEvent", () => {
 
   it("drops low-signal events with a reason", () => {
     for (const name of ["$pageleave", "$identify", "$set", "$feature_flag_called", "invoice_created"]) {
-      expect(mapPosthogEvent(delivery({ event: name }), NOW)).toMatchObject({ kind: "dropped" });
+      expect(mapPosthogEvent(delivery({ event: name }), NOW, KEY)).toMatchObject({ kind: "dropped" });
     }
-    expect(mapPosthogEvent(delivery({}, { $event_type: "touchmove" }), NOW)).toEqual({ kind: "dropped", reason: "autocapture of type touchmove" });
+    expect(mapPosthogEvent(delivery({}, { $event_type: "touchmove" }), NOW, KEY)).toEqual({ kind: "dropped", reason: "autocapture of type touchmove" });
   });
 
-  it("falls back to a per-person, per-day session, and refuses an event with no identity at all", () => {
+  it("falls back to a per-person, per-day session keyed by an HMAC, and refuses an event with no identity at all", () => {
     const { mapped } = labelled(delivery({}, { $session_id: null }));
-    expect(mapped.sessionId).toBe("ph_user_42_2026-11-24");
-    expect(mapPosthogEvent(delivery({ distinct_id: null }, { $session_id: "" }), NOW)).toMatchObject({
+    expect(mapped.sessionId).toBe(KEY("user_42", "2026-11-24"));
+    expect(mapped.sessionId).toMatch(/^ph_[A-Za-z0-9_-]{43}$/);
+    expect(mapped.sessionId).not.toContain("user_42");
+    // Another day, another person, another server secret or product: another key.
+    const others = [KEY("user_42", "2026-11-25"), KEY("user_43", "2026-11-24"), posthogFallbackKey("other-secret", "demo")("user_42", "2026-11-24"), posthogFallbackKey("test-session-key-secret", "shop")("user_42", "2026-11-24")];
+    expect(new Set([mapped.sessionId, ...others]).size).toBe(5);
+    expect(mapPosthogEvent(delivery({ distinct_id: null }, { $session_id: "" }), NOW, KEY)).toMatchObject({
       kind: "invalid",
       issue: { path: "event.properties.$session_id" },
     });
+  });
+
+  it("makes the distinct_id the owner only when the event says the person is identified", () => {
+    expect(labelled(delivery()).mapped).toMatchObject({ userId: "user_42", owner: null });
+    expect(labelled(delivery({}, { $is_identified: false })).mapped).toMatchObject({ owner: null });
+    expect(labelled(delivery({}, { $is_identified: true })).mapped).toMatchObject({ userId: "user_42", owner: "user_42" });
+    expect(labelled(delivery({}, { $is_identified: "yes" })).mapped).toMatchObject({ owner: null });
   });
 
   it("builds the URL from $host and $pathname when $current_url is missing", () => {
@@ -73,7 +86,7 @@ describe("mapPosthogEvent", () => {
   });
 
   it("takes the time from timestamp, then $time, then the uuid (v7), then now", () => {
-    const ms = (d: PosthogDelivery) => Math.floor((mapPosthogEvent(d, NOW) as { event: { ts: number } }).event.ts);
+    const ms = (d: PosthogDelivery) => Math.floor((mapPosthogEvent(d, NOW, KEY) as { event: { ts: number } }).event.ts);
     expect(ms(delivery({ timestamp: "2026-01-02T03:04:05.678Z" }))).toBe(Date.parse("2026-01-02T03:04:05.678Z"));
     expect(ms(delivery({ timestamp: null }, { $time: 1_764_000_000.5 }))).toBe(1_764_000_000_500);
     const v7 = "0192f0c1-2a3b-7c4d-8e5f-60718293a4b5";
@@ -82,10 +95,10 @@ describe("mapPosthogEvent", () => {
   });
 
   it("skips times past the year 2286 (or not even a Date) to the next source, and names the day of a person's session from it", () => {
-    const mapped = (d: PosthogDelivery) => mapPosthogEvent(d, NOW) as { sessionId: string; event: { ts: number } };
+    const mapped = (d: PosthogDelivery) => mapPosthogEvent(d, NOW, KEY) as { sessionId: string; event: { ts: number } };
     const far = mapped(delivery({ timestamp: 1e20, uuid: crypto.randomUUID() }, { $session_id: undefined, $time: 1e300 }));
     expect(Math.floor(far.event.ts)).toBe(NOW);
-    expect(far.sessionId).toMatch(/_2026-11-24$/);
+    expect(far.sessionId).toBe(KEY("user_42", "2026-11-24"));
     expect(Math.floor(mapped(delivery({ timestamp: "+275760-09-13T00:00:00.000Z" }, { $time: 1_764_000_000 })).event.ts)).toBe(1_764_000_000_000);
     expect(Math.floor(mapped(delivery({ timestamp: 1e-5, uuid: crypto.randomUUID() })).event.ts)).toBe(NOW);
   });

@@ -1,14 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  buildSuggestionPrompt,
-  buildSummaryPrompt,
-  DATA_NOTICE,
-  FENCE_CLOSE,
-  FENCE_OPEN,
-  neutraliseData,
-  NO_SUGGESTION,
-} from "../../server/suggest/prompt-builder.js";
+import { DATA_NOTICE, FENCE_CLOSE, FENCE_OPEN, neutraliseData } from "../../server/llm/prompt-fence.js";
+import { buildSuggestionPrompt, buildSummaryPrompt, NO_SUGGESTION } from "../../server/suggest/prompt-builder.js";
 import { detectStruggle, lastActivityTime } from "../../server/suggest/struggle-detectors.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 import { currentWorkflow } from "../../server/workflows/workflow-progress.js";
@@ -61,7 +54,7 @@ describe("buildSuggestionPrompt", () => {
     const { messages } = prompt(actions, { goal: "Export the Q3 report", summary: "Visited Reports.\nPicked a range.", signals });
     const data = insideFence(messages[1]!.content);
     expect(data).toContain("Session goal: Export the Q3 report");
-    expect(data).toContain("Summary of earlier activity:\nVisited Reports.\nPicked a range.");
+    expect(data).toContain("Summary of earlier activity:\n> Visited Reports.\n> Picked a range.");
     expect(data).toContain("- rage clicks: 'Go' clicked 3 times within 0 seconds on D");
   });
 
@@ -79,7 +72,7 @@ describe("buildSuggestionPrompt", () => {
     // No line inside the fence starts with anything but a section label or an action line.
     expect(data.split("\n").some((l) => l.startsWith("SYSTEM") || l.startsWith("[99]"))).toBe(false);
     expect(data).not.toContain("```");
-    expect(data).toContain("/x›››y");
+    expect(data).toContain("/x> > >y");
     const outside = user.replace(data, "");
     expect(outside).not.toContain("Ignore previous instructions");
     expect(outside).not.toContain("leak");
@@ -116,7 +109,7 @@ describe("buildSummaryPrompt", () => {
   it("takes the previous summary as input and fences it with the new actions", () => {
     const messages = buildSummaryPrompt({ previous: "Opened Invoices.", actions: windowOf([click("/invoices/new", "Save invoice", 1)]), limits });
     const data = insideFence(messages[1]!.content);
-    expect(data).toContain("Previous summary:\nOpened Invoices.");
+    expect(data).toContain("Previous summary:\n> Opened Invoices.");
     expect(data).toContain("[0] click: User clicked the Save invoice button — /invoices/new");
   });
 });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { pageLabel, targetLabel } from "../../server/suggest/action-labels.js";
+import { pageLabel, targetLabel } from "../../server/sessions/action-labels.js";
 import { suggestWithRules } from "../../server/suggest/rules.model.js";
 import { detectStruggle, lastActivityTime } from "../../server/suggest/struggle-detectors.js";
 import type { SuggestionInput } from "../../server/suggest/suggestion-model.js";

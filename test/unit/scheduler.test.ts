@@ -30,7 +30,7 @@ afterEach(async () => {
   await scheduler?.close();
 });
 const make = (run: RunFn, debounceMs: number, maxWaitMs: number) =>
-  (scheduler = createScheduler({ debounceMs, maxWaitMs, clock: systemClock, logger: createSilentLogger(), run }));
+  (scheduler = createScheduler({ debounceMs, maxWaitMs, evaluationsPerMinute: 1_000, clock: systemClock, logger: createSilentLogger(), run }));
 
 describe("scheduler", () => {
   it("coalesces a burst into one trailing evaluation per session", async () => {

@@ -296,6 +296,15 @@ export class WidgetView {
     this.greeting.hidden = false;
   }
 
+  /** Shows nothing of the previous person: thread, suggestion preview, unsent draft, unread count, typing. */
+  reset(): void {
+    this.clearThread();
+    this.hidePreview();
+    this.input.value = "";
+    this.setUnread(0);
+    this.showTyping(false);
+  }
+
   private suggestionControls(suggestionId: number, verdict: Verdict | undefined): HTMLElement {
     const box = h("div", { class: "pl-actions", "data-suggestion": String(suggestionId) });
     if (verdict) {

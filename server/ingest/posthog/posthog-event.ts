@@ -15,7 +15,16 @@ import { parseElementsChain } from "./elements-chain.js";
 import type { PosthogDelivery, PosthogEvent } from "./posthog.schema.js";
 
 export type MappedPosthogEvent =
-  | { kind: "action"; sessionId: string; userId: string | null; email: string | null; event: RawEvent }
+  | {
+      kind: "action";
+      sessionId: string;
+      /** The distinct_id, as a label. */
+      userId: string | null;
+      /** The distinct_id when PostHog says the person is identified: the session's owner. */
+      owner: string | null;
+      email: string | null;
+      event: RawEvent;
+    }
   | { kind: "dropped"; reason: string }
   | { kind: "invalid"; issue: IssueDetail };
 
@@ -51,11 +60,22 @@ function urlOf(e: PosthogEvent): string {
   return "/";
 }
 
+/** The session key of an event without `$session_id`, for a person (distinct_id) and a UTC day. */
+export type FallbackSessionKey = (distinctId: string, day: string) => string;
+
+/**
+ * Session ids are bearer secrets (PROTOCOL.md §3.3): the fallback is a keyed HMAC of the server's secret,
+ * never something guessable from an email and a date.
+ */
+export function posthogFallbackKey(secret: string, productId: string): FallbackSessionKey {
+  return (distinctId, day) => `ph_${crypto.createHmac("sha256", secret).update(`${productId}\n${distinctId}\n${day}`).digest("base64url")}`;
+}
+
 /** PostHog's own session, else one per person and UTC day so anonymous streams do not merge forever. */
-function sessionOf(e: PosthogEvent, ms: number): string | undefined {
+function sessionOf(e: PosthogEvent, ms: number, fallbackKey: FallbackSessionKey): string | undefined {
   if (e.properties.$session_id) return e.properties.$session_id;
   if (!e.distinct_id) return undefined;
-  return `ph_${e.distinct_id}_${new Date(ms).toISOString().slice(0, 10)}`.slice(0, 256);
+  return fallbackKey(e.distinct_id, new Date(ms).toISOString().slice(0, 10));
 }
 
 function rawTypeOf(e: PosthogEvent): { type: RawEvent["type"]; rage: boolean } | string {
@@ -97,14 +117,19 @@ function unsubstituted(e: PosthogDelivery["event"], path: string): IssueDetail |
   return undefined;
 }
 
-export function mapPosthogEvent(delivery: PosthogDelivery, now: number, path = "event"): MappedPosthogEvent {
+/**
+ * `fallbackKey` names the session of an event without `$session_id`. Only an identified person (posthog-js's
+ * `$is_identified`, set after `posthog.identify()`) owns a session: an anonymous distinct_id is a random
+ * device id that no widget could ever verify as.
+ */
+export function mapPosthogEvent(delivery: PosthogDelivery, now: number, fallbackKey: FallbackSessionKey, path = "event"): MappedPosthogEvent {
   const e = delivery.event;
   const template = unsubstituted(e, path);
   if (template) return { kind: "invalid", issue: template };
   const kind = rawTypeOf(e);
   if (typeof kind === "string") return { kind: "dropped", reason: kind };
   const ms = eventMillis(e, now);
-  const sessionId = sessionOf(e, ms);
+  const sessionId = sessionOf(e, ms, fallbackKey);
   if (!sessionId) {
     return { kind: "invalid", issue: { path: `${path}.properties.$session_id`, message: "the event has neither properties.$session_id nor distinct_id" } };
   }
@@ -118,5 +143,6 @@ export function mapPosthogEvent(delivery: PosthogDelivery, now: number, path = "
     ...(target ? { target } : {}),
     ...(kind.rage ? { rage: true } : {}),
   };
-  return { kind: "action", sessionId, userId: e.distinct_id ?? null, email: delivery.person?.email ?? null, event };
+  const userId = e.distinct_id ?? null;
+  return { kind: "action", sessionId, userId, owner: e.properties.$is_identified ? userId : null, email: delivery.person?.email ?? null, event };
 }

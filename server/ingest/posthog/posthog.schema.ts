@@ -29,6 +29,11 @@ export const PosthogPropertiesSchema = z.object({
   $el_text: loose(1_000),
   $elements_chain: loose(MAX_CHAIN),
   title: loose(500),
+  /** posthog-js sets it on every event: true once `posthog.identify()` named the person, false while anonymous. */
+  $is_identified: z
+    .unknown()
+    .transform((v) => v === true || v === "true")
+    .optional(),
   $time: z
     .unknown()
     .transform((v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : undefined))

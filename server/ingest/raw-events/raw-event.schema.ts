@@ -80,19 +80,37 @@ const id = (what: string) =>
     z.string({ error: `${what} must be a string` }).min(1, `${what} is required`).max(MAX_ID, `${what} must be at most ${MAX_ID} characters`),
   );
 
-export const CaptureBatchSchema = z.object({
+const CaptureBatchObject = z.object({
   product_key: z.string({ error: "product_key is required" }).min(1, "product_key is required").max(128),
   session_id: id("session_id"),
   user_id: z.preprocess(
     (v) => (v === null || (typeof v === "string" && v.trim() === "") ? undefined : v),
     id("user_id").optional(),
   ),
+  /** Identity verification, as the widget's: hex HMAC-SHA256(identity_secret, user_id). Only then is user_id the session's owner. */
+  user_hash: z.preprocess(
+    (v) => (v === null || v === "" ? undefined : v),
+    z
+      .string({ error: "user_hash must be a string" })
+      .regex(/^[0-9a-fA-F]{64}$/, "user_hash must be the hex HMAC-SHA256 of user_id with the product's identity secret")
+      .optional(),
+  ),
   events: z
     .array(RawEventSchema, { error: "events must be an array" })
     .max(MAX_EVENTS_PER_BATCH, `events must hold at most ${MAX_EVENTS_PER_BATCH} events per request`),
 });
 
+export const CaptureBatchSchema = z.preprocess(
+  // `userHash` (the widget's spelling) is accepted for `user_hash`.
+  (v) => (v && typeof v === "object" && !Array.isArray(v) && "userHash" in v && !("user_hash" in v) ? { ...v, user_hash: (v as { userHash: unknown }).userHash } : v),
+  CaptureBatchObject.superRefine((b, ctx) => {
+    if (b.user_hash !== undefined && b.user_id === undefined) {
+      ctx.addIssue({ code: "custom", path: ["user_hash"], message: "user_hash was sent without user_id" });
+    }
+  }),
+);
+
 export type RawTarget = z.infer<typeof RawTargetSchema>;
 export type RawEvent = z.infer<typeof RawEventSchema>;
-export type CaptureBatch = z.infer<typeof CaptureBatchSchema>;
+export type CaptureBatch = z.infer<typeof CaptureBatchObject>;
 export type RawEventType = RawEvent["type"];

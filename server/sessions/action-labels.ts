@@ -16,8 +16,17 @@ export function targetLabel(action: Pick<SlimAction, "title" | "description">): 
   return clip(bare || source || "this", 60);
 }
 
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    // A stray '%' (URLs come from senders): shown as written.
+    return segment;
+  }
+}
+
 const humanise = (segment: string) => {
-  const words = decodeURIComponent(segment).replace(/[-_]+/g, " ").trim();
+  const words = decoded(segment).replace(/[-_]+/g, " ").trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 

@@ -1,5 +1,5 @@
 /**
- * PII redaction for every text on its way to an LLM (prompt builders, summaries). Pure functions:
+ * PII redaction for every text on its way to an LLM (suggestions, summaries, chat). Pure functions:
  * no I/O, no state, same input → same output, and redacting twice changes nothing more.
  *
  * What goes, and what replaces it:
@@ -12,7 +12,6 @@
  * What stays: prices and amounts, dates and times, version numbers, IP addresses, UUIDs and hex digests,
  * short ids and order numbers in paths, `:id` placeholders.
  */
-import type { SlimAction } from "../ingest/autoplay.schema.js";
 import {
   AUTH_SCHEME_CREDENTIAL,
   CARD_CANDIDATE,
@@ -55,8 +54,6 @@ export function addCounts(a: RedactionCounts, b: RedactionCounts): RedactionCoun
   for (const kind of REDACTION_KINDS) sum[kind] = a[kind] + b[kind];
   return sum;
 }
-
-export const totalRedactions = (counts: RedactionCounts): number => REDACTION_KINDS.reduce((n, k) => n + counts[k], 0);
 
 /**
  * Redacts one free text. Passes repeat until nothing changes (at most a few): a marker can expose a
@@ -114,41 +111,4 @@ function replaceCounted(text: string, pattern: RegExp, accept: (match: string) =
     counts[kind] += 1;
     return REDACTION_MARKERS[kind];
   });
-}
-
-/** Text fields of an action that an LLM may see. Ids that are ours or the sender's opaque keys are left alone. */
-const ACTION_TEXT_FIELDS = ["title", "description", "canonical_url"] as const;
-
-/**
- * A redacted copy of an action: title, description and URLs redacted; `email` replaced by `[email]`;
- * `user_id` redacted like text (it is often an email). `session_id` and `conversation_id` are kept:
- * they are identifiers the prompt needs, not personal data.
- */
-export function redactAction(action: SlimAction): { action: SlimAction; counts: RedactionCounts } {
-  let counts = emptyCounts();
-  const out: SlimAction = { ...action };
-  const apply = (value: string): string => {
-    const r = redactText(value);
-    counts = addCounts(counts, r.counts);
-    return r.text;
-  };
-  for (const field of ACTION_TEXT_FIELDS) out[field] = apply(action[field]);
-  if (action.raw_url !== null) out.raw_url = apply(action.raw_url);
-  if (action.user_id !== null) out.user_id = apply(action.user_id);
-  if (action.email !== null) {
-    out.email = REDACTION_MARKERS.email;
-    if (action.email !== REDACTION_MARKERS.email) counts.email += 1;
-  }
-  return { action: out, counts };
-}
-
-/** Redacts a list of actions (e.g. a context window) and sums the counts. */
-export function redactActions(actions: readonly SlimAction[]): { actions: SlimAction[]; counts: RedactionCounts } {
-  let counts = emptyCounts();
-  const out = actions.map((a) => {
-    const r = redactAction(a);
-    counts = addCounts(counts, r.counts);
-    return r.action;
-  });
-  return { actions: out, counts };
 }

@@ -4,7 +4,7 @@
  */
 import { LlmError } from "../errors.js";
 import type { Metrics } from "../metrics.js";
-import type { ChatStream, LlmClient } from "./openai.model.js";
+import type { ChatStream, LlmClient } from "./llm-port.js";
 
 export function instrumentLlm(llm: LlmClient, metrics: Metrics): LlmClient {
   const observe = (purpose: "complete" | "chat", started: number, err?: unknown) => {

@@ -1,0 +1,185 @@
+/**
+ * Honest delivery of proactive suggestions (PROTOCOL.md §3.3). The engine stores what its gates let through
+ * as `pending`; this module shows it to the widgets of its session or user and records `delivered` only
+ * when one of them acknowledged `suggestion:created`. Without a widget there, the suggestion waits — and no
+ * conversation is created for it — until such a widget connects within SUGGESTION_TTL_S; after that it is
+ * `expired`. A suggestion enters its conversation (as a `suggestion` message) the first time it is shown.
+ */
+import type { Message } from "../../db/message.repository.js";
+import type { Repositories } from "../../db/repositories.js";
+import type { PendingSuggestion } from "../../db/suggestion.repository.js";
+import type { Clock } from "../clock.js";
+import type { SuggestionCreated } from "../contracts/realtime.js";
+import type { Logger } from "../logger.js";
+import type { ConversationMapping } from "../sessions/conversation-mapping.js";
+import type { PublishedSuggestion, RetractedSuggestion } from "../suggest/publisher.js";
+import type { ConversationOutbox } from "./chat-service.js";
+import { presentMessage } from "./present.js";
+
+export type DeliveryState = "delivered" | "pending" | "expired";
+
+/** Where a suggestion is shown: its session's widgets, its conversation's, and (for an owned session) its owner's. */
+export interface ReachTarget {
+  productId: string;
+  sessionRef: number;
+  conversationId: string | null;
+  ownerId: string | null;
+}
+
+/** How the transport reaches widgets; implemented by the realtime gateway. */
+export interface WidgetReach {
+  /** Whether any widget is bound to the session, is in the conversation, or is verified as the owner. */
+  reachable(target: ReachTarget): boolean;
+  /** Emits suggestion:created to those widgets; resolves with how many acknowledged it in time. */
+  offer(target: ReachTarget & { conversationId: string }, suggestion: SuggestionCreated): Promise<number>;
+}
+
+/** Offers a suggestion to one widget; resolves true when it acknowledged. */
+export type OfferToWidget = (suggestion: SuggestionCreated) => Promise<boolean>;
+
+/** A connected widget, as delivery needs it. */
+export interface WidgetBinding {
+  productId: string;
+  sessionRef: number;
+  userId: string | null;
+  conversationId: string | null;
+}
+
+export interface DeliveryDeps {
+  repos: Repositories;
+  clock: Clock;
+  logger: Logger;
+  mapping: ConversationMapping;
+  outbox: ConversationOutbox;
+  reach: WidgetReach;
+  /** SUGGESTION_TTL_S in ms. */
+  ttlMs: number;
+  /** Told of every state a suggestion enters (metrics). */
+  onState?: (state: DeliveryState, count: number) => void;
+}
+
+/** Pending suggestions shown to one widget when it connects: the newest ones. */
+const SHOWN_ON_CONNECT = 10;
+/** Suggestions expired per statement of the sweep. */
+const EXPIRE_BATCH = 500;
+
+type Deliverable = Pick<PendingSuggestion, "id" | "productId" | "sessionRef" | "sessionId" | "text" | "source" | "createdAt"> & { evidence: number[] };
+
+export function createSuggestionDelivery(deps: DeliveryDeps) {
+  const { repos, clock, mapping, outbox, reach } = deps;
+  const onState = deps.onState ?? (() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  // Acknowledgements may time out after shutdown closed the database: nothing is written then.
+  let stopped = false;
+
+  /** The suggestion's message in its session's conversation (linked or created now); stored once. */
+  function place(s: Deliverable): { payload: SuggestionCreated; message: Message | undefined } {
+    const stored = repos.messages.bySuggestion(s.id);
+    const message = stored
+      ? undefined
+      : mapping.append({ conversationId: mapping.ensure(s.productId, s.sessionRef).conversation.id, role: "suggestion", text: s.text, sessionRef: s.sessionRef, suggestionId: s.id });
+    const conversationId = (stored ?? message)!.conversationId;
+    return {
+      payload: { id: s.id, conversationId, sessionId: s.sessionId, text: s.text, source: s.source, createdAt: new Date(s.createdAt).toISOString(), evidence: s.evidence },
+      message,
+    };
+  }
+
+  /** Records the outcome of an offer: delivered when acknowledged; still pending (counted once) otherwise. */
+  function settle(id: number, acknowledged: boolean, countPending: boolean): void {
+    if (stopped) return;
+    if (acknowledged) {
+      if (repos.suggestions.markDelivered(id, clock.now())) onState("delivered", 1);
+    } else if (countPending && repos.suggestions.findById(id)?.status === "pending") {
+      onState("pending", 1);
+    }
+  }
+
+  const failed = (id: number) => (err: unknown) => deps.logger.error({ err, suggestionId: id }, "offering a suggestion failed");
+
+  function expireNow(): number {
+    let total = 0;
+    const before = clock.now() - deps.ttlMs;
+    for (let n = EXPIRE_BATCH; n === EXPIRE_BATCH; total += n) n = repos.suggestions.expirePending(before, EXPIRE_BATCH);
+    if (total > 0) onState("expired", total);
+    return total;
+  }
+
+  return {
+    /** The engine's publisher: shows the suggestion now if a widget of its session is there, else leaves it pending. */
+    publish(s: PublishedSuggestion): void {
+      // A locked session ('' owner, from migrated disputes) has no owner anyone can be verified as.
+      const ownerId = repos.sessions.findById(s.sessionRef)?.ownerId || null;
+      const conversationId = mapping.conversationOf(s.sessionRef)?.id ?? null;
+      if (!reach.reachable({ productId: s.productId, sessionRef: s.sessionRef, conversationId, ownerId })) {
+        onState("pending", 1);
+        return;
+      }
+      const { payload, message } = place(s);
+      const acks = reach.offer({ productId: s.productId, sessionRef: s.sessionRef, conversationId: payload.conversationId, ownerId }, payload);
+      if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));
+      acks.then((n) => settle(s.id, n > 0, true)).catch(failed(s.id));
+    },
+
+    /**
+     * A widget connected (or followed its user into another session): shows it the pending suggestions of its
+     * session, of its conversation's sessions and of its user, from the last SUGGESTION_TTL_S.
+     */
+    showPending(widget: WidgetBinding, offer: OfferToWidget): void {
+      const pending = repos.suggestions.pendingFor({
+        since: clock.now() - deps.ttlMs,
+        sessionRef: widget.sessionRef,
+        conversationId: widget.conversationId,
+        productId: widget.productId,
+        userId: widget.userId,
+        limit: SHOWN_ON_CONNECT,
+      });
+      for (const p of pending) {
+        const { payload, message } = place({ ...p, evidence: p.evidence.indexes });
+        offer(payload)
+          .then((ok) => settle(p.id, ok, false))
+          .catch(failed(p.id));
+        if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));
+      }
+    },
+
+    /** Feedback proves the user saw it: a pending (or expired) suggestion in the widget's thread counts as delivered. */
+    confirmShown(id: number): void {
+      if (repos.suggestions.markDelivered(id, clock.now())) onState("delivered", 1);
+    },
+
+    /** The engine's retractor: tells the conversation's widgets that a shown suggestion no longer applies. */
+    retract(r: RetractedSuggestion): void {
+      const message = repos.messages.bySuggestion(r.id);
+      if (message) outbox.emit(message.conversationId, "suggestion:retracted", { id: r.id, reason: r.reason });
+    },
+
+    /** Marks pending suggestions older than the TTL as expired; returns how many. */
+    expireNow,
+
+    /** Sweeps expired suggestions in the background (a tenth of the TTL, between 1 s and 1 min). */
+    start(): void {
+      const every = Math.min(60_000, Math.max(1_000, Math.floor(deps.ttlMs / 10)));
+      const tick = () => {
+        try {
+          expireNow();
+        } catch (err) {
+          deps.logger.error({ err }, "expiring pending suggestions failed");
+        }
+        timer = setTimeout(tick, every);
+        timer.unref();
+      };
+      timer = setTimeout(tick, every);
+      timer.unref();
+    },
+
+    /** Stops the sweep; acknowledgements arriving later change nothing. */
+    stop(): void {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
+
+export type SuggestionDelivery = ReturnType<typeof createSuggestionDelivery>;
