@@ -3,7 +3,8 @@
  * `fetch(…, {keepalive: true})`, or `navigator.sendBeacon` when the page is going away.
  *
  * Fresh first: the first event of a burst is sent at once; the rest of the burst waits for that request to
- * finish (at most COALESCE_MS) and goes in one request. A failed send (network, 5xx, 429) keeps the events
+ * finish (at most COALESCE_MS) and goes in one request. A batch holds one session and one identity, both as
+ * they were when its events happened: a change of person sends what came before as the previous person's. A failed send (network, 5xx, 429) keeps the events
  * for a later try with backoff; the server dedupes on each event's timestamp, so a retry never doubles
  * anything. Another 4xx is a configuration problem: the server's reason (readable cross-origin) is logged
  * once as a console error naming the code and the fix, and those events are dropped.
@@ -33,9 +34,15 @@ async function reasonOf(res: Response): Promise<string> {
   return `HTTP ${res.status}`;
 }
 
-export function createTransport(url: string, productKey: string, user: () => { id?: string | undefined; hash?: string | undefined }): Transport {
+export interface CaptureUser {
+  id?: string | undefined;
+  hash?: string | undefined;
+}
+
+export function createTransport(url: string, productKey: string, user: () => CaptureUser): Transport {
   let queue: RawEvent[] = [];
   let queueSession = "";
+  let queueUser: CaptureUser = {};
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> | undefined;
   let retryMs = FIRST_RETRY_MS;
@@ -47,7 +54,8 @@ export function createTransport(url: string, productKey: string, user: () => { i
   };
 
   function requeue(sessionId: string, events: RawEvent[]) {
-    // Events of a session that has since rotated (30 idle minutes) are not worth mixing into the new one.
+    // Events of a session that has since rotated (30 idle minutes, another person) are not mixed into the new
+    // one; within the same session they are retried with its identity now (a sign-in keeps the session).
     if (sessionId !== queueSession) return;
     queue = events.concat(queue).slice(-MAX_QUEUE);
     backingOff = true;
@@ -61,7 +69,7 @@ export function createTransport(url: string, productKey: string, user: () => { i
     const sessionId = queueSession;
     const events = queue.splice(0, MAX_PER_REQUEST);
     const batch: CaptureBatch = { product_key: productKey, session_id: sessionId, events };
-    const { id, hash } = user();
+    const { id, hash } = queueUser;
     if (id) batch.user_id = id;
     if (id && hash) batch.user_hash = hash;
     const body = JSON.stringify(batch);
@@ -108,9 +116,11 @@ export function createTransport(url: string, productKey: string, user: () => { i
 
   return {
     push(sessionId, event) {
-      // A rotated session starts a new batch: one batch, one session.
-      if (sessionId !== queueSession && queue.length > 0) void flush();
+      // A rotated session or another identity starts a new batch: what is queued goes out as it was.
+      const who = user();
+      if ((sessionId !== queueSession || who.id !== queueUser.id || who.hash !== queueUser.hash) && queue.length > 0) void flush();
       queueSession = sessionId;
+      queueUser = who;
       queue.push(event);
       if (queue.length > MAX_QUEUE) queue.shift();
       if (backingOff) return;
