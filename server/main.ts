@@ -56,16 +56,7 @@ async function main(): Promise<void> {
   const repos = createRepositories(db);
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
   try {
-    seedInstanceWorkflows(
-      { repos, logger },
-      {
-        workflowsPath: config.WORKFLOWS_PATH,
-        exampleFile: paths.defaultWorkflows,
-        defaultProductId: instance.defaultProduct.id,
-        demoProductId: instance.demoProduct?.id,
-      },
-      systemClock.now(),
-    );
+    seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, systemClock.now());
   } catch (err) {
     if (err instanceof WorkflowsFileError) {
       process.stderr.write(`pilotlight: ${err.message}\n`);

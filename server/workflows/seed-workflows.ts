@@ -5,7 +5,10 @@
  * uploaded through the admin API are never overwritten by a file.
  */
 import type { Repositories } from "../../db/repositories.js";
+import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { AppPaths } from "../paths.js";
+import type { Instance } from "../products/bootstrap-instance.js";
 import { loadWorkflows } from "./load-workflows.js";
 import type { Workflow } from "./workflows.schema.js";
 
@@ -49,8 +52,14 @@ export function seedWorkflows(deps: { repos: Repositories; logger: Logger }, see
 /** Plans and applies the start-up seeds for an instance (main.ts and the test server alike). */
 export function seedInstanceWorkflows(
   deps: { repos: Repositories; logger: Logger },
-  input: { workflowsPath: string | undefined; exampleFile: string; defaultProductId: string; demoProductId: string | undefined },
+  start: { config: Pick<Config, "WORKFLOWS_PATH">; paths: Pick<AppPaths, "defaultWorkflows">; instance: Pick<Instance, "defaultProduct" | "demoProduct"> },
   now: number,
 ): void {
-  seedWorkflows(deps, planWorkflowSeeds(input), now);
+  const seeds = planWorkflowSeeds({
+    workflowsPath: start.config.WORKFLOWS_PATH,
+    exampleFile: start.paths.defaultWorkflows,
+    defaultProductId: start.instance.defaultProduct.id,
+    demoProductId: start.instance.demoProduct?.id,
+  });
+  seedWorkflows(deps, seeds, now);
 }

@@ -65,16 +65,7 @@ export async function startTestServer(options: StartOptions = {}) {
   const repos = createRepositories(db);
   const clock = options.clock ?? systemClock;
   const instance = bootstrapInstance({ config, repos, clock });
-  seedInstanceWorkflows(
-    { repos, logger },
-    {
-      workflowsPath: config.WORKFLOWS_PATH,
-      exampleFile: paths.defaultWorkflows,
-      defaultProductId: instance.defaultProduct.id,
-      demoProductId: instance.demoProduct?.id,
-    },
-    clock.now(),
-  );
+  seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, clock.now());
   const llm = createLlmClient(config, logger);
   const app = createApp({ config, logger, db, repos, clock, instance, paths, llm, ...(options.publish ? { publish: options.publish } : {}) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
