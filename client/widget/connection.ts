@@ -34,7 +34,7 @@ export interface ConnectionEvents {
   retracted(r: SuggestionRetracted): void;
   status(state: "connecting" | "online" | "offline" | "refused", detail?: string): void;
   /** The named session belongs to someone else: the widget must take another before reconnecting. */
-  forbidden(): void;
+  forbidden(reason: string): void;
 }
 
 interface StoredConversation {
@@ -126,7 +126,7 @@ export class WidgetConnection {
         // The session (or its thread) belongs to another user, e.g. the previous person in this tab.
         this.replacedSession = true;
         this.store(undefined);
-        this.on.forbidden();
+        this.on.forbidden(`${code}: ${err.data?.message ?? err.message}`);
         socket.connect();
         return;
       }

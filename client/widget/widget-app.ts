@@ -81,7 +81,17 @@ export class PilotlightWidget {
           // widget that follows its user is not a new start.
           if (b.reason !== "followed") this.emit("ready", { sessionId: b.sessionId });
         },
-        forbidden: () => {
+        forbidden: (reason) => {
+          // A session the page named (or PostHog's) that belongs to a signed-in user: the widget recovers, but
+          // the integrator must learn why it is not in that session. The tab's own session is just the
+          // previous person's: nothing to report.
+          if (this.session.source === "explicit" || this.session.source === "posthog") {
+            const given = this.session.source === "explicit" ? "data-session-id or boot" : "PostHog's session";
+            console.warn(
+              `Pilotlight widget: the session it was given (${given}) was refused — ${reason}. It continues in a new session of its own; ` +
+                "to join that session, boot the widget as its owner (userId and userHash).",
+            );
+          }
           // Another user's session or thread (the previous person's in this tab): start afresh, showing nothing of it.
           this.clearThread();
           this.session.abandon();

@@ -2,8 +2,8 @@
  * Showing and rotating credentials (`npm run credentials`). Keys both sides must know — the public product
  * key and the HMAC secrets (push, identity, PostHog) — are shown. Tokens the server only verifies (the admin
  * token, stream tokens) are never shown again after they are generated: they are stored as hashes, so the
- * only way to a known value is to rotate one, which stores its hash and prints the new value once. A value pinned in the
- * environment (or .env) cannot be rotated here: it would come back at the next start.
+ * only way to a known value is to rotate one, which stores its hash and prints the new value once. A value
+ * pinned in the environment (or .env) cannot be rotated here: it would come back at the next start.
  */
 import type { Product } from "../../db/product.repository.js";
 import type { Repositories } from "../../db/repositories.js";

@@ -6,7 +6,7 @@
  * "Own origin" is decided against `self`: this server's public origin when PUBLIC_URL is set
  * (`https://pilot.example.com`, scheme and port included), else the Host header the request came with
  * (`127.0.0.1:3000`). A browser cannot forge Host, but any other client can send the Host and Origin it
- * likes — which is why a deployment reachable from the internet should set PUBLIC_URL or ALLOWED_ORIGINS.
+ * likes — which is why a deployment reachable from the internet should set PUBLIC_URL.
  */
 export type OriginVerdict = { ok: true } | { ok: false; code: "missing_origin" | "origin_not_allowed"; reason: string };
 
