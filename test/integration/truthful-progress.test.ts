@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batch, rawEvent, sendCapture } from "../helpers/capture.js";
 import { adminHeaders } from "../helpers/signing.js";
-import { connectAndSuggest, pushActions } from "../helpers/suggestions.js";
+import { connectAndSuggest, pushActions, TEAM_PAGE } from "../helpers/suggestions.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
-import { nextEvent } from "../helpers/widget-client.js";
+import { waitFor } from "../helpers/wait.js";
+import { command, expectOk, nextEvent, record, widgetClient } from "../helpers/widget-client.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -68,6 +69,29 @@ describe("a struggle signal and a stale suggestion", () => {
     expect(next.text).toMatch(/doesn't seem to respond/);
     expect(await retracted).toEqual({ id: suggestion.id, reason: "replaced" });
     expect(server.repos.suggestions.findById(suggestion.id)?.status).toBe("retracted");
+    socket.close();
+  });
+
+  it("rage clicks also replace a suggestion still waiting for a widget: the widget that connects later sees only the new one", async () => {
+    const t = Date.now();
+    await pushActions(server.url, "rage-pending", TEAM_PAGE, t);
+    const ref = () => server.repos.sessions.idByKey("demo", "rage-pending")!;
+    await waitFor(() => server.repos.suggestions.recent(ref(), 1)[0]?.status === "pending", "the step suggestion to wait for a widget");
+    const stale = server.repos.suggestions.recent(ref(), 1)[0]!;
+    expect(stale.text).toContain("email address");
+
+    const click = { type: "click", url: "https://acme.test/settings/team", title: "Click 'Send invite' button", description: "User clicked the Send invite button" };
+    await pushActions(server.url, "rage-pending", [click, click, click], t + 1000);
+    await waitFor(() => server.repos.suggestions.findById(stale.id)?.status === "retracted", "the stale suggestion to be replaced");
+
+    const socket = widgetClient(server.url, { sessionId: "rage-pending" });
+    const shown = record(socket, "suggestion:created");
+    socket.connect();
+    await nextEvent(socket, "suggestion:created", (s) => /doesn't seem to respond/.test(s.text));
+    // Everything offered on connect has arrived once a later command is answered.
+    expectOk(await command(socket, "conversation:sync", { afterSeq: 0 }));
+    expect(shown.map((s) => s.id)).not.toContain(stale.id);
+    expect(shown).toHaveLength(1);
     socket.close();
   });
 });
