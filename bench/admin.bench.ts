@@ -15,6 +15,8 @@ import path from "node:path";
 import { openDatabase, type Db } from "../db/connection.js";
 import { migrate } from "../db/migrate.js";
 import { createRepositories, type Repositories } from "../db/repositories.js";
+import { loadConfig } from "../server/config.js";
+import { memorySettingsOf } from "../server/suggest/memory-policy.js";
 import { createAdminService } from "../server/admin/admin-service.js";
 import { createInstallationMonitor } from "../server/admin/installation-monitor.js";
 import { createSilentLogger } from "../server/logger.js";
@@ -102,8 +104,13 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     const seeded = path.join(dir, "admin.db");
     const { db, repos } = openSeeded(seeded, opts.root);
     seed(repos, sessions, perSession);
-    const admin = createAdminService({ repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
-      installation: createInstallationMonitor(), catalog: createWorkflowCatalog({ repo: repos.workflows, logger: createSilentLogger() }), connector: undefined });
+    const config = loadConfig({});
+    const catalog = createWorkflowCatalog({ repo: repos.workflows, logger: createSilentLogger() });
+    const admin = createAdminService({
+      repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
+      installation: createInstallationMonitor(), catalog, connector: undefined,
+      memory: memorySettingsOf(config), lift: { followWindowMs: 300_000, abandonAfterMs: 1_800_000, holdout: { pct: 0, unit: "user" } },
+    });
 
     const stats = time(runs, () => admin.stats({ minutes: 60, bucket_s: 60 }));
     const range = bucketRangeOf(NOW, 60, 60);

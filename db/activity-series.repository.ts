@@ -24,7 +24,7 @@ export interface BucketCount {
 }
 
 /** Returns the first id whose time is at or after `t` (or one past the last id). */
-function idSearch(db: Db, table: string, timeColumn: string): (t: number) => number {
+export function idSearch(db: Db, table: string, timeColumn: string): (t: number) => number {
   const rowAtOrAfter = db.prepare<[number], { id: number; t: number }>(
     `SELECT id, ${timeColumn} AS t FROM ${table} WHERE id >= ? ORDER BY id LIMIT 1`,
   );

@@ -22,6 +22,8 @@ export interface SuggestionFeedItem {
   reason: string | null;
   trigger: string | null;
   modelError: string | null;
+  /** The decision's rules, JSON (issue 14). */
+  rules: string | null;
   latencyMs: number;
   feedback: FeedbackVerdict | null;
   feedbackAt: number | null;
@@ -40,13 +42,15 @@ export interface SkipFeedItem {
   suggestionId: number | null;
   /** The candidate text, when the model produced one before the skip (e.g. `duplicate`). */
   suggestionText: string | null;
+  rules: string | null;
+  holdout: number;
   createdAt: number;
 }
 
 export function createAdminFeedRepository(db: Db) {
   const suggestions = db.prepare<[string, number], SuggestionFeedItem>(`
     SELECT g.id, s.session_key AS sessionId, l.conversation_id AS conversationId, g.text, g.source, g.model, g.signal,
-           g.workflow_id AS workflowId, g.step_id AS stepId, g.status, d.reason, d.trigger, g.model_error AS modelError,
+           g.workflow_id AS workflowId, g.step_id AS stepId, g.status, d.reason, d.trigger, g.model_error AS modelError, d.rules,
            g.latency_ms AS latencyMs, g.feedback, g.feedback_at AS feedbackAt, g.created_at AS createdAt,
            g.delivered_at AS deliveredAt
     FROM suggestions g
@@ -57,7 +61,7 @@ export function createAdminFeedRepository(db: Db) {
     ORDER BY g.id DESC LIMIT ?`);
   const skips = db.prepare<[string, number], SkipFeedItem>(`
     SELECT d.id, s.session_key AS sessionId, d.reason, d.trigger, d.source, d.model_error AS modelError, d.detail,
-           d.suggestion_id AS suggestionId, g.text AS suggestionText, d.created_at AS createdAt
+           d.suggestion_id AS suggestionId, g.text AS suggestionText, d.rules, d.holdout, d.created_at AS createdAt
     FROM suggestion_decisions d
     CROSS JOIN sessions s ON s.id = d.session_ref
     LEFT JOIN suggestions g ON g.id = d.suggestion_id

@@ -5,11 +5,13 @@
 import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
 import { createActivitySeriesRepository } from "./activity-series.repository.js";
+import { createAttemptRepository } from "./attempt.repository.js";
 import { createAdminFeedRepository } from "./admin-feed.repository.js";
 import { createAdminSearchRepository } from "./admin-search.repository.js";
 import { createConversationRepository } from "./conversation.repository.js";
 import { createMessageRepository } from "./message.repository.js";
 import { createGateRepository } from "./gate.repository.js";
+import { createLiftRepository } from "./lift.repository.js";
 import { createEventLogRepository } from "./event-log.repository.js";
 import { createProductRepository } from "./product.repository.js";
 import { createRetentionRepository } from "./retention.repository.js";
@@ -40,6 +42,8 @@ export function createRepositories(db: Db) {
     activitySeries: createActivitySeriesRepository(db),
     workflows: createWorkflowRepository(db),
     adminSearch: createAdminSearchRepository(db),
+    attempts: createAttemptRepository(db),
+    lift: createLiftRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
     transaction<T>(fn: () => T): T {
       return inTransaction(fn) as T;

@@ -38,7 +38,7 @@ const OLDEST_QUIET_CONVERSATIONS =
   "(SELECT id FROM conversations WHERE COALESCE(last_message_at, created_at) < @horizon ORDER BY COALESCE(last_message_at, created_at) LIMIT @limit)";
 
 /** Tables with many rows per session: emptied in batches before their session goes. */
-const SESSION_CHILDREN = ["actions", "summaries", "suggestion_decisions", "suggestions"] as const;
+const SESSION_CHILDREN = ["actions", "summaries", "suggestion_decisions", "suggestions", "workflow_attempts"] as const;
 
 export const RETENTION_RULES: readonly RetentionRule[] = [
   ...SESSION_CHILDREN.map((table) => ({ table, sql: ofOldestExpired(table) })),

@@ -5,8 +5,9 @@ export type SuggestionSource = "llm" | "rules";
  * Delivery (PROTOCOL.md §3.3): a suggestion the gates let through is `pending` until a widget of its session
  * or user acknowledges it (`delivered`), or SUGGESTION_TTL_S passes without one (`expired`). Pending and
  * `retracted` suggestions count for the hourly cap and repeats like delivered ones; expired ones were never seen.
+ * So do `held_out` ones (the holdout's: decided, never shown), so the holdout's timing mirrors what is shown.
  */
-export type SuggestionStatus = "pending" | "delivered" | "expired" | "skipped" | "superseded" | "publish_failed" | "retracted";
+export type SuggestionStatus = "pending" | "delivered" | "expired" | "skipped" | "superseded" | "publish_failed" | "retracted" | "held_out";
 export type FeedbackVerdict = "accepted" | "dismissed";
 
 export interface SuggestionEvidence {
@@ -70,10 +71,14 @@ export interface StoredDecision {
   source: SuggestionSource | null;
   modelError: string | null;
   detail: string | null;
+  /** The memory, trigger and precision rules that applied ({code, detail}). */
+  rules: { code: string; detail: string }[];
+  /** Decided for a session in the holdout. */
+  holdout: boolean;
   createdAt: number;
 }
 
-export type NewDecision = Omit<StoredDecision, "id">;
+export type NewDecision = Omit<StoredDecision, "id" | "rules" | "holdout"> & Partial<Pick<StoredDecision, "rules" | "holdout">>;
 
 interface SuggestionRecord extends Omit<StoredSuggestion, "usage" | "evidence"> {
   promptTokens: number | null;
@@ -88,7 +93,14 @@ const COLUMNS = `id, session_ref AS sessionRef, text, norm_text AS normText, sou
   model_error AS modelError, feedback, feedback_at AS feedbackAt, created_at AS createdAt, delivered_at AS deliveredAt`;
 
 const DECISION_COLUMNS = `id, session_ref AS sessionRef, suggestion_id AS suggestionId, outcome, reason, trigger,
-  source, model_error AS modelError, detail, created_at AS createdAt`;
+  source, model_error AS modelError, detail, rules, holdout, created_at AS createdAt`;
+
+type DecisionRow = Omit<StoredDecision, "rules" | "holdout"> & { rules: string | null; holdout: number };
+const decisionOf = ({ rules, holdout, ...d }: DecisionRow): StoredDecision => ({
+  ...d,
+  rules: rules ? (JSON.parse(rules) as StoredDecision["rules"]) : [],
+  holdout: holdout === 1,
+});
 
 function fromRecord(r: SuggestionRecord): StoredSuggestion {
   const { promptTokens, completionTokens, totalTokens, evidence, ...rest } = r;
@@ -112,12 +124,12 @@ export function createSuggestionRepository(db: Db) {
   );
   const deliveredSince = db
     .prepare<[number, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('pending', 'delivered', 'retracted') AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('pending', 'delivered', 'retracted', 'held_out') AND created_at > ?",
     )
     .pluck();
   const shownSince = db
     .prepare<[number, string, number], number>(
-      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('pending', 'delivered', 'retracted') AND created_at > ?",
+      "SELECT count(*) FROM suggestions WHERE session_ref = ? AND norm_text = ? AND status IN ('pending', 'delivered', 'retracted', 'held_out') AND created_at > ?",
     )
     .pluck();
   const setStatus = db.prepare<[string, number]>("UPDATE suggestions SET status = ? WHERE id = ?");
@@ -148,11 +160,11 @@ export function createSuggestionRepository(db: Db) {
     ORDER BY g.created_at DESC, g.id DESC LIMIT @limit`);
   const countPending = db.prepare<[], number>("SELECT count(*) FROM suggestions INDEXED BY suggestions_pending WHERE status = 'pending'").pluck();
   const setFeedback = db.prepare<[string, number, number]>("UPDATE suggestions SET feedback = ?, feedback_at = ? WHERE id = ?");
-  const insertDecision = db.prepare<NewDecision, { id: number }>(`
-    INSERT INTO suggestion_decisions (session_ref, suggestion_id, outcome, reason, trigger, source, model_error, detail, created_at)
-    VALUES (@sessionRef, @suggestionId, @outcome, @reason, @trigger, @source, @modelError, @detail, @createdAt)
+  const insertDecision = db.prepare<Record<string, unknown>, { id: number }>(`
+    INSERT INTO suggestion_decisions (session_ref, suggestion_id, outcome, reason, trigger, source, model_error, detail, rules, holdout, created_at)
+    VALUES (@sessionRef, @suggestionId, @outcome, @reason, @trigger, @source, @modelError, @detail, @rules, @holdout, @createdAt)
     RETURNING id`);
-  const recentDecisions = db.prepare<[number, number], StoredDecision>(
+  const recentDecisions = db.prepare<[number, number], DecisionRow>(
     `SELECT ${DECISION_COLUMNS} FROM suggestion_decisions WHERE session_ref = ? ORDER BY id DESC LIMIT ?`,
   );
 
@@ -194,9 +206,10 @@ export function createSuggestionRepository(db: Db) {
     setFeedback(id: number, verdict: FeedbackVerdict, at: number): void {
       setFeedback.run(verdict, at, id);
     },
-    insertDecision: (d: NewDecision): number => insertDecision.get(d)!.id,
+    insertDecision: (d: NewDecision): number =>
+      insertDecision.get({ ...d, rules: d.rules?.length ? JSON.stringify(d.rules) : null, holdout: d.holdout ? 1 : 0 })!.id,
     /** Newest first. */
-    recentDecisions: (sessionRef: number, limit: number): StoredDecision[] => recentDecisions.all(sessionRef, limit),
+    recentDecisions: (sessionRef: number, limit: number): StoredDecision[] => recentDecisions.all(sessionRef, limit).map(decisionOf),
   };
 }
 

@@ -19,6 +19,9 @@ import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
 import { createInstallationMonitor } from "./admin/installation-monitor.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
+import { memoryLinesOf } from "./memory/memory-prompt.js";
+import { createMemoryService } from "./memory/memory-service.js";
+import { memorySettingsOf } from "./suggest/memory-policy.js";
 import { createMetrics } from "./metrics.js";
 import { createRetentionJob } from "./ops/retention.js";
 import { createReadiness } from "./readiness.js";
@@ -58,6 +61,16 @@ export function createApp(deps: AppDeps) {
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
   const goals = createGoalTracker({ repos, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
+
+  // User memory: committed ingests become workflow attempts, against the product's own workflows, in a batched job off the request path.
+  const memory = createMemoryService({
+    repos,
+    clock,
+    logger: logger.child({ component: "memory" }),
+    tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
+    workflows,
+  });
+  ingest.onIngested((event) => memory.onIngested(event));
 
   // Streams: every committed ingest is in the event log; the hub replays it and fans it out live.
   const streams = createStreamHub({
@@ -117,6 +130,7 @@ export function createApp(deps: AppDeps) {
     mapping,
     outbox,
     workflows,
+    memoryOf: (sessionRef, productWorkflows, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, productWorkflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {
@@ -140,6 +154,7 @@ export function createApp(deps: AppDeps) {
       llm,
       publish: deps.publish ?? ((s) => delivery.publish(s)),
       retract: (r) => delivery.retract(r),
+      memory,
     }),
     metrics,
   );
@@ -224,6 +239,7 @@ export function createApp(deps: AppDeps) {
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
       delivery.stop();
+      memory.close();
       rateLimits.close();
     })();
     return closing;
@@ -233,7 +249,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, metrics, rateLimits, retention, streams, pruner, connector, llm },
+    services: { workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { PRODUCT_KEY_PATTERN, PRODUCT_KEY_RULE } from "./products/product-key.js";
+import { TRIGGER_CODES, type TriggerCode } from "./suggest/rule-notes.js";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 
@@ -24,6 +25,25 @@ const optionalUrl = z.preprocess(
     .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
     .optional(),
 );
+
+/** A comma-separated list of trigger codes (TRIGGERS_DISABLED); unknown codes are refused by name. */
+const triggerList = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const codes = (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+      const unknown = codes.filter((c) => !(TRIGGER_CODES as readonly string[]).includes(c));
+      if (unknown.length) {
+        ctx.addIssue({ code: "custom", message: `unknown trigger ${unknown.map((c) => JSON.stringify(c)).join(", ")}; known: ${TRIGGER_CODES.join(", ")}` });
+        return z.NEVER;
+      }
+      return codes as TriggerCode[];
+    }),
+);
+
+const percent = (def: number) => z.preprocess(emptyToUndefined, z.coerce.number().min(0).max(100).default(def));
 
 const originList = z.preprocess(
   emptyToUndefined,
@@ -243,6 +263,43 @@ export const ConfigSchema = z
     SUMMARY_THRESHOLD: int(40, 2, 10_000),
     /** …leaving this many recent actions in the window. */
     SUMMARY_KEEP_ACTIONS: int(20, 1, 10_000),
+
+    /** A workflow attempt nothing touched for this long is abandoned. */
+    MEMORY_ABANDON_AFTER_MS: int(1_800_000, 60_000, 7 * 86_400_000),
+    /** Mastery: this many completed attempts… */
+    MEMORY_MASTERY_COMPLETIONS: int(2, 1, 1_000),
+    /** …or this many completed without struggle (no failed submit, rage click or dwell); 0 = only the count above. */
+    MEMORY_MASTERY_CLEAN_COMPLETIONS: int(1, 0, 1_000),
+    /** A user who masters every workflow they master within this many attempts gets no routine next-step nudges; 0 = off. */
+    MEMORY_QUICK_MASTERY_ATTEMPTS: int(2, 0, 1_000),
+    /** Behaviour triggers to turn off (comma-separated codes). */
+    TRIGGERS_DISABLED: triggerList,
+    /** repeated_failure: failures in one workflow since its last completion. */
+    TRIGGER_FAILURES: int(3, 1, 1_000),
+    /** returning_user: days away. */
+    TRIGGER_RETURNING_DAYS: int(3, 1, 3_650),
+    /** low_completion: unfinished attempts whose mean completion is below this… */
+    TRIGGER_LOW_COMPLETION_PCT: percent(50),
+    /** …at least this many of them. */
+    TRIGGER_LOW_COMPLETION_ATTEMPTS: int(2, 1, 1_000),
+    /** unfinished_workflow: the unfinished attempt got at least this far. */
+    TRIGGER_UNFINISHED_MIN_PCT: percent(50),
+    /** stall: no step for this long… */
+    TRIGGER_STALL_MS: int(60_000, 1_000, 86_400_000),
+    /** …and this many actions, while on the workflow's pages. */
+    TRIGGER_STALL_ACTIONS: int(5, 1, 1_000),
+    /** A session whose latest action arrived (or already was) older than this gets nothing proactive; 0 = never stale. */
+    SUGGEST_STALE_AFTER_MS: int(1_800_000, 0, 30 * 86_400_000),
+    /** After a completed workflow, the page it landed on stays quiet this long; 0 = off. */
+    SUGGEST_COMPLETION_COOLDOWN_MS: int(120_000, 0, 86_400_000),
+    /** Longest a user moving quickly through steps is left alone before the next step is suggested; 0 = off. */
+    SUGGEST_PACE_HOLD_MAX_MS: int(15_000, 0, 600_000),
+    /** Share of sessions (or users) whose suggestions are computed and stored but never shown. */
+    SUGGEST_HOLDOUT_PCT: percent(0),
+    /** What the holdout is drawn by: `user` (sticky per verified user; anonymous sessions by session) or `session`. */
+    SUGGEST_HOLDOUT_UNIT: z.preprocess(emptyToUndefined, z.enum(["user", "session"]).default("user")),
+    /** A suggestion is followed when its step is done within this long after it was shown. */
+    LIFT_FOLLOW_WINDOW_MS: int(300_000, 1_000, 86_400_000),
   })
   .superRefine((c, ctx) => {
     if (c.CONNECTOR_URL && !c.CONNECTOR_TOKEN) {

@@ -2,7 +2,7 @@
  * The admin JSON endpoints, read with the admin token as a bearer token. Every failure becomes an
  * `AdminApiError` with the server's `{error: {code, message}}` (status 0: the server could not be reached).
  */
-import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
+import type { AdminLiftResponse, AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
 
 export class AdminApiError extends Error {
   constructor(
@@ -29,6 +29,7 @@ export interface AdminApi {
   uploadWorkflows(body: string, save: boolean): Promise<Json>;
   search(q: string): Promise<Json>;
   conversation(id: string): Promise<Json>;
+  lift(): Promise<AdminLiftResponse>;
 }
 
 function errorOf(status: number, body: unknown, fallback: string): AdminApiError {
@@ -64,5 +65,6 @@ export function createAdminApi(token: string, productId: string | null): AdminAp
       get<Json>(save ? "/v1/admin/workflows" : "/v1/admin/workflows/validate", {}, { method: save ? "PUT" : "POST", body }),
     search: (q) => get<Json>("/v1/admin/search", { q }),
     conversation: (id) => get<Json>(`/v1/conversations/${encodeURIComponent(id)}`),
+    lift: () => get<AdminLiftResponse>("/v1/admin/stats/lift", { days: "30" }),
   };
 }

@@ -11,6 +11,7 @@ import { createInstallationView } from "./installation-view.js";
 import { createSearchView } from "./search-view.js";
 import { createWorkflowsView } from "./workflows-view.js";
 import { clockTime, percent } from "./format.js";
+import { createLiftView } from "./lift-view.js";
 import { createSessionsView } from "./sessions-view.js";
 import { createSuggestionsView } from "./suggestions-view.js";
 
@@ -56,6 +57,7 @@ export function createDashboard(events: DashboardEvents) {
   const installation = createInstallationView();
   const workflows = createWorkflowsView();
   const search = createSearchView();
+  const lift = createLiftView();
   const el = h(
     "div",
     { id: "dashboard", hidden: true },
@@ -67,6 +69,7 @@ export function createDashboard(events: DashboardEvents) {
     section("suggestions-title", "Recent suggestions", suggestions.suggestionsEl),
     section("skips-title", "Skipped decisions", suggestions.skipsEl),
     section("workflows-title", "Workflows", workflows.el),
+    section("lift-title", "Measured lift", lift.el),
   );
 
   let api: AdminApi | undefined;
@@ -77,10 +80,11 @@ export function createDashboard(events: DashboardEvents) {
   let generation = 0;
 
   async function load(): Promise<void> {
-    const [s, g, st, inst] = await Promise.all([api!.sessions(), api!.suggestions(), api!.stats(), api!.installation()]);
+    const [s, g, st, inst, l] = await Promise.all([api!.sessions(), api!.suggestions(), api!.stats(), api!.installation(), api!.lift()]);
     installation.render(inst);
     sessions.render(s);
     suggestions.render(g);
+    lift.render(l);
     charts.render(st);
     renderTotals(totals, st);
     setText(status, `Product ${s.product_id} · updated ${clockTime(s.now, true)}${paused ? " · paused" : ""}`);

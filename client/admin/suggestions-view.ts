@@ -2,7 +2,7 @@
  * Recent suggestions (text, source and signal, status with the decision's reason code, outcome) and the
  * recent skipped decisions with their reason codes. Rows hold no controls, so they are simply rebuilt.
  */
-import type { AdminSkip, AdminSuggestion, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
+import type { AdminRuleNote, AdminSkip, AdminSuggestion, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
 import { h } from "../shared/dom.js";
 import { ago, clockTime } from "./format.js";
 
@@ -26,9 +26,16 @@ function emptyRow(columns: number, text: string): HTMLTableRowElement {
   return h("tr", {}, h("td", { colspan: String(columns), class: "empty" }, text));
 }
 
+/** The memory, trigger and precision rules behind a decision, one line each: code, then why. */
+function rulesList(rules: readonly AdminRuleNote[]): HTMLElement | null {
+  if (rules.length === 0) return null;
+  return h("ul", { class: "rules" }, ...rules.map((r) => h("li", {}, h("code", {}, r.code), ` ${r.detail}`)));
+}
+
 function outcomeBadge(s: AdminSuggestion): HTMLElement {
   if (s.status === "pending") return h("span", { class: "badge none" }, "waiting for a widget");
   if (s.status === "expired") return h("span", { class: "badge none" }, "expired unseen");
+  if (s.status === "held_out") return h("span", { class: "badge none" }, "held out");
   if (s.outcome === null) return h("span", { class: "badge none" }, "not shown");
   return h("span", { class: `badge ${s.outcome}` }, s.outcome);
 }
@@ -41,7 +48,7 @@ function suggestionRow(s: AdminSuggestion, now: string): HTMLTableRowElement {
     { "data-suggestion-id": String(s.id) },
     when(s.created_at, now),
     h("td", {}, h("code", {}, s.session_id)),
-    h("td", { class: "text" }, s.text, step ? h("div", { class: "muted" }, step) : null),
+    h("td", { class: "text" }, s.text, step ? h("div", { class: "muted" }, step) : null, rulesList(s.rules)),
     h("td", {}, origin, s.model_error ? h("div", { class: "muted" }, `model error: ${s.model_error}`) : null),
     h("td", { class: "status" }, s.status, s.reason ? h("div", {}, h("code", { class: "reason" }, s.reason)) : null),
     h("td", { class: "outcome" }, outcomeBadge(s)),
@@ -57,7 +64,7 @@ function skipRow(d: AdminSkip, now: string): HTMLTableRowElement {
     h("td", {}, h("code", {}, d.session_id)),
     h("td", {}, h("code", { class: "reason" }, d.reason ?? "unknown")),
     h("td", {}, d.trigger),
-    h("td", { class: "text" }, detail || "—"),
+    h("td", { class: "text" }, detail || "—", d.holdout ? h("div", { class: "muted" }, "holdout session") : null, rulesList(d.rules)),
   );
 }
 

@@ -51,6 +51,7 @@ export const StatsQuerySchema = z
   });
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
 
+/** `GET /v1/admin/users/:userId/memory`, `GET /v1/admin/sessions/:id/analysis`, `GET /v1/admin/workflows` and others naming one product. */
 export const ProductQuerySchema = z.strictObject({ product_id: productId });
 export type ProductQuery = z.infer<typeof ProductQuerySchema>;
 
@@ -62,3 +63,13 @@ export const SearchQuerySchema = z.strictObject({
   limit: wholeNumber(20, 1, 100),
 });
 export type SearchQuery = z.infer<typeof SearchQuerySchema>;
+
+export const LiftQuerySchema = z.strictObject({
+  product_id: productId,
+  /** The last this many days (default 30, at most a year). */
+  days: wholeNumber(30, 1, 365),
+});
+export type LiftQuery = z.infer<typeof LiftQuerySchema>;
+
+/** A user or session id in the path: what the sources accept (PROTOCOL.md §1), at most 256 characters. */
+export const PathIdSchema = z.string().min(1, "must not be empty").max(256, "must be at most 256 characters");

@@ -5,14 +5,19 @@
  */
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
-import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../contracts/admin.js";
+import type {
+  AdminLiftResponse, AdminSessionAnalysisResponse, AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse, AdminUserMemoryResponse,
+} from "../contracts/admin.js";
 import { NotFoundError } from "../errors.js";
 import { activityStats } from "./activity-stats.js";
 import type { ConnectorClient } from "../ingest/connector-client.js";
+import type { MemorySettings } from "../memory/memory-view.js";
 import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
-import type { ProductQuery, SearchQuery, SessionsQuery, StatsQuery, SuggestionsQuery } from "./admin-queries.schema.js";
+import type { LiftQuery, ProductQuery, SearchQuery, SessionsQuery, StatsQuery, SuggestionsQuery } from "./admin-queries.schema.js";
 import type { InstallationMonitor } from "./installation-monitor.js";
 import { installationReport } from "./installation-report.js";
+import { liftReport, type LiftSettings } from "./lift-report.js";
+import { sessionAnalysis, userMemory } from "./memory-report.js";
 import { createWorkflowsAdmin } from "./workflows-admin.js";
 import { listLiveSessions } from "./live-sessions.js";
 import { listRecentSuggestions } from "./recent-suggestions.js";
@@ -26,8 +31,12 @@ export interface AdminServiceDeps {
   /** GATE_INTERACTION_TIMEOUT_MS: after it, a delivered suggestion without feedback counts as ignored. */
   interactionTimeoutMs: number;
   installation: InstallationMonitor;
+  /** Each product's workflows (golden paths): the admin workflow endpoints, memory and lift read them here. */
   catalog: WorkflowCatalog;
   connector: ConnectorClient | undefined;
+  /** User memory and lift (issue 14). */
+  memory: MemorySettings;
+  lift: LiftSettings;
 }
 
 export function createAdminService(deps: AdminServiceDeps) {
@@ -57,6 +66,15 @@ export function createAdminService(deps: AdminServiceDeps) {
         messages: hits.messages.map((m) => ({ conversation_id: m.conversationId, message_id: m.messageId, role: m.role, text: m.text, user_id: m.userId, created_at: iso(m.createdAt) })),
       };
     },
+    userMemory(userId: string, q: ProductQuery): AdminUserMemoryResponse {
+      const productId = productOf(q.product_id);
+      return userMemory(deps, productId, userId, deps.catalog.forProduct(productId), deps.clock.now());
+    },
+    sessionAnalysis(sessionId: string, q: ProductQuery): AdminSessionAnalysisResponse {
+      const productId = productOf(q.product_id);
+      return sessionAnalysis(deps, productId, sessionId, deps.catalog.forProduct(productId), deps.clock.now());
+    },
+    lift: (q: LiftQuery): AdminLiftResponse => liftReport(deps, productOf(q.product_id), q, deps.clock.now()),
   };
 }
 

@@ -3,11 +3,12 @@
  * and its outcome, plus the recent skipped decisions (the gates' and the models' reasons for saying nothing).
  */
 import type { Repositories } from "../../db/repositories.js";
-import type { AdminSuggestionsResponse } from "../contracts/admin.js";
+import type { AdminRuleNote, AdminSuggestionsResponse } from "../contracts/admin.js";
 import type { SuggestionsQuery } from "./admin-queries.schema.js";
 import { suggestionOutcome } from "./suggestion-outcome.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const rulesOf = (json: string | null): AdminRuleNote[] => (json ? (JSON.parse(json) as AdminRuleNote[]) : []);
 
 export function listRecentSuggestions(
   deps: { repos: Repositories; interactionTimeoutMs: number },
@@ -35,6 +36,7 @@ export function listRecentSuggestions(
       reason: s.reason,
       trigger: s.trigger,
       model_error: s.modelError,
+      rules: rulesOf(s.rules),
       latency_ms: s.latencyMs,
       outcome: suggestionOutcome(s, now, interactionTimeoutMs),
       feedback_at: s.feedbackAt === null ? null : iso(s.feedbackAt),
@@ -50,6 +52,8 @@ export function listRecentSuggestions(
       detail: d.detail,
       suggestion_id: d.suggestionId,
       suggestion_text: d.suggestionText,
+      rules: rulesOf(d.rules),
+      holdout: d.holdout === 1,
       created_at: iso(d.createdAt),
     })),
   };

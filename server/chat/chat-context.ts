@@ -30,6 +30,8 @@ export interface ChatContext {
   /** Conversation history before the question, oldest first. */
   history: Message[];
   otherSessions: OtherSession[];
+  /** What the user has done before (user memory, issue 14), as lines for the prompt's data block. */
+  memory: readonly string[];
 }
 
 export interface AssembleOptions {
@@ -40,7 +42,13 @@ export interface AssembleOptions {
 }
 
 export function assembleChatContext(
-  deps: { repos: Repositories; workflows: WorkflowSource; now: number },
+  deps: {
+    repos: Repositories;
+    workflows: WorkflowSource;
+    now: number;
+    /** The user's memory as prompt lines, read against the product's workflows. */
+    memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => readonly string[];
+  },
   input: { productId: string; sessionRef: number; userId: string | null; question: Message },
   opts: AssembleOptions,
 ): ChatContext {
@@ -81,5 +89,6 @@ export function assembleChatContext(
     workflows,
     history,
     otherSessions,
+    memory: deps.memoryOf?.(input.sessionRef, workflows, deps.now) ?? [],
   };
 }

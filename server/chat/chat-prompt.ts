@@ -57,6 +57,7 @@ export function buildChatPrompt(ctx: ChatContext, limits: ChatPromptLimits): Cha
     `Recent actions (oldest first):\n${recent.lines.join("\n") || "(none)"}`,
     window.length ? sinceNote : undefined,
     others.length ? `The same user's other recent sessions:\n${others.join("\n")}` : undefined,
+    ctx.memory.length ? `What this user has done before:\n${ctx.memory.map((l) => `- ${neutraliseData(l)}`).join("\n")}` : undefined,
   ]);
 
   const history: ChatMessage[] = ctx.history.map((m) =>

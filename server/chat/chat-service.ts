@@ -11,6 +11,7 @@ import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
 import { presentMessage } from "./present.js";
@@ -29,6 +30,8 @@ export interface ChatDeps {
   mapping: ConversationMapping;
   outbox: ConversationOutbox;
   workflows: WorkflowSource;
+  /** The user's memory as prompt lines (against the product's workflows); absent: none. */
+  memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => readonly string[];
   /** Primary responder (the LLM when configured); rules are the fallback. */
   responder: ChatResponder;
   /** Told when the user sends a message, so proactive suggestions hold back. */
@@ -94,7 +97,7 @@ export function createChatService(deps: ChatDeps) {
   async function reply(sender: Sender, question: Message): Promise<void> {
     const conversationId = question.conversationId;
     const ctx = assembleChatContext(
-      { repos, workflows: deps.workflows, now: deps.clock.now() },
+      { repos, workflows: deps.workflows, now: deps.clock.now(), ...(deps.memoryOf ? { memoryOf: deps.memoryOf } : {}) },
       { productId: sender.productId, sessionRef: sender.sessionRef, userId: sender.userId, question },
       deps.context,
     );

@@ -87,7 +87,8 @@ function howTo(asked: Workflow, window: ChatContext["sinceLastMessage"], where: 
 export function composeRulesReply(ctx: ChatContext): string {
   const window = ctx.session?.window ?? [];
   const last = window.at(-1);
-  const where = last ? `You're on the ${pageLabel(last.canonical_url)} page` : "";
+  const page = last && pageLabel(last.canonical_url);
+  const where = page ? (page.startsWith("a record in ") ? `You're on ${page}` : `You're on the ${page} page`) : "";
   const { best, closest } = matchQuestion(ctx);
 
   if (best?.candidate.kind === "workflow") return howTo(best.candidate.workflow, window, where);

@@ -53,7 +53,8 @@ export interface AdminSuggestion {
   step_id: string | null;
   /**
    * pending (no widget received it yet) | delivered (a widget acknowledged it) | expired (none did within
-   * SUGGESTION_TTL_S) | retracted | skipped | superseded | publish_failed
+   * SUGGESTION_TTL_S) | retracted | skipped | superseded | publish_failed | held_out (the holdout's: stored,
+   * never shown)
    */
   status: string;
   /** When a widget acknowledged it; null when none has (or it predates acknowledgements). */
@@ -62,11 +63,19 @@ export interface AdminSuggestion {
   reason: string | null;
   trigger: string | null;
   model_error: string | null;
+  /** The rules that applied to the decision that stored it. */
+  rules: AdminRuleNote[];
   latency_ms: number;
   /** Null for a suggestion that was never shown (status other than delivered). */
   outcome: SuggestionOutcome | null;
   feedback_at: string | null;
   created_at: string;
+}
+
+/** A memory, trigger or precision rule that applied to a decision (issue 14). */
+export interface AdminRuleNote {
+  code: string;
+  detail: string;
 }
 
 export interface AdminSkip {
@@ -79,6 +88,8 @@ export interface AdminSkip {
   detail: string | null;
   suggestion_id: number | null;
   suggestion_text: string | null;
+  rules: AdminRuleNote[];
+  holdout: boolean;
   created_at: string;
 }
 
@@ -130,4 +141,114 @@ export interface AdminStatsResponse {
   };
   /** Skipped decisions in the window by reason code, most frequent first. */
   skips_by_reason: { reason: string; count: number }[];
+}
+
+/** `GET /v1/admin/users/:userId/memory`: Autoplay's sketched knowledge state, plus per-workflow detail. */
+export interface AdminUserMemoryResponse {
+  user_id: string;
+  knowledge_state: {
+    mastered: string[];
+    in_progress: Record<string, { attempts: number; last_issue: string | null; best_completion_pct: number }>;
+    untouched: string[];
+  };
+  /** Mean, over the product's workflows, of the best completion reached (untouched: 0). */
+  overall_completion_pct: number;
+  product_id: string;
+  now: string;
+  mastery_rule: { completions: number; clean_completions: number; description: string };
+  quick_learner: boolean;
+  last_seen_at: string | null;
+  workflows: {
+    workflow_id: string;
+    name: string;
+    status: "mastered" | "in_progress" | "untouched";
+    attempts: number;
+    completions: number;
+    clean_completions: number;
+    abandoned: number;
+    best_completion_pct: number;
+    mastered_after_attempts: number | null;
+    mastered_at: string | null;
+    last_issue: string | null;
+    last_issue_code: string | null;
+    failures_since_completion: number;
+    last_attempt_at: string | null;
+  }[];
+}
+
+export interface AdminAttempt {
+  id: number;
+  outcome: "in_progress" | "completed" | "abandoned";
+  started_at: string;
+  updated_at: string;
+  ended_at: string | null;
+  completion_pct: number;
+  matched_steps: { step_id: string; action_id: number; matched_at: string; out_of_order: boolean }[];
+  missed_steps: string[];
+  out_of_order_steps: string[];
+  remaining_steps: string[];
+  struggle: { failed_submits: number; rage_clicks: number; dwells: number; longest_dwell_ms: number };
+  last_issue: string | null;
+  last_issue_code: string | null;
+}
+
+/** `GET /v1/admin/sessions/:id/analysis`: the session's task analysis, per workflow. */
+export interface AdminSessionAnalysisResponse {
+  product_id: string;
+  session_id: string;
+  now: string;
+  scope: { kind: "user" | "session"; id: string };
+  /** The session's holdout assignment, null before its first evaluation. */
+  holdout: boolean | null;
+  tasks: { workflow_id: string; name: string; expected_steps: string[]; attempts: AdminAttempt[] }[];
+  untouched: string[];
+}
+
+export interface AdminCompletionGroup {
+  /** (session, workflow) pairs with an attempt started in the range that have settled. */
+  units: number;
+  completed: number;
+  rate: number | null;
+  /** Pairs still in progress, left out of the rate. */
+  in_progress: number;
+}
+
+export interface AdminTriggerLift {
+  trigger: string;
+  shown: number;
+  with_step: number;
+  followed: number;
+  /** followed ÷ with_step */
+  follow_through: number | null;
+  accepted: number;
+  dismissed: number;
+  /** dismissed ÷ shown */
+  dismiss_rate: number | null;
+  held_out: number;
+  held_out_with_step: number;
+  /** In the holdout, the suggested step happened anyway within the window: the baseline for follow-through. */
+  held_out_followed: number;
+  natural_follow_rate: number | null;
+}
+
+/** `GET /v1/admin/stats/lift` */
+export interface AdminLiftResponse {
+  product_id: string;
+  now: string;
+  from: string;
+  to: string;
+  days: number;
+  holdout: { pct: number; unit: "user" | "session" };
+  follow_window_ms: number;
+  completion: {
+    with_suggestions: AdminCompletionGroup;
+    without_suggestions: AdminCompletionGroup;
+    /** with − without, as a proportion (0.12 = 12 points). */
+    difference: number | null;
+    ci95: { low: number; high: number } | null;
+    method: string;
+    /** The interval excludes 0. */
+    significant: boolean | null;
+  };
+  triggers: AdminTriggerLift[];
 }

@@ -1,11 +1,11 @@
 /**
- * Admin JSON for the /admin page: `GET /v1/admin/sessions`, `/v1/admin/suggestions`, `/v1/admin/stats`
- * (bearer ADMIN_TOKEN). Queries are validated strictly: a bad one is a 422 naming each problem. Answers
+ * Admin JSON for the /admin page (bearer ADMIN_TOKEN): sessions, suggestions, stats and lift, installation,
+ * search, per-product workflows, and a user's memory or a session's task analysis. Queries are validated strictly: a bad one is a 422 naming each problem. Answers
  * carry users' activity, so nothing may cache them.
  */
 import { Router, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { ProductQuerySchema, SearchQuerySchema, SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
+import { LiftQuerySchema, PathIdSchema, ProductQuerySchema, SearchQuerySchema, SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
 import type { AdminService } from "../admin/admin-service.js";
 import { InvalidQueryError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
@@ -28,6 +28,16 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
   return result.data;
 }
 
+/** A path parameter, checked like a query value (422 invalid_query naming it). */
+function parsePathId(value: unknown, name: string): string {
+  const result = PathIdSchema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => ({ path: `:${name}`, message: i.message }));
+    throw new InvalidQueryError(`invalid ${name}: ${describeIssues(issues)}`, issues);
+  }
+  return result.data;
+}
+
 const send = (res: Response, body: unknown) => res.set("Cache-Control", "no-store").json(body);
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
@@ -46,6 +56,13 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   );
   router.put("/v1/admin/workflows", auth, ...body, (req, res) =>
     send(res, admin.replaceWorkflows(parseQuery(ProductQuerySchema, req.query), parseJson(req.body as Buffer))),
+  );
+  router.get("/v1/admin/stats/lift", auth, (req, res) => send(res, admin.lift(parseQuery(LiftQuerySchema, req.query))));
+  router.get("/v1/admin/users/:userId/memory", auth, (req, res) =>
+    send(res, admin.userMemory(parsePathId(req.params.userId, "userId"), parseQuery(ProductQuerySchema, req.query))),
+  );
+  router.get("/v1/admin/sessions/:sessionId/analysis", auth, (req, res) =>
+    send(res, admin.sessionAnalysis(parsePathId(req.params.sessionId, "sessionId"), parseQuery(ProductQuerySchema, req.query))),
   );
   return router;
 }

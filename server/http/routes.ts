@@ -7,6 +7,7 @@ import { createAdminService } from "../admin/admin-service.js";
 import type { InstallationMonitor } from "../admin/installation-monitor.js";
 import type { ConnectorClient } from "../ingest/connector-client.js";
 import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
+import { memorySettingsOf } from "../suggest/memory-policy.js";
 import type { AppDeps } from "../deps.js";
 import type { IngestService } from "../ingest/ingest-event.js";
 import type { Metrics } from "../metrics.js";
@@ -119,6 +120,12 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     installation,
     catalog: deps.workflows,
     connector: deps.connector,
+    memory: memorySettingsOf(config),
+    lift: {
+      followWindowMs: config.LIFT_FOLLOW_WINDOW_MS,
+      abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS,
+      holdout: { pct: config.SUGGEST_HOLDOUT_PCT, unit: config.SUGGEST_HOLDOUT_UNIT },
+    },
   });
   app.use(adminRoutes({ admin, auth: adminAuth, maxBodyBytes: config.MAX_BODY_BYTES }));
   app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));

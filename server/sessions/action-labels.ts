@@ -30,18 +30,24 @@ const humanise = (segment: string) => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
-/** "/settings/billing" → "Settings › Billing"; dynamic segments (":id", numbers, uuids) are left out; "/" → "Home". */
+const isDynamic = (s: string) => s.startsWith(":") || /^\d+$/.test(s) || /^[0-9a-f-]{16,}$/i.test(s);
+
+/**
+ * "/settings/billing" → "Settings › Billing"; "/" → "Home". Dynamic segments (":id", numbers, uuids) are not
+ * named, but a page that ends in one is a record, not its list: "/contacts/42" → "a record in Contacts", so
+ * a list and its records never read as the same page.
+ */
 export function pageLabel(url: string): string {
   let segments: string[];
   try {
-    segments = urlPath(url)
-      .split("/")
-      .filter((s) => s && !s.startsWith(":") && !/^\d+$/.test(s) && !/^[0-9a-f-]{16,}$/i.test(s));
+    segments = urlPath(url).split("/").filter(Boolean);
   } catch {
     segments = [];
   }
-  if (segments.length === 0) return "Home";
-  return clip(segments.map(humanise).join(" › "), 60);
+  const named = segments.filter((s) => !isDynamic(s));
+  const label = named.length ? clip(named.map(humanise).join(" › "), 60) : "Home";
+  const last = segments.at(-1);
+  return last !== undefined && isDynamic(last) ? `a record in ${label}` : label;
 }
 
 /** For comparing suggestion texts: case, punctuation and spacing do not make a suggestion new. */

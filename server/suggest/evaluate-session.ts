@@ -14,6 +14,7 @@ import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "../sessions/action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Publisher, Retractor } from "./publisher.js";
@@ -22,6 +23,8 @@ import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
 import { lastActivityTime } from "./struggle-detectors.js";
 import { suggestionInputOf } from "./suggestion-input.js";
 import type { Suggester } from "./suggester.js";
+import type { MemoryPolicy } from "./memory-policy.js";
+import type { RuleNote } from "./rule-notes.js";
 
 export interface Decision {
   id: number;
@@ -36,6 +39,10 @@ export interface Decision {
   suggestionId: number | null;
   text: string | null;
   createdAt: number;
+  /** The memory, trigger and precision rules that applied (issue 14). */
+  rules: RuleNote[];
+  /** Decided for a session in the holdout: stored, never shown. */
+  holdout: boolean;
   /** Time the evaluation took, and the part of it spent waiting for models (LLM suggestion or summary). */
   timings: { totalMs: number; modelMs: number };
 }
@@ -52,6 +59,8 @@ export interface EvaluatorDeps {
   retract: Retractor;
   onDecision: (decision: Decision) => void;
   isClosed: () => boolean;
+  /** User memory, triggers, precision holds and holdout (issue 14); absent: none of them. */
+  memory?: MemoryPolicy;
 }
 
 /** How many of a session's latest suggestions are checked for retraction. */
@@ -81,25 +90,30 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     trigger: Trigger;
     started: number;
     modelMs: number;
+    rules?: RuleNote[];
+    holdout?: boolean;
   }
 
-  /** Stores the decision (and its suggestion, and the gate when delivered) in one transaction, then tells listeners. */
+  /**
+   * Stores the decision (and its suggestion, and the gate when delivered — or held out, so the holdout's
+   * timing mirrors what is shown) in one transaction, then tells listeners.
+   */
   function record(p: Pending, d: { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string }, suggestion?: NewSuggestion): Decision {
     const now = clock.now();
     const sessionRef = p.ctx.session.id;
     const { suggestionId, decisionId } = repos.transaction(() => {
       const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
-      if (d.outcome === "delivered") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
+      if (d.outcome === "delivered" || d.reason === "holdout") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
       const decisionId = repos.suggestions.insertDecision({
         sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
-        modelError: d.modelError, detail: d.detail ?? null, createdAt: now,
+        modelError: d.modelError, detail: d.detail ?? null, rules: p.rules ?? [], holdout: p.holdout ?? false, createdAt: now,
       });
       return { suggestionId, decisionId };
     });
     const decision: Decision = {
       id: decisionId, sessionRef, productId: p.ctx.session.productId, sessionId: p.ctx.session.sessionKey, outcome: d.outcome,
       reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId, text: suggestion?.text ?? null,
-      createdAt: now, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+      createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
     };
     deps.onDecision(decision);
     return decision;
@@ -122,10 +136,10 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
    * Suggestions on the user's screen or waiting to be (delivered or pending, no verdict) that pointed at a
    * workflow step the user has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
    */
-  function retractCompleted(ctx: SessionWindow): void {
+  function retractCompleted(ctx: SessionWindow, workflows: readonly Workflow[]): void {
     for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
       if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
-      const workflow = deps.workflows.forProduct(ctx.session.productId).find((w) => w.id === s.workflowId);
+      const workflow = workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
       repos.suggestions.setStatus(s.id, "retracted");
@@ -143,6 +157,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     } catch (err) {
       if (!signal.aborted) throw err;
     }
+    // The session's workflow attempts (user memory) are brought up to date first.
+    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef);
     if (signal.aborted || deps.isClosed()) {
       const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
       if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
@@ -151,7 +167,9 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
     if (!ctx || ctx.window.length === 0) return {};
     const p: Pending = { ctx, trigger, started, modelMs };
-    retractCompleted(ctx);
+    // This product's workflows only: another product's steps are never suggested here.
+    const workflows = deps.workflows.forProduct(ctx.session.productId);
+    retractCompleted(ctx, workflows);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
@@ -159,7 +177,12 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
-    const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), config.DWELL_MS, now);
+    // Memory, behaviour triggers, precision holds and the holdout, against the product's own workflows.
+    const base = suggestionInputOf(ctx, workflows, config.DWELL_MS, now);
+    const assessment = deps.memory?.assess(ctx, base, trigger, now);
+    const input = assessment?.input ?? base;
+    p.rules = assessment?.notes;
+    p.holdout = assessment?.holdout;
     // A shown suggestion (or one waiting for a widget to show it) that a fresh rage click or failed resubmit has
     // made stale is replaced, not waited on.
     const shown = repos.suggestions.recent(sessionRef, RETRACT_LOOKBACK).find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);
@@ -170,6 +193,12 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
     if (early) {
       record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
+      return result;
+    }
+    // What the user's behaviour and memory say — stale, just finished, moving fast, mastered…
+    if (assessment?.hold) {
+      record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
+      if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
       return result;
     }
 
@@ -204,15 +233,17 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
       latencyMs: Math.round(outcome.latencyMs * 10) / 10, usage: r.usage,
       evidence: { indexes: r.evidence, actionIds: r.evidence.map((i) => ctx.windowActionIds[i]).filter((id): id is number => id !== undefined) },
-      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts).
-      status: late ? "skipped" : "pending", modelError, createdAt: at,
+      // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts); never shown in the holdout.
+      status: late ? "skipped" : p.holdout ? "held_out" : "pending", modelError, createdAt: at,
     };
-    const decision = record(p, { outcome: late ? "skipped" : "delivered", reason: late, source, modelError }, suggestion);
-    if (!late && stale && STRUGGLE_SIGNALS.has(r.signal)) {
+    // A holdout session's suggestion is stored like any other and never shown.
+    const reason = late ?? (p.holdout ? "holdout" : null);
+    const decision = record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
+    if (!reason && stale && STRUGGLE_SIGNALS.has(r.signal)) {
       repos.suggestions.setStatus(stale.id, "retracted");
       deps.retract({ id: stale.id, productId: ctx.session.productId, sessionRef, sessionId: ctx.session.sessionKey, reason: "replaced" });
     }
-    if (!late) await publish(decision, suggestion);
+    if (!reason) await publish(decision, suggestion);
     return result;
   };
 }

@@ -47,18 +47,26 @@ export interface SuggestionPromptInput {
   signals: readonly StruggleSignal[];
   actions: readonly SlimAction[];
   limits: PromptLimits;
+  /** What the user has done before (user memory), recorded text: fenced. */
+  memory?: readonly string[];
+  /** The behaviour trigger that fired (issue 14): its reason code (trusted) and the step it points at. */
+  focus?: { code: string; workflowName: string; hint: string; detail: string };
 }
 
 export function buildSuggestionPrompt(input: SuggestionPromptInput): { messages: ChatMessage[]; includedIndexes: number[] } {
   const { lines, indexes } = boundedActionLines(input.actions, input.limits);
   const p = input.placement;
-  const workflow = p?.nextStep
+  const position = p?.nextStep
     ? `Workflow in progress: "${p.workflow.name}" — step ${p.workflow.steps.indexOf(p.nextStep) + 1} of ${p.workflow.steps.length} is next.\nNext step hint: ${p.nextStep.hint}`
     : "Workflow in progress: none detected.";
+  const f = input.focus;
+  const workflow = f ? `${position}\nWhy now: ${f.code} ("${f.workflowName}"). The step to help with: ${f.hint}` : position;
   const data = fenced([
     input.goal ? `Session goal: ${neutraliseData(input.goal, MAX_GOAL_CHARS)}` : undefined,
     input.summary ? `Summary of earlier activity:\n${quotedLines(input.summary, MAX_SUMMARY_CHARS)}` : undefined,
     input.signals.length ? `Signs of struggle:\n${input.signals.map((s) => `- ${neutraliseData(describeSignal(s))}`).join("\n")}` : undefined,
+    input.memory?.length ? `What this user has done before:\n${input.memory.map((l) => `- ${neutraliseData(l)}`).join("\n")}` : undefined,
+    f ? `Trigger detail: ${neutraliseData(f.detail)}` : undefined,
     `Recent actions (oldest first, ${lines.length} of ${input.actions.length}):`,
     ...lines,
   ]);

@@ -6,6 +6,7 @@
  */
 import { actionMatches, onWorkflowPage, workflowProgress, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import { formatDuration, pageLabel } from "../sessions/action-labels.js";
+import { suggestForTrigger } from "./trigger-text.js";
 import type { StruggleSignal } from "./struggle-detectors.js";
 import { MAX_SUGGESTION_CHARS, type ModelResult, type SuggestionInput, type SuggestionModel } from "./suggestion-model.js";
 
@@ -29,11 +30,16 @@ function workflowEvidence(p: WorkflowProgress, input: SuggestionInput): number[]
   return [...new Set(indexes.filter((i) => i >= 0))].sort((a, b) => a - b);
 }
 
-/** The workflow a struggle on `url` belongs to, when the user is partway through it. */
+/**
+ * The workflow a struggle on `url` belongs to, when the user is partway through it. Idling mid-workflow
+ * belongs to that workflow wherever it happens (a page no step names included). Never a mastered one.
+ */
 function workflowFor(signal: StruggleSignal, input: SuggestionInput): WorkflowProgress | undefined {
-  if (input.placement && onWorkflowPage(input.placement.workflow, signal.url)) return input.placement;
+  const suppressed = new Set(input.triggers?.suppressedWorkflowIds ?? []);
+  const p = input.placement && !suppressed.has(input.placement.workflow.id) ? input.placement : undefined;
+  if (p && (signal.kind === "dwell" || onWorkflowPage(p.workflow, signal.url))) return p;
   for (const w of input.workflows) {
-    if (!onWorkflowPage(w, signal.url)) continue;
+    if (suppressed.has(w.id) || !onWorkflowPage(w, signal.url)) continue;
     const p = workflowProgress(w, input.window);
     if (p.inWorkflow) return p;
   }
@@ -48,8 +54,11 @@ function struggleOpening(s: StruggleSignal): string {
       return `'${s.target}' doesn't seem to respond — you clicked it ${s.count} times in a row.`;
     case "repeated_submit":
       return `You've submitted '${s.target}' ${s.count} times${s.spanMs !== undefined ? ` in ${formatDuration(s.spanMs)}` : ""} — it may be rejecting a field; check the messages next to each field.`;
-    case "ping_pong":
-      return `Going back and forth between ${page} and ${pageLabel(s.otherUrl ?? s.url)}?`;
+    case "ping_pong": {
+      const other = pageLabel(s.otherUrl ?? s.url);
+      // Two places with the same name would read "between Contacts and Contacts?": say it without names.
+      return other === page ? `Going back and forth between these two pages?` : `Going back and forth between ${page} and ${other}?`;
+    }
     case "dwell":
       return `Still on ${page} after ${formatDuration(s.spanMs ?? 0)}.`;
   }
@@ -79,6 +88,9 @@ function nextStepText(p: WorkflowProgress): { long: string; short: string } {
 
 export function suggestWithRules(input: SuggestionInput): ModelResult {
   const model = "rules";
+  // Issue 14: a behaviour trigger (user memory) shapes the suggestion when one fired.
+  const hit = input.triggers?.hits[0];
+  if (hit) return suggestForTrigger(hit, input);
   const signal = input.signals[0];
   if (signal) {
     const opening = struggleOpening(signal);
@@ -109,7 +121,7 @@ export function suggestWithRules(input: SuggestionInput): ModelResult {
     };
   }
   const p = input.placement;
-  if (p?.nextStep) {
+  if (p?.nextStep && !input.triggers?.suppressedWorkflowIds.includes(p.workflow.id)) {
     const step = p.workflow.steps.indexOf(p.nextStep) + 1;
     const next = nextStepText(p);
     return {

@@ -6,6 +6,7 @@
  * burst of clicks does not keep producing suggestions after the user has moved on.
  */
 import type { SlimAction } from "../ingest/autoplay.schema.js";
+import { isListAndRecord, placeOf } from "../sessions/place.js";
 import { urlPath } from "../workflows/workflow-progress.js";
 import { targetLabel } from "../sessions/action-labels.js";
 
@@ -107,21 +108,31 @@ export function detectRepeatedSubmits(
   };
 }
 
-/** A→B→A after collapsing consecutive actions on one page into one visit, with the return just now. */
+/**
+ * A→B→A after collapsing consecutive actions in one place into one visit, with the return just now. Places
+ * count record ids as one (`/contacts/42` and `/contacts/57` are both a contact record), and two moves are
+ * not a bounce: going between a list and its records (list → record → list is browsing), and coming back
+ * after submitting a form on B (a form that redirects back to where it was opened from).
+ */
 export function detectPingPong(actions: readonly SlimAction[], recentActions: number): StruggleSignal | undefined {
-  const visits: { path: string; url: string; first: number; last: number }[] = [];
+  const visits: { place: string; url: string; first: number; last: number; submitted: boolean }[] = [];
   for (const a of actions) {
-    const path = urlPath(a.canonical_url);
+    const place = placeOf(a.canonical_url);
     const prev = visits.at(-1);
-    if (prev && prev.path === path) prev.last = a.index;
-    else visits.push({ path, url: a.canonical_url, first: a.index, last: a.index });
+    if (prev && prev.place === place) {
+      prev.last = a.index;
+      prev.submitted ||= a.type === "submit";
+    } else {
+      visits.push({ place, url: a.canonical_url, first: a.index, last: a.index, submitted: a.type === "submit" });
+    }
   }
   const [a, b, c] = visits.slice(-3);
-  if (!a || !b || !c || a.path !== c.path || a.path === b.path) return undefined;
+  if (!a || !b || !c || a.place !== c.place || a.place === b.place) return undefined;
+  if (isListAndRecord(a.place, b.place) || b.submitted) return undefined;
   // Only a fresh return counts; a user who came back and got on with it is not bouncing.
   if (c.first < actions.length - Math.min(recentActions, 3)) return undefined;
   let switches = 2;
-  for (let i = visits.length - 4; i >= 0 && visits[i]!.path === (switches % 2 === 0 ? b.path : a.path); i--) switches++;
+  for (let i = visits.length - 4; i >= 0 && visits[i]!.place === (switches % 2 === 0 ? b.place : a.place); i--) switches++;
   return { kind: "ping_pong", evidence: [a.last, b.first, c.first], url: c.url, otherUrl: b.url, count: switches };
 }
 
@@ -142,10 +153,18 @@ export function detectStruggle(actions: readonly SlimAction[], options: Detector
   );
 }
 
-/** Wall-clock ms of the latest action: its own timestamp when the source gave one, else when it was received. */
+/** Before 2000-01-01: not a real action time (a relative clock, a placeholder) — the receipt time stands in. */
+const EARLIEST_PLAUSIBLE_MS = 946_684_800_000;
+
+/** An action's own time in ms when the source gave a plausible one (not before 2000, not days ahead), else undefined. */
+export function ownActionTime(a: Pick<SlimAction, "timestamp_start" | "timestamp_end">, receivedAt: number): number | undefined {
+  const t = Math.max(a.timestamp_end, a.timestamp_start) * 1000;
+  return t >= EARLIEST_PLAUSIBLE_MS && t <= receivedAt + 86_400_000 ? t : undefined;
+}
+
+/** Wall-clock ms of the latest action: its own timestamp when the source gave a plausible one, else when it was received. */
 export function lastActivityTime(actions: readonly SlimAction[], receivedAt: number): number {
   const last = actions.at(-1);
   if (!last) return receivedAt;
-  const t = Math.max(last.timestamp_end, last.timestamp_start) * 1000;
-  return t > 0 ? t : receivedAt;
+  return ownActionTime(last, receivedAt) ?? receivedAt;
 }

@@ -16,10 +16,12 @@ import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
 import { createLlmSuggestionModel } from "./llm.model.js";
+import type { MemoryService } from "../memory/memory-service.js";
+import { createMemoryPolicy } from "./memory-policy.js";
 import type { Publisher, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
-import { createScheduler, type Trigger } from "./scheduler.js";
+import { createScheduler, type RunResult, type Trigger } from "./scheduler.js";
 import { createSuggester } from "./suggester.js";
 
 export interface SuggestionEngineDeps {
@@ -34,6 +36,8 @@ export interface SuggestionEngineDeps {
   publish: Publisher;
   /** Told when a shown suggestion no longer applies. */
   retract: Retractor;
+  /** User memory (issue 14): workflow attempts feed triggers, suppression, precision holds and the holdout. */
+  memory?: MemoryService;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -74,6 +78,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       emit(decision);
     },
     isClosed: () => closed,
+    ...(deps.memory ? { memory: createMemoryPolicy({ repos, config, memory: deps.memory }) } : {}),
   });
 
   function emit(decision: Decision): void {
@@ -98,7 +103,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     logger.warn({ sessionRef, trigger }, "session over its evaluation budget");
     emit({
       id, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: "skipped", reason: "evaluation_budget", trigger,
-      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, timings: { totalMs: 0, modelMs: 0 },
+      source: null, modelError: null, suggestionId: null, text: null, createdAt: now, rules: [], holdout: false, timings: { totalMs: 0, modelMs: 0 },
     });
   }
 
@@ -155,6 +160,12 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
 
     /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */
     evaluateNow: (sessionRef: number): Promise<void> => scheduler.runNow(sessionRef),
+
+    /**
+     * One evaluation outside the scheduler: no timers are set, and the re-check time it asks for is returned
+     * instead. The offline evaluation (`npm run eval`) replays the scheduler's timing on an injected clock.
+     */
+    evaluateOnce: (sessionRef: number, trigger: Trigger): Promise<RunResult> => evaluate(sessionRef, new AbortController().signal, trigger),
 
     /** Every decision, delivered or skipped, after it is stored. Returns the unsubscribe function. */
     onDecision(listener: DecisionListener): () => void {

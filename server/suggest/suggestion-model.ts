@@ -6,6 +6,7 @@ import type { TokenUsage } from "../../db/suggestion.repository.js";
 import type { SlimAction } from "../ingest/autoplay.schema.js";
 import type { WorkflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
+import type { TriggerOutcome } from "./rule-notes.js";
 import type { StruggleSignal } from "./struggle-detectors.js";
 
 export interface SuggestionInput {
@@ -20,6 +21,10 @@ export interface SuggestionInput {
   /** Current struggle signals, strongest first. */
   signals: readonly StruggleSignal[];
   now: number;
+  /** User memory's triggers and suppressions (issue 14); absent where no memory was consulted. */
+  triggers?: TriggerOutcome;
+  /** The user's memory, as data lines for an LLM prompt (neutralised there). */
+  memoryLines?: readonly string[];
 }
 
 export type ModelResult =

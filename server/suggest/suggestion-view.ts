@@ -74,6 +74,8 @@ export function describeSuggestions(
       model_error: d.modelError,
       suggestion_id: d.suggestionId,
       detail: d.detail,
+      rules: d.rules,
+      holdout: d.holdout,
       created_at: iso(d.createdAt),
     })),
   };

@@ -4,9 +4,10 @@
  * - the furthest done step is the done step latest in the workflow's order;
  * - the user is in a workflow when some step is done and the last is not; the next step is the one right
  *   after the furthest done step;
- * - among several, the workflow with the most recent progress wins;
- * - a submit the form's validation rejected (an `invalid` action follows it on the same page before the
- *   next submit or page change) is not done: it matches no step.
+ * - among several, a workflow whose own pages the user is on wins over one whose pages they have left
+ *   (so coming back after a detour puts them back in it), then the most recent progress wins;
+ * - a submit that did not go through (rejected-submits.ts: the form's validation rejected it, or it was sent
+ *   again) is not done: it matches no step.
  */
 import type { StepMatch, Workflow, WorkflowStep } from "./workflows.schema.js";
 
@@ -22,6 +23,8 @@ export interface WorkflowProgress {
   workflow: Workflow;
   /** Indexes (in workflow order) of the steps an action matched. */
   doneSteps: number[];
+  /** Window index of the latest action matching each done step, parallel to `doneSteps`. */
+  matchedAt: number[];
   /** Index of the furthest done step, or -1. */
   furthestDone: number;
   /** Window index of the latest action that matched any step, or -1. */
@@ -136,6 +139,7 @@ export function failedSubmits(actions: readonly MatchableAction[]): ReadonlySet<
 export function workflowProgress(workflow: Workflow, actions: readonly MatchableAction[]): WorkflowProgress {
   const failed = failedSubmits(actions);
   const doneSteps: number[] = [];
+  const matched: number[] = [];
   let lastProgressAt = -1;
   workflow.steps.forEach((step, s) => {
     let matchedAt = -1;
@@ -148,6 +152,7 @@ export function workflowProgress(workflow: Workflow, actions: readonly Matchable
     }
     if (matchedAt >= 0) {
       doneSteps.push(s);
+      matched.push(matchedAt);
       lastProgressAt = Math.max(lastProgressAt, matchedAt);
     }
   });
@@ -158,6 +163,7 @@ export function workflowProgress(workflow: Workflow, actions: readonly Matchable
   return {
     workflow,
     doneSteps,
+    matchedAt: matched,
     furthestDone,
     lastProgressAt,
     inWorkflow,
@@ -166,14 +172,30 @@ export function workflowProgress(workflow: Workflow, actions: readonly Matchable
   };
 }
 
-/** The workflow the user is in, by most recent progress (ties: the earlier-listed workflow), or undefined. */
+/**
+ * How strongly the page at `url` belongs to a workflow in progress: 2 when one of its steps names the page,
+ * 1 when one of its done steps happened there (a step without a URL), else 0.
+ */
+function pageClaim(p: WorkflowProgress, actions: readonly MatchableAction[], url: string): number {
+  if (onWorkflowPage(p.workflow, url)) return 2;
+  const path = urlPath(url);
+  return p.matchedAt.some((i) => urlPath(actions[i]!.canonical_url) === path) ? 1 : 0;
+}
+
+/**
+ * The workflow the user is in, or undefined: the strongest claim on the current page first, then the most
+ * recent progress (ties: the earlier-listed workflow).
+ */
 export function currentWorkflow(workflows: readonly Workflow[], actions: readonly MatchableAction[]): WorkflowProgress | undefined {
-  let best: WorkflowProgress | undefined;
+  const here = actions.at(-1)?.canonical_url;
+  let best: { p: WorkflowProgress; claim: number } | undefined;
   for (const w of workflows) {
     const p = workflowProgress(w, actions);
-    if (p.inWorkflow && (!best || p.lastProgressAt > best.lastProgressAt)) best = p;
+    if (!p.inWorkflow) continue;
+    const claim = here === undefined ? 0 : pageClaim(p, actions, here);
+    if (!best || claim > best.claim || (claim === best.claim && p.lastProgressAt > best.p.lastProgressAt)) best = { p, claim };
   }
-  return best;
+  return best?.p;
 }
 
 /** Whether a URL lies on one of a workflow's pages (the url patterns its steps name). */

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
+import type { AdminLiftResponse, AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
 import { launchChromium } from "../helpers/browser.js";
 import { createManualClock } from "../helpers/clock.js";
 import { waitForGoal } from "../helpers/goals.js";
@@ -122,6 +122,18 @@ describe("/admin in Chromium", () => {
       ["e2e-ignored", "ignored"],
     ]);
     expect(await page.locator("#skips tbody tr").first().locator(".reason").textContent()).toBe("reactive");
+    // The rules behind each decision (user memory, triggers, precision): here, an anonymous session's scope.
+    const rules = await page.locator("#skips tbody tr").first().locator(".rules li").allTextContents();
+    expect(rules).toEqual(feed.skips[0]!.rules.map((r) => `${r.code} ${r.detail}`));
+    expect(rules).toContain("scope this session only (no verified user)");
+
+    // Measured lift: per trigger, what the page was given.
+    const lift = await api<AdminLiftResponse>("/v1/admin/stats/lift?days=30");
+    const step = lift.triggers.find((t) => t.trigger === "workflow_step")!;
+    expect(step.shown).toBe(3);
+    const liftRow = page.locator('#lift-triggers [data-trigger="workflow_step"] td');
+    expect(await liftRow.nth(1).textContent()).toBe("3");
+    expect(await liftRow.nth(4).textContent()).toBe(`33 % (1)`);
 
     // Charts: one mark per non-empty value of the data the page was given.
     const stats = await api<AdminStatsResponse>("/v1/admin/stats?minutes=60&bucket_s=60");

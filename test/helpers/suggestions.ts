@@ -78,17 +78,21 @@ export interface ActionSpec {
 
 let seq = 0;
 
-/** Pushes actions for a session (connector signature: no timestamp window, so a moved clock is fine). */
-export async function pushActions(baseUrl: string, sessionId: string, specs: readonly ActionSpec[], nowMs = Date.now()) {
+/**
+ * Pushes actions for a session (connector signature: no timestamp window, so a moved clock is fine), as a
+ * trusted server-side source: `userId` names the session's user. `gapMs` spaces the actions' own timestamps.
+ */
+export async function pushActions(baseUrl: string, sessionId: string, specs: readonly ActionSpec[], nowMs = Date.now(), opts: { userId?: string; gapMs?: number } = {}) {
+  const gap = (opts.gapMs ?? 1) / 1000;
   const actions = specs.map((s, i) => ({
     type: s.type ?? "pageview",
     title: s.title ?? `Page Load: ${s.url}`,
     description: s.description ?? s.title ?? `User landed on ${s.url}`,
     canonical_url: s.url,
     // Unique per push so a repeated action is a new action, not a duplicate.
-    timestamp_start: nowMs / 1000 + i * 0.001 + (seq++ % 1000) * 0.000001,
+    timestamp_start: nowMs / 1000 - (specs.length - 1 - i) * gap + (seq++ % 1000) * 0.000001,
   }));
-  const res = await pushEvent(baseUrl, { type: "actions", session_id: sessionId, actions }, "connector");
+  const res = await pushEvent(baseUrl, { type: "actions", session_id: sessionId, user_id: opts.userId ?? null, actions }, "connector");
   if (res.status !== 202) throw new Error(`push failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }

@@ -49,6 +49,9 @@ beforeAll(async () => {
   decisions = recordDecisions(server.suggestions);
   const demo = server.repos.products.findById("demo")!;
   server.repos.products.save({ ...demo, id: "other", productKey: "pk_other_0123456789" });
+  // Each product has its own workflows: the other one gets the same golden paths, uploaded for it.
+  const { workflows } = server.app.services;
+  workflows.replace("other", workflows.forProduct("demo"), "admin", clock.now());
 
   // Minute 3 (T0): three deliveries, one accepted at once.
   for (const sid of ["adm-acc", "adm-dis", "adm-ign"]) await deliverTo(sid);
@@ -109,6 +112,9 @@ describe("GET /v1/admin/suggestions", () => {
         detail: null,
         suggestion_id: null,
         suggestion_text: null,
+        // The rules that applied: an anonymous session is its own memory; no holdout is configured.
+        rules: [{ code: "scope", detail: "this session only (no verified user)" }],
+        holdout: false,
         created_at: iso(T0 + 30_000),
       },
     ]);
@@ -143,8 +149,11 @@ describe("GET /v1/admin/stats", () => {
   });
 
   it("scopes every series to the product asked for", async () => {
-    // An action from 1970 reads as a long dwell: the rules model offers help, in the other product.
-    const event = { type: "actions", product_id: "other", session_id: "adm-elsewhere", actions: [{ title: "t", description: "d", canonical_url: "/x", timestamp_start: 1 }] };
+    // The team page: the rules model suggests inviting a teammate's next step, in the other product.
+    const event = {
+      type: "actions", product_id: "other", session_id: "adm-elsewhere",
+      actions: [{ title: "Page Load: Team", description: "User opened the team settings", canonical_url: "/settings/team", timestamp_start: clock.now() / 1000 }],
+    };
     const decided = decisions.next({ sessionId: "adm-elsewhere" });
     expect((await pushEvent(server.url, event, "connector")).status).toBe(202);
     expect(await decided).toMatchObject({ productId: "other", outcome: "delivered" });

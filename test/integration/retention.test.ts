@@ -51,7 +51,7 @@ describe("retention", () => {
 
     const report = await server.app.services.retention.runOnce();
     expect(report.complete).toBe(true);
-    expect(report.deleted).toEqual({ actions: 3, summaries: 1, suggestion_decisions: 0, suggestions: 0, sessions: 1, messages: 0, conversations: 0 });
+    expect(report.deleted).toEqual({ actions: 3, summaries: 1, suggestion_decisions: 0, suggestions: 0, workflow_attempts: 0, sessions: 1, messages: 0, conversations: 0 });
     expect((await contextStatus("s-old")).status).toBe(404);
     // Seen 11 days ago: kept whole, including its 31-day-old first action.
     expect((await contextStatus("s-active")).body.counts?.actions).toBe(2);

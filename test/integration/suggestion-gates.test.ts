@@ -144,7 +144,8 @@ describe("gates with a short cooldown", () => {
   beforeAll(async () => {
     quick = await startTestServer({
       clock: qclock,
-      env: { ...FAST, GATE_COOLDOWN_MS: "0", GATE_INTERACTION_TIMEOUT_MS: "0", SUGGESTIONS_PER_HOUR: "2" },
+      // Steps a second apart: the pace hold (a precision rule with its own tests) is off to look at the gates alone.
+      env: { ...FAST, GATE_COOLDOWN_MS: "0", GATE_INTERACTION_TIMEOUT_MS: "0", SUGGESTIONS_PER_HOUR: "2", SUGGEST_PACE_HOLD_MAX_MS: "0" },
     });
     quickDecisions = recordDecisions(quick.suggestions);
   });

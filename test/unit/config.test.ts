@@ -65,3 +65,17 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ALLOWED_ORIGINS: "https://a.example/path" })).toThrow(/bare origin/);
   });
 });
+
+describe("memory, trigger and holdout settings", () => {
+  it("takes a list of triggers to turn off, refusing unknown codes by name", () => {
+    expect(loadConfig({}).TRIGGERS_DISABLED).toEqual([]);
+    expect(loadConfig({ TRIGGERS_DISABLED: " stall, first_attempt " }).TRIGGERS_DISABLED).toEqual(["stall", "first_attempt"]);
+    expect(() => loadConfig({ TRIGGERS_DISABLED: "stall,nagging" })).toThrow(/TRIGGERS_DISABLED: unknown trigger "nagging"; known: repeated_failure/);
+  });
+
+  it("keeps the holdout a percentage drawn by user or session", () => {
+    expect(loadConfig({ SUGGEST_HOLDOUT_PCT: "12.5" })).toMatchObject({ SUGGEST_HOLDOUT_PCT: 12.5, SUGGEST_HOLDOUT_UNIT: "user" });
+    expect(() => loadConfig({ SUGGEST_HOLDOUT_PCT: "101" })).toThrow(/SUGGEST_HOLDOUT_PCT/);
+    expect(() => loadConfig({ SUGGEST_HOLDOUT_UNIT: "device" })).toThrow(/SUGGEST_HOLDOUT_UNIT/);
+  });
+});

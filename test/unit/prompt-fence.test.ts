@@ -86,10 +86,13 @@ function expectSealed(content: string, indexes: ReadonlySet<number>): void {
 const indexesOf = (window: readonly SlimAction[]) => new Set(window.map((a) => a.index));
 
 describe("the prompt fence cannot be imitated", () => {
-  it("suggestion prompts: goal, summary, signals and actions stay data", () => {
+  it("suggestion prompts: goal, summary, signals, actions, memory and trigger detail stay data", () => {
     fc.assert(
       fc.property(actions, fc.option(text), fc.option(text), fc.array(signal, { maxLength: 2 }), (window, goal, summary, signals) => {
-        const { messages } = buildSuggestionPrompt({ goal, summary, placement: undefined, signals, actions: window, limits });
+        // The user's memory (issue 14) quotes labels from browsers too: it stays inside the fence.
+        const memory = [goal ?? "", summary ?? ""];
+        const focus = { code: "stall", workflowName: "Invite a teammate", hint: "Open Settings → Team.", detail: summary ?? "" };
+        const { messages } = buildSuggestionPrompt({ goal, summary, placement: undefined, signals, actions: window, limits, memory, focus });
         expectSealed(messages[1]!.content, indexesOf(window));
       }),
       { numRuns: RUNS },
@@ -106,7 +109,7 @@ describe("the prompt fence cannot be imitated", () => {
     );
   });
 
-  it("chat prompts: the page, goal, summary, recent actions and other sessions stay data", () => {
+  it("chat prompts: the page, goal, summary, recent actions, other sessions and memory stay data", () => {
     fc.assert(
       fc.property(actions, fc.option(text), fc.option(text), text, text, (window, goal, summary, otherId, otherSummary) => {
         const ctx = {
@@ -123,6 +126,7 @@ describe("the prompt fence cannot be imitated", () => {
           workflows: [],
           history: [],
           otherSessions: [{ sessionId: otherId, lastSeenAt: 0, goal, summary: otherSummary, lastActions: [otherSummary] }],
+          memory: [otherSummary, goal ?? ""],
         } as unknown as ChatContext;
         const messages = buildChatPrompt(ctx, limits);
         const data = messages.find((m) => m.content.includes(FENCE_OPEN))!;

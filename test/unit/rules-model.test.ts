@@ -158,4 +158,25 @@ describe("labels", () => {
     expect(pageLabel("/invoices/:id/edit")).toBe("Invoices › Edit");
     expect(pageLabel("/")).toBe("Home");
   });
+
+  it("names a record apart from its list", () => {
+    expect(pageLabel("/contacts")).toBe("Contacts");
+    expect(pageLabel("/contacts/42")).toBe("a record in Contacts");
+    expect(pageLabel("https://crm.example.com/contacts/:id")).toBe("a record in Contacts");
+  });
+});
+
+describe("ping-pong and places", () => {
+  it("does not call list → record → list browsing, with real or canonical ids, a bounce", () => {
+    expect(rules([pageview("/contacts", T0), pageview("/contacts/12", T0 + 3), pageview("/contacts", T0 + 6)]).kind).toBe("decline");
+    expect(rules([pageview("/contacts", T0), pageview("/contacts/:id", T0 + 3), pageview("/contacts", T0 + 6), pageview("/contacts/:id", T0 + 9)]).kind).toBe("decline");
+    // Two records of one list are one place: no A→B→A between them either.
+    expect(rules([pageview("/contacts/12", T0), pageview("/contacts/57", T0 + 3), pageview("/contacts/12", T0 + 6)]).kind).toBe("decline");
+  });
+
+  it("does not call a form that redirects back after its submit a bounce, but does call leaving it unsent twice one", () => {
+    expect(rules([pageview("/notes", T0), pageview("/notes/new", T0 + 2), submit("/notes/new", "Save note", T0 + 9), pageview("/notes", T0 + 10)]).kind).toBe("decline");
+    const r = rules([pageview("/notes", T0), pageview("/notes/new", T0 + 2), pageview("/notes", T0 + 4)]);
+    expect(r.kind === "suggestion" && r.text).toBe("Going back and forth between Notes and Notes › New? Tell me what you're looking for and I'll point you to it.");
+  });
 });

@@ -14,7 +14,7 @@ import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 const workflows = loadWorkflows(resolvePaths().defaultWorkflows);
 
 function ctx(question: string, over: Partial<ChatContext> = {}): ChatContext {
-  return { question, session: undefined, sinceLastMessage: [], workflow: undefined, workflows, history: [], otherSessions: [], ...over };
+  return { question, session: undefined, sinceLastMessage: [], workflow: undefined, workflows, history: [], otherSessions: [], memory: [], ...over };
 }
 
 describe("stemming and terms", () => {

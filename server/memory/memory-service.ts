@@ -1,0 +1,150 @@
+/**
+ * User memory's write side: turns each session's new actions into workflow attempts (attempt-tracker.ts),
+ * off the ingest path. Committed ingests only mark their session dirty; a batched job then syncs up to
+ * BATCH_SIZE dirty sessions in one transaction shortly after. The suggestion engine syncs the session it is
+ * about to evaluate first, so a decision always sees its latest attempts. A sweep marks attempts nobody
+ * touched for MEMORY_ABANDON_AFTER_MS as abandoned (readers treat them so already: knowledge-state.ts).
+ *
+ * Each session is tracked against its own product's workflows (the catalog's `forProduct`), never another's.
+ */
+import type { AttemptWithSteps } from "../../db/attempt.repository.js";
+import type { StoredAction } from "../../db/action.repository.js";
+import type { Repositories } from "../../db/repositories.js";
+import type { Clock } from "../clock.js";
+import type { IngestedEvent } from "../ingest/ingest-event.js";
+import type { Logger } from "../logger.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
+import { emptyScan, summariseAttempt, trackActions, type ScanState, type TrackedAction, type TrackedAttempt, type TrackerOptions } from "./attempt-tracker.js";
+import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
+
+export interface MemoryServiceDeps {
+  repos: Repositories;
+  clock: Clock;
+  logger: Logger;
+  tracker: TrackerOptions;
+  workflows: WorkflowSource;
+  /** How soon after an ingest its session is synced (the batch collects what arrives meanwhile). */
+  flushDelayMs?: number;
+}
+
+const BATCH_SIZE = 200;
+const ACTIONS_PER_READ = 500;
+const SWEEP_INTERVAL_MS = 60_000;
+const SWEEP_BATCH = 500;
+
+const toTrackedAction = (a: StoredAction): TrackedAction => ({
+  id: a.id, type: a.type, title: a.title, description: a.description, canonicalUrl: a.canonicalUrl, receivedAt: a.receivedAt, timestampStart: a.timestampStart,
+});
+
+const toTrackedAttempt = (a: AttemptWithSteps): TrackedAttempt => ({
+  id: a.id, workflowId: a.workflowId, outcome: a.outcome, steps: a.steps, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells,
+  longestDwellMs: a.longestDwellMs, lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt,
+  updatedAt: a.updatedAt, endedAt: a.endedAt, dirty: false,
+});
+
+export function createMemoryService(deps: MemoryServiceDeps) {
+  const { repos, clock, logger } = deps;
+  const dirty = new Set<number>();
+  let flushTimer: NodeJS.Timeout | undefined;
+  let lastSweep = 0;
+  let closed = false;
+
+  /** Brings one session's attempts up to date with its stored actions. Call inside a transaction. */
+  function syncOne(sessionRef: number): void {
+    const session = repos.sessions.findById(sessionRef);
+    if (!session) return;
+    const workflows = deps.workflows.forProduct(session.productId);
+    const cursor = repos.attempts.cursor(sessionRef);
+    // An anonymous session's visitor may have signed in since: its attempts become the owner's.
+    const scope: MemoryScope = memoryScopeOf(session);
+    const rescoped = cursor !== undefined && (cursor.scopeKind !== scope.kind || cursor.scopeId !== scope.id);
+    if (rescoped) repos.attempts.rescopeSession(sessionRef, scope.kind, scope.id);
+
+    let after = cursor?.lastActionId ?? 0;
+    const scan: ScanState = cursor ? (JSON.parse(cursor.scan) as ScanState) : emptyScan();
+    let attempts: TrackedAttempt[] | undefined;
+    for (;;) {
+      const batch = repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
+      if (batch.length === 0) break;
+      attempts ??= repos.attempts.ofSession(sessionRef).map(toTrackedAttempt);
+      trackActions(workflows, attempts, scan, batch.map(toTrackedAction), deps.tracker);
+      after = batch.at(-1)!.id;
+      if (batch.length < ACTIONS_PER_READ) break;
+    }
+    if (!attempts && !rescoped) return;
+
+    const byId = new Map(workflows.map((w) => [w.id, w]));
+    for (const a of attempts ?? []) {
+      const w = byId.get(a.workflowId);
+      if (!a.dirty || !w) continue;
+      const record = {
+        productId: session.productId, sessionRef, scopeKind: scope.kind, scopeId: scope.id, workflowId: a.workflowId, ...summariseAttempt(a, w),
+        outcome: a.outcome, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells, longestDwellMs: a.longestDwellMs,
+        lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt, updatedAt: a.updatedAt, endedAt: a.endedAt,
+      };
+      if (a.id === null) a.id = repos.attempts.insert(record);
+      else repos.attempts.update({ id: a.id, ...record });
+      repos.attempts.replaceSteps(a.id, a.steps);
+    }
+    repos.attempts.saveCursor({
+      sessionRef, productId: session.productId, scopeKind: scope.kind, scopeId: scope.id, lastActionId: after, scan: JSON.stringify(scan), updatedAt: clock.now(),
+    });
+  }
+
+  function sweep(now: number): void {
+    lastSweep = now;
+    while (repos.attempts.abandonQuiet(now - deps.tracker.abandonAfterMs, SWEEP_BATCH) === SWEEP_BATCH) {
+      // Keep going: each round is one short statement.
+    }
+  }
+
+  function flush(): void {
+    flushTimer = undefined;
+    if (closed && dirty.size === 0) return;
+    const batch = [...dirty].slice(0, BATCH_SIZE);
+    for (const ref of batch) dirty.delete(ref);
+    try {
+      repos.transaction(() => {
+        for (const ref of batch) syncOne(ref);
+        const now = clock.now();
+        if (now - lastSweep >= SWEEP_INTERVAL_MS) sweep(now);
+      });
+    } catch (err) {
+      // Nothing is lost: the cursors did not move, so the next sync of these sessions redoes the work.
+      logger.error({ err, sessions: batch.length }, "user memory sync failed");
+    }
+    if (dirty.size > 0 && !closed) schedule();
+  }
+
+  function schedule(): void {
+    flushTimer ??= setTimeout(flush, deps.flushDelayMs ?? 50);
+    flushTimer.unref();
+  }
+
+  return {
+    /** The ingest listener: a session with new actions is synced by the next batch. */
+    onIngested(event: IngestedEvent): void {
+      if (event.kind !== "actions" || closed) return;
+      dirty.add(event.sessionRef);
+      schedule();
+    },
+
+    /** Syncs one session now (before it is evaluated), in its own transaction. */
+    syncSession(sessionRef: number): void {
+      dirty.delete(sessionRef);
+      repos.transaction(() => syncOne(sessionRef));
+    },
+
+    /** Marks quiet attempts abandoned now (tests, and the job every minute). */
+    sweep: (): void => repos.transaction(() => sweep(clock.now())),
+
+    /** Stops the job after syncing what is pending; call before the database closes. */
+    close(): void {
+      closed = true;
+      clearTimeout(flushTimer);
+      while (dirty.size > 0) flush();
+    },
+  };
+}
+
+export type MemoryService = ReturnType<typeof createMemoryService>;

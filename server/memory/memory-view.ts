@@ -1,0 +1,63 @@
+/**
+ * User memory's read side: what the suggestion engine, chat and the admin endpoints know about a session's
+ * user (or, for an anonymous visitor, about the session alone) — per workflow knowledge, this session's own
+ * attempts, when the user was last active before this session, and whether they learn quickly.
+ */
+import type { AttemptWithSteps } from "../../db/attempt.repository.js";
+import type { Repositories } from "../../db/repositories.js";
+import type { Session } from "../../db/session.repository.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
+import { isQuickLearner, knowledgeOf, type MasteryRule, type WorkflowKnowledge } from "./knowledge-state.js";
+import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
+
+export interface MemorySettings {
+  rule: MasteryRule;
+  abandonAfterMs: number;
+  /** How far back a user's attempts count (USER_LOOKBACK_DAYS). */
+  lookbackMs: number;
+}
+
+export interface MemoryView {
+  scope: MemoryScope;
+  knowledge: Map<string, WorkflowKnowledge>;
+  /** This session's attempts, oldest first. */
+  sessionAttempts: AttemptWithSteps[];
+  /** The user's latest activity in another session (ms), or null. */
+  previousActivityAt: number | null;
+  sessionStartedAt: number;
+  quickLearner: boolean;
+}
+
+/** Most attempts one user's memory reads (the newest). */
+const MAX_ATTEMPTS = 2_000;
+
+export function loadMemoryView(repos: Repositories, settings: MemorySettings, session: Session, workflows: readonly Workflow[], now: number): MemoryView {
+  const scope = memoryScopeOf(session);
+  const sessionAttempts = repos.attempts.ofSession(session.id);
+  const attempts =
+    scope.kind === "user" ? repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;
+  const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
+  let previousActivityAt: number | null = null;
+  if (scope.kind === "user") {
+    for (const s of repos.attempts.scopeSessions(session.productId, "user", scope.id, 50)) {
+      if (s.sessionRef !== session.id) previousActivityAt = Math.max(previousActivityAt ?? 0, s.lastSeenAt);
+    }
+  }
+  return {
+    scope,
+    knowledge,
+    sessionAttempts,
+    previousActivityAt,
+    sessionStartedAt: session.firstSeenAt,
+    quickLearner: isQuickLearner(knowledge.values(), settings.rule),
+  };
+}
+
+/** A verified user's knowledge across their sessions, or undefined when the user is unknown here. */
+export function loadUserKnowledge(repos: Repositories, settings: MemorySettings, productId: string, userId: string, workflows: readonly Workflow[], now: number) {
+  const attempts = repos.attempts.ofScope(productId, "user", userId, now - settings.lookbackMs, MAX_ATTEMPTS);
+  const sessions = repos.attempts.scopeSessions(productId, "user", userId, 1);
+  if (attempts.length === 0 && sessions.length === 0) return undefined;
+  const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
+  return { knowledge, quickLearner: isQuickLearner(knowledge.values(), settings.rule), lastSeenAt: sessions[0]?.lastSeenAt ?? null };
+}
