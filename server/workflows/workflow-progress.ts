@@ -9,7 +9,11 @@
  * - a submit that did not go through (rejected-submits.ts: the form's validation rejected it, or it was sent
  *   again) is not done: it matches no step.
  */
+import { rejectedSubmits } from "../sessions/rejected-submits.js";
+import { urlPath } from "./url-path.js";
 import type { StepMatch, Workflow, WorkflowStep } from "./workflows.schema.js";
+
+export { urlPath };
 
 /** The fields of an action that workflow matching reads. */
 export interface MatchableAction {
@@ -35,16 +39,6 @@ export interface WorkflowProgress {
   nextStep: WorkflowStep | undefined;
 }
 
-/** The path of a canonical URL, full or path-only, without query, hash or trailing slash. */
-export function urlPath(url: string): string {
-  let path = url.trim();
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path);
-  if (scheme) path = path.slice(scheme[0].length);
-  path = path.split(/[?#]/, 1)[0] ?? "";
-  if (!path.startsWith("/")) path = `/${path}`;
-  if (path.length > 1) path = path.replace(/\/+$/, "");
-  return path || "/";
-}
 
 /** Path segments of a URL, lowercased: URL paths compare case-insensitively here. */
 function parseSegments(url: string): string[] {
@@ -111,33 +105,8 @@ export function actionMatches(action: MatchableAction, match: StepMatch): boolea
   return true;
 }
 
-// A window is matched against every workflow: its failed submits are found once per window array.
-const failedCache = new WeakMap<readonly MatchableAction[], ReadonlySet<number>>();
-
-/** Window indexes of submits that validation rejected: an `invalid` follows on the page before it moves on. */
-export function failedSubmits(actions: readonly MatchableAction[]): ReadonlySet<number> {
-  let failed = failedCache.get(actions);
-  if (failed) return failed;
-  const found = new Set<number>();
-  for (let i = 0; i < actions.length; i++) {
-    if (actions[i]!.type !== "submit") continue;
-    const page = urlPath(actions[i]!.canonical_url);
-    for (let j = i + 1; j < actions.length; j++) {
-      const a = actions[j]!;
-      if (a.type === "submit" || (a.type === "pageview" && urlPath(a.canonical_url) !== page)) break;
-      if (a.type === "invalid" && urlPath(a.canonical_url) === page) {
-        found.add(i);
-        break;
-      }
-    }
-  }
-  failed = found;
-  failedCache.set(actions, failed);
-  return failed;
-}
-
 export function workflowProgress(workflow: Workflow, actions: readonly MatchableAction[]): WorkflowProgress {
-  const failed = failedSubmits(actions);
+  const failed = rejectedSubmits(actions);
   const doneSteps: number[] = [];
   const matched: number[] = [];
   let lastProgressAt = -1;
