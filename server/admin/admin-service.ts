@@ -74,7 +74,10 @@ export function createAdminService(deps: AdminServiceDeps) {
       const productId = productOf(q.product_id);
       return sessionAnalysis(deps, productId, sessionId, deps.catalog.forProduct(productId), deps.clock.now());
     },
-    lift: (q: LiftQuery): AdminLiftResponse => liftReport(deps, productOf(q.product_id), q, deps.clock.now()),
+    lift(q: LiftQuery): AdminLiftResponse {
+      const productId = productOf(q.product_id);
+      return liftReport(deps, productId, deps.catalog.forProduct(productId), q, deps.clock.now());
+    },
   };
 }
 

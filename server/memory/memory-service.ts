@@ -14,7 +14,8 @@ import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
-import { emptyScan, summariseAttempt, trackActions, type ScanState, type TrackedAction, type TrackedAttempt, type TrackerOptions } from "./attempt-tracker.js";
+import { isCurrentAttempt } from "../workflows/workflow-version.js";
+import { emptyScan, restoreScan, summariseAttempt, trackActions, type ScanState, type TrackedAction, type TrackedAttempt, type TrackerOptions } from "./attempt-tracker.js";
 import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
 
 export interface MemoryServiceDeps {
@@ -37,7 +38,7 @@ const toTrackedAction = (a: StoredAction): TrackedAction => ({
 });
 
 const toTrackedAttempt = (a: AttemptWithSteps): TrackedAttempt => ({
-  id: a.id, workflowId: a.workflowId, outcome: a.outcome, steps: a.steps, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells,
+  id: a.id, workflowId: a.workflowId, workflowVersion: a.workflowVersion, outcome: a.outcome, steps: a.steps, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells,
   longestDwellMs: a.longestDwellMs, lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt,
   updatedAt: a.updatedAt, endedAt: a.endedAt, dirty: false,
 });
@@ -61,7 +62,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     if (rescoped) repos.attempts.rescopeSession(sessionRef, scope.kind, scope.id);
 
     let after = cursor?.lastActionId ?? 0;
-    const scan: ScanState = cursor ? (JSON.parse(cursor.scan) as ScanState) : emptyScan();
+    const scan: ScanState = cursor ? restoreScan(cursor.scan) : emptyScan();
     let attempts: TrackedAttempt[] | undefined;
     for (;;) {
       const batch = repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
@@ -76,9 +77,10 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     const byId = new Map(workflows.map((w) => [w.id, w]));
     for (const a of attempts ?? []) {
       const w = byId.get(a.workflowId);
-      if (!a.dirty || !w) continue;
+      if (!a.dirty || !w || !isCurrentAttempt(a, byId)) continue;
       const record = {
-        productId: session.productId, sessionRef, scopeKind: scope.kind, scopeId: scope.id, workflowId: a.workflowId, ...summariseAttempt(a, w),
+        productId: session.productId, sessionRef, scopeKind: scope.kind, scopeId: scope.id, workflowId: a.workflowId, workflowVersion: a.workflowVersion,
+        ...summariseAttempt(a, w),
         outcome: a.outcome, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells, longestDwellMs: a.longestDwellMs,
         lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt, updatedAt: a.updatedAt, endedAt: a.endedAt,
       };
