@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminLiftResponse, AdminSessionAnalysisResponse, AdminUserMemoryResponse } from "../../server/contracts/admin.js";
+import { addProduct, adminGet } from "../helpers/admin.js";
 import { ALLOWED_ORIGIN, batch, rawEvent, sendCapture } from "../helpers/capture.js";
 import { createManualClock } from "../helpers/clock.js";
 import { adminHeaders, pushEvent } from "../helpers/signing.js";
@@ -30,18 +31,13 @@ beforeAll(async () => {
     },
   });
   decisions = recordDecisions(server.suggestions);
-  const demo = server.repos.products.findById("demo")!;
-  server.repos.products.save({ ...demo, id: "blog", productKey: "pk_blog_0123456789" });
+  addProduct(server, "blog");
 });
 afterAll(async () => {
   await server.close();
 });
 
-async function get<T>(path: string, status = 200): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, { headers: adminHeaders });
-  expect(res.status).toBe(status);
-  return (await res.json()) as T;
-}
+const get = <T>(path: string, status = 200) => adminGet<T>(server, path, status);
 
 async function putWorkflows(productId: string, document: unknown) {
   const res = await fetch(`${server.url}/v1/admin/workflows?product_id=${productId}`, {
@@ -181,7 +177,7 @@ describe("a product's workflows replaced through the admin API", () => {
   ] };
 
   it("drops a removed workflow from the knowledge state (its attempts are kept, and count again if it comes back); a restructured one starts afresh", async () => {
-    await server.repos.products.save({ ...server.repos.products.findById("demo")!, id: "acme", productKey: "pk_acme_0123456789" });
+    addProduct(server, "acme");
     await putWorkflows("acme", { workflows: [invite, billing] });
     await push("acme-1", [page(TEAM), typeIn(TEAM, "Email"), submit(TEAM, "Invite"), page("/settings/billing"), click("/settings/billing", "Update payment method")], "amy", "acme");
     const before = await get<AdminUserMemoryResponse>("/v1/admin/users/amy/memory?product_id=acme");
