@@ -17,6 +17,7 @@ import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createInstallationMonitor } from "./admin/installation-monitor.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
 import { memoryLinesOf } from "./memory/memory-prompt.js";
 import { createMemoryService } from "./memory/memory-service.js";
@@ -35,6 +36,7 @@ import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
+import { createWorkflowCatalog } from "./workflows/workflow-catalog.js";
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -47,21 +49,26 @@ export function createApp(deps: AppDeps) {
   const llm = deps.llm
     ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })
     : null;
+  // Every reader of workflows goes through this one per-product source.
+  const workflows = createWorkflowCatalog({ repo: repos.workflows, logger });
   const app = express();
   const httpServer = http.createServer(app);
 
   const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
+  // What the admin Installation panel shows: origins seen, the last event per source.
+  const installation = createInstallationMonitor();
+  ingest.onIngested((event) => installation.noteAccepted(event.productId, event.source, event.sessionId, clock.now()));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
-  // User memory (issue 14): committed ingests become workflow attempts in a batched job, off the request path.
+  // User memory: committed ingests become workflow attempts, against the product's own workflows, in a batched job off the request path.
   const memory = createMemoryService({
     repos,
     clock,
     logger: logger.child({ component: "memory" }),
     tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
-    workflowsOf: () => deps.workflows,
+    workflows,
   });
   ingest.onIngested((event) => memory.onIngested(event));
 
@@ -122,8 +129,8 @@ export function createApp(deps: AppDeps) {
     logger,
     mapping,
     outbox,
-    workflows: deps.workflows,
-    memoryOf: (sessionRef, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, deps.workflows, now),
+    workflows,
+    memoryOf: (sessionRef, productWorkflows, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, productWorkflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {
@@ -143,7 +150,7 @@ export function createApp(deps: AppDeps) {
       logger,
       repos,
       clock,
-      workflows: deps.workflows,
+      workflows,
       llm,
       publish: deps.publish ?? ((s) => delivery.publish(s)),
       retract: (r) => delivery.retract(r),
@@ -162,6 +169,7 @@ export function createApp(deps: AppDeps) {
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    installation,
     publicOrigin: config.PUBLIC_URL,
     limits: createCommandLimits(rateLimits, {
       perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
@@ -205,7 +213,7 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  mountRoutes(app, { ...deps, metrics, rateLimits, readiness, ingest, streams });
+  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector });
 
   const shutdown = createHttpShutdown(httpServer);
   connector?.start();
@@ -241,7 +249,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
+    services: { workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

@@ -8,11 +8,13 @@ import { createRepositories } from "../db/repositories.js";
 import { createApp } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadDotEnv } from "./dot-env.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
 import { createLlmClient } from "./llm/create-llm-client.js";
-import { loadWorkflows, WorkflowsFileError } from "./workflows/load-workflows.js";
+import { WorkflowsFileError } from "./workflows/load-workflows.js";
+import { seedInstanceWorkflows } from "./workflows/seed-workflows.js";
 
 function loadConfigOrExit(): Config {
   try {
@@ -41,15 +43,20 @@ function printGeneratedSecrets(productId: string, generated: readonly GeneratedS
 }
 
 async function main(): Promise<void> {
+  const envFile = loadDotEnv();
   const config = loadConfigOrExit();
   const logger = createLogger({
     level: config.LOG_LEVEL,
     pretty: Boolean(process.stdout.isTTY) && config.NODE_ENV !== "production",
   });
+  if (envFile) logger.info({ file: envFile }, "configuration read from .env (the environment wins over it)");
   const paths = resolvePaths();
-  let workflows;
+  const db = openDatabase(config.DATABASE_PATH);
+  const version = migrate(db, paths.migrationsDir);
+  const repos = createRepositories(db);
+  const instance = bootstrapInstance({ config, repos, clock: systemClock });
   try {
-    workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
+    seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, systemClock.now());
   } catch (err) {
     if (err instanceof WorkflowsFileError) {
       process.stderr.write(`pilotlight: ${err.message}\n`);
@@ -57,14 +64,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const db = openDatabase(config.DATABASE_PATH);
-  const version = migrate(db, paths.migrationsDir);
-  const repos = createRepositories(db);
-  const instance = bootstrapInstance({ config, repos, clock: systemClock });
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
 
   const llm = createLlmClient(config, logger);
-  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, workflows, llm });
+  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, llm });
   app.httpServer.listen(config.PORT, config.HOST, () => {
     const address = app.httpServer.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

@@ -65,6 +65,7 @@ export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHan
     const code = String(body.error.code);
     // Left for per-route metrics (e.g. ingest rejections by reason) that read it when the response finishes.
     res.locals.errorCode = code;
+    res.locals.errorMessage = String(body.error.message);
     if (metrics) {
       const route = routeLabel(req);
       metrics.httpErrors.inc({ route, status: String(status), code });

@@ -4,6 +4,8 @@
  * paths, so ids in URLs cannot blow up the number of series.
  */
 import type { Request, RequestHandler, Response } from "express";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
+import type { Clock } from "../clock.js";
 import type { IngestSource } from "../ingest/ingest-event.js";
 import type { Metrics } from "../metrics.js";
 
@@ -36,15 +38,25 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
+/** Where refusals are also noted for the admin Installation panel (routes set `res.locals.productId` once known). */
+export interface RefusalNotes {
+  installation: InstallationMonitor;
+  clock: Clock;
+}
+
 /**
  * First handler of an ingest route: a response of 4xx/5xx counts as a rejected ingest with the error code
  * as reason. (Accepted and duplicate ingests are counted by the instrumented use case.)
  */
-export function countIngestRejections(metrics: Metrics, source: IngestSource): RequestHandler {
+export function countIngestRejections(metrics: Metrics, source: IngestSource, notes?: RefusalNotes): RequestHandler {
   return (_req, res, next) => {
     res.on("finish", () => {
       if (res.statusCode >= 400) {
-        metrics.ingests.inc({ source, result: "rejected", reason: errorCodeOf(res) ?? `http_${res.statusCode}` });
+        const code = errorCodeOf(res) ?? `http_${res.statusCode}`;
+        metrics.ingests.inc({ source, result: "rejected", reason: code });
+        const productId = typeof res.locals.productId === "string" ? res.locals.productId : null;
+        const reason = typeof res.locals.errorMessage === "string" ? res.locals.errorMessage : `HTTP ${res.statusCode}`;
+        notes?.installation.noteRefused(productId, source, code, reason, notes.clock.now());
       }
     });
     next();

@@ -11,7 +11,7 @@ import type { IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "../ingest/parse-event.js";
 import { verifyPushSignature } from "../ingest/push-signature.js";
 import type { Metrics } from "../metrics.js";
-import { countIngestRejections } from "./http-metrics.js";
+import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
 import { parseJsonBody, rawBody, requireJson, type JsonBody } from "./json-body.js";
 import type { RateLimits } from "./rate-limit.js";
 
@@ -26,6 +26,8 @@ export interface WebhookRouteDeps {
   rateLimits: RateLimits;
   /** RATE_LIMIT_WEBHOOK_PER_MIN: per product and client address; 0 = off. */
   rateLimitPerMinute: number;
+  /** Refusals are noted for the admin Installation panel. */
+  refusalNotes?: RefusalNotes;
 }
 
 /** The product a body names (`product_id`), or the default product when it names none. */
@@ -48,10 +50,11 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     },
   });
   const readBody = [requireJson, rawBody(deps.maxBodyBytes), parseJsonBody];
-  router.post("/v1/webhooks/actions", countIngestRejections(deps.metrics, "push"), ...readBody, limit.middleware, async (req, res) => {
+  router.post("/v1/webhooks/actions", countIngestRejections(deps.metrics, "push", deps.refusalNotes), ...readBody, limit.middleware, async (req, res) => {
     const { raw, json: body } = req.body as JsonBody;
     const productId = productIdOf(body, deps.defaultProductId);
     const product = deps.products.findById(productId);
+    if (product) res.locals.productId = product.id;
     if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);
 
     verifyPushSignature(

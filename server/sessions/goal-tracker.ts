@@ -9,13 +9,13 @@ import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { inferGoal, type InferredGoal } from "./infer-goal.js";
 import { startTimer } from "../timers.js";
 
 export interface GoalTrackerDeps {
   repos: Repositories;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   /** How many of the latest unsummarised actions the goal is inferred from (the context window). */
   windowSize: number;
   logger: Logger;
@@ -40,7 +40,7 @@ export function refreshSessionGoal(deps: Pick<GoalTrackerDeps, "repos" | "workfl
   if (!session) return undefined;
   const coveredThrough = repos.summaries.latest(sessionRef)?.coversThroughActionId ?? 0;
   const actions = repos.actions.latestMatchable(sessionRef, coveredThrough, deps.windowSize);
-  const inferred = inferGoal(deps.workflows, actions);
+  const inferred = inferGoal(deps.workflows.forProduct(session.productId), actions);
   if (!inferred) return undefined;
   if (inferred.goal === session.goal && inferred.source === session.goalSource) return undefined;
   repos.sessions.setGoal(sessionRef, inferred.goal, inferred.source);

@@ -13,6 +13,7 @@ import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "../sessions/action-labels.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
@@ -51,7 +52,7 @@ export interface EvaluatorDeps {
   clock: Clock;
   logger: Logger;
   config: Config;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   suggester: Suggester;
   summarizer: RollingSummarizer;
   publish: Publisher;
@@ -64,6 +65,10 @@ export interface EvaluatorDeps {
 
 /** How many of a session's latest suggestions are checked for retraction. */
 const RETRACT_LOOKBACK = 5;
+
+/** Signals strong enough to replace a shown suggestion instead of waiting behind it. */
+const URGENT_SIGNALS: ReadonlySet<string> = new Set(["rage_click", "repeated_submit"]);
+const STRUGGLE_SIGNALS: ReadonlySet<string> = new Set(["rage_click", "repeated_submit", "ping_pong", "dwell"]);
 
 export function gateConfigOf(config: Config): GateConfig {
   return {
@@ -128,13 +133,13 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   }
 
   /**
-   * Suggestions still on the user's screen (delivered, no verdict) that pointed at a workflow step the user
-   * has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
+   * Suggestions on the user's screen or waiting to be (delivered or pending, no verdict) that pointed at a
+   * workflow step the user has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
    */
-  function retractCompleted(ctx: SessionWindow): void {
+  function retractCompleted(ctx: SessionWindow, workflows: readonly Workflow[]): void {
     for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
       if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
-      const workflow = deps.workflows.find((w) => w.id === s.workflowId);
+      const workflow = workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
       repos.suggestions.setStatus(s.id, "retracted");
@@ -152,8 +157,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     } catch (err) {
       if (!signal.aborted) throw err;
     }
-    // --- issue 14: the session's workflow attempts are brought up to date first (user memory) ---
-    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef, deps.workflows);
+    // The session's workflow attempts (user memory) are brought up to date first.
+    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef);
     if (signal.aborted || deps.isClosed()) {
       const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
       if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
@@ -162,7 +167,9 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
     if (!ctx || ctx.window.length === 0) return {};
     const p: Pending = { ctx, trigger, started, modelMs };
-    retractCompleted(ctx);
+    // This product's workflows only: another product's steps are never suggested here.
+    const workflows = deps.workflows.forProduct(ctx.session.productId);
+    retractCompleted(ctx, workflows);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
@@ -170,20 +177,25 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
-    // --- issue 14: memory, behaviour triggers, precision holds and the holdout ---
-    const base = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
+    // Memory, behaviour triggers, precision holds and the holdout, against the product's own workflows.
+    const base = suggestionInputOf(ctx, workflows, config.DWELL_MS, now);
     const assessment = deps.memory?.assess(ctx, base, trigger, now);
     const input = assessment?.input ?? base;
     p.rules = assessment?.notes;
     p.holdout = assessment?.holdout;
-    // --- end issue 14 ---
+    // A shown suggestion (or one waiting for a widget to show it) that a fresh rage click or failed resubmit has
+    // made stale is replaced, not waited on.
+    const shown = repos.suggestions.recent(sessionRef, RETRACT_LOOKBACK).find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);
+    const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
+    const replacesStale = stale !== undefined;
+
     const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
-    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
+    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
     if (early) {
       record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
-    // Issue 14: what the user's behaviour and memory say — stale, just finished, moving fast, mastered…
+    // What the user's behaviour and memory say — stale, just finished, moving fast, mastered…
     if (assessment?.hold) {
       record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
       if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
@@ -215,6 +227,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const late = blockingReason(gateOf(sessionRef, at), at, gateConfig, {
       deliveredLastHour: deliveredLastHour(),
       shownRecently: repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      replacesStale: replacesStale && STRUGGLE_SIGNALS.has(r.signal),
     });
     const suggestion: NewSuggestion = {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
@@ -223,9 +236,13 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts); never shown in the holdout.
       status: late ? "skipped" : p.holdout ? "held_out" : "pending", modelError, createdAt: at,
     };
-    // Issue 14: a holdout session's suggestion is stored like any other and never shown.
+    // A holdout session's suggestion is stored like any other and never shown.
     const reason = late ?? (p.holdout ? "holdout" : null);
     const decision = record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
+    if (!reason && stale && STRUGGLE_SIGNALS.has(r.signal)) {
+      repos.suggestions.setStatus(stale.id, "retracted");
+      deps.retract({ id: stale.id, productId: ctx.session.productId, sessionRef, sessionId: ctx.session.sessionKey, reason: "replaced" });
+    }
     if (!reason) await publish(decision, suggestion);
     return result;
   };

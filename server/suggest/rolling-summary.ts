@@ -10,7 +10,7 @@ import { LlmError } from "../errors.js";
 import { rollingSummaryDedupeKey } from "../ingest/dedupe-key.js";
 import type { Logger } from "../logger.js";
 import { toSlimAction } from "../sessions/session-context.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { LlmClient } from "../llm/llm-port.js";
 import type { PromptLimits } from "../llm/prompt-fence.js";
 import { buildExtractiveSummary, MAX_SUMMARY_TEXT } from "./extractive-summary.js";
@@ -21,7 +21,7 @@ export interface RollingSummaryDeps {
   repos: Repositories;
   clock: Clock;
   logger: Logger;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   threshold: number;
   keep: number;
   limits: PromptLimits;
@@ -38,7 +38,7 @@ export interface FoldResult {
 export function createRollingSummarizer(deps: RollingSummaryDeps) {
   const { repos, clock, logger } = deps;
 
-  async function write(previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
+  async function write(productId: string, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
     const llm = deps.llm;
     if (llm) {
       try {
@@ -51,7 +51,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
         if (code !== "llm_breaker_open") logger.warn({ code }, "LLM summary failed; writing an extractive one");
       }
     }
-    return { text: buildExtractiveSummary(previous, actions, deps.workflows), writer: "extractive" as const };
+    return { text: buildExtractiveSummary(previous, actions, deps.workflows.forProduct(productId)), writer: "extractive" as const };
   }
 
   return {
@@ -67,7 +67,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
       const last = fold.at(-1);
       if (!last) return undefined;
       const slim = fold.map((a, i) => toSlimAction(a, i, session.sessionKey));
-      const { text, writer } = await write(previous?.text ?? null, slim, signal);
+      const { text, writer } = await write(session.productId, previous?.text ?? null, slim, signal);
       if (signal.aborted) return undefined;
       const summaryId = repos.transaction(() => {
         // A pushed summary may have arrived while the LLM was writing; never move the window backwards.

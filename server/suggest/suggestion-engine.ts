@@ -11,7 +11,7 @@ import type { Config } from "../config.js";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
@@ -29,7 +29,7 @@ export interface SuggestionEngineDeps {
   logger: Logger;
   repos: Repositories;
   clock: Clock;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
   /** Where delivered suggestions go (the conversation's widgets). */
