@@ -18,6 +18,9 @@ import { createRepositories, type Repositories } from "../db/repositories.js";
 import { loadConfig } from "../server/config.js";
 import { memorySettingsOf } from "../server/suggest/memory-policy.js";
 import { createAdminService } from "../server/admin/admin-service.js";
+import { createInstallationMonitor } from "../server/admin/installation-monitor.js";
+import { createSilentLogger } from "../server/logger.js";
+import { createWorkflowCatalog } from "../server/workflows/workflow-catalog.js";
 import { bucketRangeOf } from "../server/admin/activity-stats.js";
 import { loadSessionContext } from "../server/sessions/session-context.js";
 import { percentile } from "./lib/stats.js";
@@ -102,9 +105,11 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     const { db, repos } = openSeeded(seeded, opts.root);
     seed(repos, sessions, perSession);
     const config = loadConfig({});
+    const catalog = createWorkflowCatalog({ repo: repos.workflows, logger: createSilentLogger() });
     const admin = createAdminService({
       repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
-      memory: memorySettingsOf(config), lift: { followWindowMs: 300_000, abandonAfterMs: 1_800_000, holdout: { pct: 0, unit: "user" } }, workflowsOf: () => [],
+      installation: createInstallationMonitor(), catalog, connector: undefined,
+      memory: memorySettingsOf(config), lift: { followWindowMs: 300_000, abandonAfterMs: 1_800_000, holdout: { pct: 0, unit: "user" } },
     });
 
     const stats = time(runs, () => admin.stats({ minutes: 60, bucket_s: 60 }));

@@ -104,6 +104,8 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
         LOG_LEVEL: "info",
         NODE_ENV: "production",
         DEMO_ENABLED: "false",
+        // The demo's golden paths, given to the default product as an operator would give its own.
+        WORKFLOWS_PATH: path.join(opts.root, "workflows.example.json"),
         // Every action may produce a suggestion: no debounce, no cooldown, no cap, repeats allowed.
         SUGGEST_DEBOUNCE_MS: "0",
         SUGGEST_MAX_WAIT_MS: "0",

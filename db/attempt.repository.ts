@@ -22,6 +22,8 @@ export interface AttemptRecord {
   scopeKind: ScopeKind;
   scopeId: string;
   workflowId: string;
+  /** The workflow's version the attempt was made against (workflows/workflow-version.ts); '' before versions were kept. */
+  workflowVersion: string;
   expectedSteps: number;
   matchedSteps: number;
   furthestStep: number;
@@ -68,7 +70,7 @@ export interface ScopeSession {
 type Row = Omit<AttemptRecord, "missedSteps" | "outOfOrder"> & { missedSteps: string; outOfOrder: string };
 
 const COLUMNS = `id, product_id AS productId, session_ref AS sessionRef, scope_kind AS scopeKind, scope_id AS scopeId,
-  workflow_id AS workflowId, expected_steps AS expectedSteps, matched_steps AS matchedSteps, furthest_step AS furthestStep,
+  workflow_id AS workflowId, workflow_version AS workflowVersion, expected_steps AS expectedSteps, matched_steps AS matchedSteps, furthest_step AS furthestStep,
   completion_pct AS completionPct, outcome, missed_steps AS missedSteps, out_of_order AS outOfOrder,
   failed_submits AS failedSubmits, rage_clicks AS rageClicks, dwells, longest_dwell_ms AS longestDwellMs,
   last_issue_code AS lastIssueCode, last_issue AS lastIssue, started_at AS startedAt, progressed_at AS progressedAt,
@@ -79,10 +81,10 @@ const toRow = (a: NewAttempt) => ({ ...a, missedSteps: JSON.stringify(a.missedSt
 
 export function createAttemptRepository(db: Db) {
   const insert = db.prepare<Record<string, unknown>, { id: number }>(`
-    INSERT INTO workflow_attempts (product_id, session_ref, scope_kind, scope_id, workflow_id, expected_steps, matched_steps,
+    INSERT INTO workflow_attempts (product_id, session_ref, scope_kind, scope_id, workflow_id, workflow_version, expected_steps, matched_steps,
       furthest_step, completion_pct, outcome, missed_steps, out_of_order, failed_submits, rage_clicks, dwells, longest_dwell_ms,
       last_issue_code, last_issue, started_at, progressed_at, updated_at, ended_at)
-    VALUES (@productId, @sessionRef, @scopeKind, @scopeId, @workflowId, @expectedSteps, @matchedSteps, @furthestStep,
+    VALUES (@productId, @sessionRef, @scopeKind, @scopeId, @workflowId, @workflowVersion, @expectedSteps, @matchedSteps, @furthestStep,
       @completionPct, @outcome, @missedSteps, @outOfOrder, @failedSubmits, @rageClicks, @dwells, @longestDwellMs,
       @lastIssueCode, @lastIssue, @startedAt, @progressedAt, @updatedAt, @endedAt)
     RETURNING id`);

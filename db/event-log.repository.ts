@@ -33,7 +33,7 @@ export function createEventLogRepository(db: Db) {
   const after = db.prepare<[string, number, number], LogEntry>(
     "SELECT id, data FROM event_log WHERE product_id = ? AND id > ? ORDER BY id LIMIT ?",
   );
-  // No index on session_key (see migration 008): a filtered read walks a bounded id range of the product's log.
+  // No index on session_key (see migration 013): a filtered read walks a bounded id range of the product's log.
   const afterForSession = db.prepare<[string, number, number, string, number], LogEntry>(
     "SELECT id, data FROM event_log WHERE product_id = ? AND id > ? AND id <= ? AND session_key = ? ORDER BY id LIMIT ?",
   );

@@ -35,7 +35,9 @@ export function createLiftRepository(db: Db) {
            sum(NOT (u.done OR u.touched < @settledBefore)) AS open
     FROM (
       SELECT session_ref, max(outcome = 'completed') AS done, max(updated_at) AS touched
-      FROM workflow_attempts WHERE product_id = @productId AND started_at >= @from AND started_at < @to
+      FROM workflow_attempts w WHERE product_id = @productId AND started_at >= @from AND started_at < @to
+        -- the product's workflows as they are now: {workflow id: version} ('' = stored before versions were kept)
+        AND EXISTS (SELECT 1 FROM json_each(@current) c WHERE c.key = w.workflow_id AND (w.workflow_version = '' OR w.workflow_version = c.value))
       GROUP BY session_ref, workflow_id
     ) u JOIN session_assignments a ON a.session_ref = u.session_ref
     GROUP BY a.holdout`);
@@ -54,8 +56,9 @@ export function createLiftRepository(db: Db) {
     GROUP BY 1, 2 ORDER BY total DESC, signal`);
 
   return {
-    completionByGroup: (productId: string, from: number, to: number, settledBefore: number): CompletionGroup[] =>
-      completion.all({ productId, from, to, settledBefore }).map((r) => ({ holdout: r.holdout === 1, units: r.units ?? 0, completed: r.completed ?? 0, open: r.open ?? 0 })),
+    /** `current`: the product's workflows now, id → version (workflows/workflow-version.ts); attempts at others are left out. */
+    completionByGroup: (productId: string, current: Readonly<Record<string, string>>, from: number, to: number, settledBefore: number): CompletionGroup[] =>
+      completion.all({ productId, current: JSON.stringify(current), from, to, settledBefore }).map((r) => ({ holdout: r.holdout === 1, units: r.units ?? 0, completed: r.completed ?? 0, open: r.open ?? 0 })),
     triggerFacts: (productId: string, from: number, to: number, followWindowMs: number): TriggerFacts[] =>
       triggers.all({ productId, from, to, followWindowMs, fromId: firstSuggestion(from) }).map((r) => ({ ...r, heldOut: r.heldOut === 1 })),
   };

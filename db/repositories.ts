@@ -7,6 +7,7 @@ import { createActionRepository } from "./action.repository.js";
 import { createActivitySeriesRepository } from "./activity-series.repository.js";
 import { createAttemptRepository } from "./attempt.repository.js";
 import { createAdminFeedRepository } from "./admin-feed.repository.js";
+import { createAdminSearchRepository } from "./admin-search.repository.js";
 import { createConversationRepository } from "./conversation.repository.js";
 import { createMessageRepository } from "./message.repository.js";
 import { createGateRepository } from "./gate.repository.js";
@@ -19,6 +20,7 @@ import { createSettingsRepository } from "./settings.repository.js";
 import { createSuggestionRepository } from "./suggestion.repository.js";
 import { createSummaryRepository } from "./summary.repository.js";
 import { createUserSessionRepository } from "./user-session.repository.js";
+import { createWorkflowRepository } from "./workflow.repository.js";
 
 export function createRepositories(db: Db) {
   // One compiled transaction wrapper, reused: building a new one per call is measurable on the ingest path.
@@ -38,6 +40,8 @@ export function createRepositories(db: Db) {
     eventLog: createEventLogRepository(db),
     adminFeed: createAdminFeedRepository(db),
     activitySeries: createActivitySeriesRepository(db),
+    workflows: createWorkflowRepository(db),
+    adminSearch: createAdminSearchRepository(db),
     attempts: createAttemptRepository(db),
     lift: createLiftRepository(db),
     /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */

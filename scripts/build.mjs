@@ -22,8 +22,8 @@ const browserBundles = [
 ].filter((b) => fs.existsSync(path.join(root, b.entry)));
 
 const server = {
-  entryPoints: [path.join(root, "server/main.ts")],
-  outfile: path.join(root, "dist/server/main.js"),
+  entryPoints: { main: path.join(root, "server/main.ts"), credentials: path.join(root, "server/credentials-main.ts") },
+  outdir: path.join(root, "dist/server"),
   bundle: true,
   platform: "node",
   format: "esm",
@@ -70,7 +70,7 @@ if (watch) {
         `${job.label.padEnd(8)} ${(bytes.length / 1024).toFixed(1).padStart(6)} KB  gzip ${(gz / 1024).toFixed(1).padStart(5)} KB  (budget ${job.budget / 1024} KB) ${ok ? "ok" : "OVER BUDGET"}`,
       );
     } else {
-      console.log(`${job.label.padEnd(8)} built ${path.relative(root, job.options.outfile)}`);
+      console.log(`${job.label.padEnd(8)} built ${path.relative(root, job.options.outfile ?? job.options.outdir)}`);
     }
   }
   if (overBudget) process.exit(1);

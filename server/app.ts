@@ -21,6 +21,7 @@ import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
+import { createInstallationMonitor } from "./admin/installation-monitor.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
 import { memoryLinesOf } from "./memory/memory-prompt.js";
 import { createMemoryService } from "./memory/memory-service.js";
@@ -41,6 +42,7 @@ import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
 import { publishAfterCommit } from "./suggest/publisher.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
+import { createWorkflowCatalog } from "./workflows/workflow-catalog.js";
 
 /**
  * Actions the window cache holds over all sessions (~20 MB): enough for 1,000 full windows, or for every
@@ -59,11 +61,16 @@ export function createApp(deps: AppDeps) {
   const llm = deps.llm
     ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })
     : null;
+  // Every reader of workflows goes through this one per-product source.
+  const workflows = createWorkflowCatalog({ repo: repos.workflows, logger });
   const app = express();
   // Every write of a turn — ingests, goals, suggestion decisions — shares one transaction.
   const commits = createGroupCommit({ transaction: repos.transaction, logger });
   const ingest = instrumentIngest(createIngestService({ repos, clock, logger, commits, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
 
+  // What the admin Installation panel shows: origins seen, the last event per source.
+  const installation = createInstallationMonitor();
+  ingest.onIngested((event) => installation.noteAccepted(event.productId, event.source, event.sessionId, clock.now()));
   // The push webhook is served ahead of express (same checks, answers and metrics; see push-fast-path.ts).
   const push = createPushWebhook({
     products: repos.products,
@@ -73,7 +80,14 @@ export function createApp(deps: AppDeps) {
     signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
     limiter: rateLimits.create({ name: "webhook", perMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN }),
   });
-  const pushFastPath = createPushFastPath({ push, maxBodyBytes: config.MAX_BODY_BYTES, logger, metrics, clientAddress: clientAddressOf(app) });
+  const pushFastPath = createPushFastPath({
+    push,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    logger,
+    metrics,
+    refusalNotes: { installation, clock },
+    clientAddress: clientAddressOf(app),
+  });
   const httpServer = http.createServer((req, res) => {
     if (!pushFastPath(req, res)) app(req, res);
   });
@@ -82,16 +96,16 @@ export function createApp(deps: AppDeps) {
   const windows = createWindowCache({ windowSize: config.CONTEXT_WINDOW_ACTIONS, maxActions: WINDOW_CACHE_ACTIONS });
   ingest.onIngested((event) => windows.onIngested(event));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, commits, windows, workflows: deps.workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
-  // User memory (issue 14): committed ingests become workflow attempts in a batched job, off the request path.
+  // User memory: committed ingests become workflow attempts, against the product's own workflows, in a batched job off the request path.
   const memory = createMemoryService({
     repos,
     clock,
     logger: logger.child({ component: "memory" }),
     tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
-    workflowsOf: () => deps.workflows,
+    workflows,
   });
   ingest.onIngested((event) => memory.onIngested(event));
 
@@ -153,8 +167,8 @@ export function createApp(deps: AppDeps) {
     logger,
     mapping,
     outbox,
-    workflows: deps.workflows,
-    memoryOf: (sessionRef, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, deps.workflows, now),
+    workflows,
+    memoryOf: (sessionRef, productWorkflows, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, productWorkflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
     context: {
@@ -174,7 +188,7 @@ export function createApp(deps: AppDeps) {
       logger,
       repos,
       clock,
-      workflows: deps.workflows,
+      workflows,
       llm,
       commits,
       windows,
@@ -195,6 +209,7 @@ export function createApp(deps: AppDeps) {
     clock,
     metrics,
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+    installation,
     publicOrigin: config.PUBLIC_URL,
     limits: createCommandLimits(rateLimits, {
       perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
@@ -238,7 +253,7 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  mountRoutes(app, { ...deps, metrics, rateLimits, readiness, ingest, streams, push });
+  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector, push });
 
   const shutdown = createHttpShutdown(httpServer);
   connector?.start();
@@ -275,7 +290,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { commits, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
+    services: { commits, workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

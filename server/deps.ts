@@ -11,7 +11,6 @@ import type { AppPaths } from "./paths.js";
 import type { Instance } from "./products/bootstrap-instance.js";
 import type { LlmClient } from "./llm/llm-port.js";
 import type { Publisher } from "./suggest/publisher.js";
-import type { Workflow } from "./workflows/workflows.schema.js";
 
 export interface AppDeps {
   config: Config;
@@ -21,8 +20,6 @@ export interface AppDeps {
   clock: Clock;
   instance: Instance;
   paths: AppPaths;
-  /** Golden paths from WORKFLOWS_PATH (default: the demo's workflows.example.json). */
-  workflows: readonly Workflow[];
   /** The LLM port (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
   llm?: LlmClient | null;
   /** Hears suggestions the gates let through, after their commit, instead of delivery to widgets (tests observe them). */

@@ -9,11 +9,13 @@ import { createRepositories } from "../db/repositories.js";
 import { createApp } from "./app.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadDotEnv } from "./dot-env.js";
 import { createLogger } from "./logger.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
 import { createLlmClient } from "./llm/create-llm-client.js";
-import { loadWorkflows, WorkflowsFileError } from "./workflows/load-workflows.js";
+import { WorkflowsFileError } from "./workflows/load-workflows.js";
+import { seedInstanceWorkflows } from "./workflows/seed-workflows.js";
 
 function loadConfigOrExit(): Config {
   try {
@@ -42,22 +44,14 @@ function printGeneratedSecrets(productId: string, generated: readonly GeneratedS
 }
 
 async function main(): Promise<void> {
+  const envFile = loadDotEnv();
   const config = loadConfigOrExit();
   const logger = createLogger({
     level: config.LOG_LEVEL,
     pretty: Boolean(process.stdout.isTTY) && config.NODE_ENV !== "production",
   });
+  if (envFile) logger.info({ file: envFile }, "configuration read from .env (the environment wins over it)");
   const paths = resolvePaths();
-  let workflows;
-  try {
-    workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
-  } catch (err) {
-    if (err instanceof WorkflowsFileError) {
-      process.stderr.write(`pilotlight: ${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
   const db = openDatabase(config.DATABASE_PATH);
   const version = migrate(db, paths.migrationsDir);
   // Checkpoints run on a helper thread, so the event loop never waits for one (db/wal-checkpointer.ts).
@@ -66,10 +60,19 @@ async function main(): Promise<void> {
     : startWalCheckpointer(db, { intervalMs: 500, onError: (message) => logger.warn({ message }, "background WAL checkpoint failed") });
   const repos = createRepositories(db);
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
+  try {
+    seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, systemClock.now());
+  } catch (err) {
+    if (err instanceof WorkflowsFileError) {
+      process.stderr.write(`pilotlight: ${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
 
   const llm = createLlmClient(config, logger);
-  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, workflows, llm });
+  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, llm });
   app.httpServer.listen(config.PORT, config.HOST, () => {
     const address = app.httpServer.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;

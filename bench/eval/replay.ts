@@ -1,6 +1,8 @@
 /**
- * Replays synthetic users through the real engine: the real app over a real SQLite file, actions through
- * the one ingest use case (as the push webhook would, with the user id of a trusted source), and every
+ * Replays synthetic users through the real engine: the real app over a real SQLite file, the product's
+ * workflows uploaded for it alone (the per-product catalog, as the admin API would: the demo product keeps
+ * its own alongside), actions through the one ingest use case (as the push webhook would, with the user id
+ * of a trusted source), and every
  * evaluation the scheduler would run — debounce, maximum wait, re-checks — fired at its time on an
  * injected clock, so a run is deterministic and takes seconds for hours of simulated time.
  */
@@ -42,15 +44,20 @@ export interface ReplayLog {
 const REACT_MS = 3_000;
 const ON_SCREEN_MS = 30_000;
 
-export async function replay(opts: { workflowsPath: string; workflows: readonly Workflow[]; users: SimUser[]; env: Record<string, string>; rng: Rng }): Promise<ReplayLog> {
+export async function replay(opts: { productId: string; workflows: readonly Workflow[]; users: SimUser[]; env: Record<string, string>; rng: Rng }): Promise<ReplayLog> {
   const clock = createManualClock(opts.users[0]?.sessions[0]?.startAt ?? 0);
   const published: PublishedSuggestion[] = [];
   const server = await startTestServer({
     clock,
     publish: (s) => void published.push(s),
     // Evaluations are fired by this replay (SUGGESTIONS_ENABLED only wires the scheduler to ingest).
-    env: { WORKFLOWS_PATH: opts.workflowsPath, SUGGESTIONS_ENABLED: "false", RETENTION_DAYS: "0", ...opts.env },
+    env: { SUGGESTIONS_ENABLED: "false", RETENTION_DAYS: "0", ...opts.env },
   });
+  const { productId } = opts;
+  if (!server.repos.products.findById(productId)) {
+    server.repos.products.save({ ...server.instance.defaultProduct, id: productId, productKey: `pk_eval_${productId}_0123456789` });
+  }
+  server.app.services.workflows.replace(productId, opts.workflows, "admin", clock.now());
   const engine = server.suggestions;
   const D = server.config.SUGGEST_DEBOUNCE_MS;
   const M = server.config.SUGGEST_MAX_WAIT_MS;
@@ -107,8 +114,8 @@ export async function replay(opts: { workflowsPath: string; workflows: readonly 
             actions: actions.map((a, i) => ({ ...a, canonical_url: a.url, timestamp_start: (at - ageMs) / 1000 + i * 0.5 })),
           });
           if (!parsed.ok) throw new Error(`eval: generated an invalid payload: ${JSON.stringify(parsed.issues)}`);
-          await server.app.services.ingest.ingest(server.instance.defaultProduct.id, parsed.value, "push");
-          ref ??= server.repos.sessions.idByKey(server.instance.defaultProduct.id, s.sessionId);
+          await server.app.services.ingest.ingest(productId, parsed.value, "push");
+          ref ??= server.repos.sessions.idByKey(productId, s.sessionId);
           // What the scheduler does on new activity: re-start the debounce, start the maximum wait if none runs.
           sched = { debounceAt: at + D, maxWaitAt: sched.maxWaitAt ?? at + M };
         };

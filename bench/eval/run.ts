@@ -29,9 +29,11 @@ const llmUsers = arg("llm-users", 40);
 const EPOCH = Date.UTC(2025, 0, 6, 9);
 const FOLLOW_WINDOW_MS = 5 * 60_000;
 
+// Each replayed into its own product: the demo's beside the demo product's own workflows, the CRM's in a
+// second product of the same server, so anything read from the wrong product's workflows shows in the figures.
 const products = [
-  { name: "demo (invoices)", file: path.join(root, "workflows.example.json") },
-  { name: "crm (contacts)", file: path.join(root, "test/fixtures/workflows-crm.json") },
+  { name: "demo (invoices)", productId: "demo", file: path.join(root, "workflows.example.json") },
+  { name: "crm (contacts)", productId: "crm", file: path.join(root, "test/fixtures/workflows-crm.json") },
 ];
 const llmEnv: Record<string, string> = {};
 for (const key of ["OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL"]) if (process.env[key]) llmEnv[key] = process.env[key]!;
@@ -44,7 +46,7 @@ for (const product of products) {
   for (const model of models) {
     const users = generateUsers(workflows, createRng(seed), model.users, EPOCH);
     console.error(`eval: ${model.name} on ${product.name}, ${users.length} users…`);
-    const log = await replay({ workflowsPath: product.file, workflows, users, env: model.env, rng: createRng(seed + 1) });
+    const log = await replay({ productId: product.productId, workflows, users, env: model.env, rng: createRng(seed + 1) });
     results.push({ model: model.name, workflows: product.name, seed, users: users.length, ...computeMetrics(log, workflows, FOLLOW_WINDOW_MS) });
   }
 }

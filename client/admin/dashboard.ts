@@ -7,6 +7,9 @@ import type { AdminStatsResponse } from "../../server/contracts/admin.js";
 import { h, setText } from "../shared/dom.js";
 import { AdminApiError, type AdminApi } from "./api.js";
 import { createCharts } from "./charts.js";
+import { createInstallationView } from "./installation-view.js";
+import { createSearchView } from "./search-view.js";
+import { createWorkflowsView } from "./workflows-view.js";
 import { clockTime, percent } from "./format.js";
 import { createLiftView } from "./lift-view.js";
 import { createSessionsView } from "./sessions-view.js";
@@ -51,15 +54,21 @@ export function createDashboard(events: DashboardEvents) {
   const charts = createCharts();
   const sessions = createSessionsView();
   const suggestions = createSuggestionsView();
+  const installation = createInstallationView();
+  const workflows = createWorkflowsView();
+  const search = createSearchView();
   const lift = createLiftView();
   const el = h(
     "div",
     { id: "dashboard", hidden: true },
     problem,
+    section("installation-title", "Installation", installation.el),
+    section("search-title", "Search", search.el),
     section("activity-title", "Activity", totals, charts.el),
     section("sessions-title", "Live sessions", sessions.el),
     section("suggestions-title", "Recent suggestions", suggestions.suggestionsEl),
     section("skips-title", "Skipped decisions", suggestions.skipsEl),
+    section("workflows-title", "Workflows", workflows.el),
     section("lift-title", "Measured lift", lift.el),
   );
 
@@ -71,7 +80,8 @@ export function createDashboard(events: DashboardEvents) {
   let generation = 0;
 
   async function load(): Promise<void> {
-    const [s, g, st, l] = await Promise.all([api!.sessions(), api!.suggestions(), api!.stats(), api!.lift()]);
+    const [s, g, st, inst, l] = await Promise.all([api!.sessions(), api!.suggestions(), api!.stats(), api!.installation(), api!.lift()]);
+    installation.render(inst);
     sessions.render(s);
     suggestions.render(g);
     lift.render(l);
@@ -142,8 +152,9 @@ export function createDashboard(events: DashboardEvents) {
     async start(nextApi: AdminApi): Promise<void> {
       stop();
       api = nextApi;
+      search.setApi(nextApi);
       const mine = generation;
-      await load();
+      await Promise.all([load(), workflows.load(nextApi)]);
       if (mine !== generation) return;
       el.hidden = false;
       toolbar.hidden = false;

@@ -11,6 +11,9 @@ const BUTTON_INPUTS = ["submit", "button", "reset", "image"];
 /** Elements whose text never names anything (or could hold typed content). */
 const SKIP_TEXT = ["input", "select", "textarea", "option", "script", "style", "svg", "noscript", "template"];
 
+/** Emails and long digit runs masked, whitespace collapsed, cut to `max`; undefined when nothing is left. */
+export const maskText = (text: string, max = 300): string | undefined => clip(text, max);
+
 const clip = (text: string | null | undefined, max = 200): string | undefined => {
   const clean = (text ?? "")
     .replace(/[^\s@]+@[^\s@]+\.[^\s@]+/g, "[email]")

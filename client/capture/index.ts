@@ -3,15 +3,15 @@
  *
  *   <script src="https://HOST/capture.js" data-product-key="pk_…" async></script>
  *
- * Sends page views (SPA history changes too), clicks on interactive elements, form submits and field
- * changes — the field's identity, never its value — to `POST /v1/capture` on the script's own origin
+ * Sends page views (SPA history changes too), clicks on interactive elements, form submits, field
+ * changes and validation failures — the field's identity, never its value — to `POST /v1/capture` on the script's own origin
  * (or `data-endpoint`). Anything inside `[data-pilotlight-ignore]` is not captured. Optional
  * `data-user-id` names the signed-in user (with `data-user-hash`, verified: the session becomes theirs).
  * Exposes `window.PilotlightCapture`. Never throws into the page.
  */
 import type { RawEvent } from "../../server/contracts/capture.js";
-import { describeElement } from "./describe-element.js";
 import { currentSession, rotateSession } from "../shared/browser-session.js";
+import { describeElement, maskText } from "./describe-element.js";
 import { createTransport } from "./transport.js";
 
 export interface PilotlightCaptureApi {
@@ -40,6 +40,19 @@ const IGNORE = "[data-pilotlight-ignore]";
 /** Inputs whose click is a press; clicks on other fields are just focusing them (their change is captured). */
 const PRESS_INPUTS = ["submit", "button", "reset", "image"];
 const RAGE_CLICKS = 3;
+/** ValidityState flags, as the capture contract names them. */
+const VALIDITY: Record<string, NonNullable<RawEvent["validity"]>> = {
+  valueMissing: "value_missing",
+  typeMismatch: "type_mismatch",
+  patternMismatch: "pattern_mismatch",
+  tooLong: "too_long",
+  tooShort: "too_short",
+  rangeUnderflow: "range_underflow",
+  rangeOverflow: "range_overflow",
+  stepMismatch: "step_mismatch",
+  badInput: "bad_input",
+  customError: "custom",
+};
 const RAGE_WINDOW_MS = 1000;
 
 /** Runs a listener so that no error of ours ever reaches the host page. */
@@ -133,6 +146,24 @@ function start(script: HTMLScriptElement): void {
         if (caption) target.submitter = caption;
       }
       track("submit", { target });
+    }),
+    true,
+  );
+
+  // Validation failures: `invalid` fires on each field a submit (or checkValidity/reportValidity) rejected.
+  // Sent: the field's identity and label, which constraint failed, and the message — with the field's
+  // value cut out of it (browsers quote it: "'abc' is missing an '@'"). Never the value itself.
+  document.addEventListener(
+    "invalid",
+    safe((event: Event) => {
+      const el = event.target;
+      if (!(el instanceof Element) || el.closest(IGNORE) || !el.matches("input,select,textarea")) return;
+      const field = el as HTMLInputElement;
+      const value = field.type === "password" ? "" : field.value;
+      let message = field.validationMessage || "";
+      if (value) message = message.split(value).join("…");
+      const failed = Object.keys(VALIDITY).find((k) => field.validity[k as keyof ValidityState]);
+      track("invalid", { target: describeElement(el), message: maskText(message), ...(failed ? { validity: VALIDITY[failed] } : {}) });
     }),
     true,
   );

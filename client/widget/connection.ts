@@ -34,7 +34,7 @@ export interface ConnectionEvents {
   retracted(r: SuggestionRetracted): void;
   status(state: "connecting" | "online" | "offline" | "refused", detail?: string): void;
   /** The named session belongs to someone else: the widget must take another before reconnecting. */
-  forbidden(): void;
+  forbidden(reason: string): void;
 }
 
 interface StoredConversation {
@@ -47,6 +47,8 @@ const ACK_TIMEOUT_MS = 15_000;
 export class WidgetConnection {
   private socket: WidgetSocket | undefined;
   private readonly storageKey: string;
+  /** The refusal code last logged to the console (each reason is logged once). */
+  private reported: string | undefined;
   /** Set once a refused session was replaced, so a second refusal is shown instead of looping. */
   private replacedSession = false;
 
@@ -112,7 +114,7 @@ export class WidgetConnection {
       // The server only disconnects on purpose (shutdown, restart): come back on our own.
       if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000 + Math.random() * 2000);
     });
-    socket.on("connect_error", (err: Error & { data?: { code?: string } }) => {
+    socket.on("connect_error", (err: Error & { data?: { code?: string; message?: string } }) => {
       const code = err.data?.code;
       if (code === "invalid_conversation_token") {
         // The stored thread is not ours any more (other user, cleared server): start fresh.
@@ -124,12 +126,17 @@ export class WidgetConnection {
         // The session (or its thread) belongs to another user, e.g. the previous person in this tab.
         this.replacedSession = true;
         this.store(undefined);
-        this.on.forbidden();
+        this.on.forbidden(`${code}: ${err.data?.message ?? err.message}`);
         socket.connect();
         return;
       }
       if (code) {
-        this.on.status("refused", err.message);
+        // Once per refusal reason: the developer embedding the widget reads why, and what fixes it.
+        if (this.reported !== code) {
+          this.reported = code;
+          console.error(`Pilotlight widget: the server refused the connection — ${code}: ${err.data?.message ?? err.message}`);
+        }
+        this.on.status("refused", `${code}: ${err.data?.message ?? err.message}`);
         return;
       }
       this.on.status("offline", err.message);

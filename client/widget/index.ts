@@ -1,8 +1,9 @@
 /**
  * widget.js — embed with one tag:
  *   <script src="https://HOST/widget.js" data-product-key="pk_…" async></script>
- * (`data-session-id` binds it to a session your source keys actions by), and, optionally, the command
- * queue before it loads:
+ *   (optional: data-session-id — the session your source keys actions by; data-title, data-color,
+ *   data-position="right|left", data-greeting, data-endpoint, data-manual-boot)
+ * and, optionally, the command queue before it loads:
  *   window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments) };
  *   Pilotlight("boot", { userId, userHash, sessionId });  Pilotlight("open");  Pilotlight("on", "suggestion", cb);
  * Commands: boot, update, shutdown, open, close, on. Window events: pilotlight:ready, :suggestion, :message,
@@ -29,10 +30,16 @@ function scriptOrigin(): string {
 }
 
 if (!w.Pilotlight?.loaded) {
-  const defaults: Pick<BootOptions, "productKey" | "endpoint" | "sessionId"> = {
-    productKey: script?.dataset.productKey ?? "",
-    endpoint: script?.dataset.endpoint ?? scriptOrigin(),
-    ...(script?.dataset.sessionId ? { sessionId: script.dataset.sessionId } : {}),
+  const data = script?.dataset ?? {};
+  const defaults: Pick<BootOptions, "productKey" | "endpoint" | "sessionId" | "title" | "color" | "position" | "greeting"> = {
+    productKey: data.productKey ?? "",
+    endpoint: data.endpoint ?? scriptOrigin(),
+    ...(data.sessionId ? { sessionId: data.sessionId } : {}),
+    // Look and words from the tag (data-title, data-color, data-position, data-greeting); boot options win.
+    title: data.title,
+    color: data.color,
+    position: data.position,
+    greeting: data.greeting,
   };
   const queued = Array.from(w.Pilotlight?.q ?? [], (args) => Array.from(args) as Command);
   let widget: PilotlightWidget | undefined;
@@ -43,7 +50,7 @@ if (!w.Pilotlight?.loaded) {
     switch (name) {
       case "boot":
         if (widget) return;
-        widget = new PilotlightWidget({ ...defaults, ...options } as BootOptions);
+        widget = new PilotlightWidget({ ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as BootOptions);
         if (!widget || !(defaults.productKey || options.productKey)) {
           console.warn("Pilotlight: boot needs a productKey (data-product-key on the script tag)");
           widget = undefined;

@@ -4,6 +4,7 @@
  */
 import type { MessageCreated, SuggestionCreated } from "../../server/contracts/realtime.js";
 import { WidgetConnection, type Identity } from "./connection.js";
+import { resolveAppearance, type Appearance } from "./options.js";
 import { WidgetSession } from "./session.js";
 import { Thread } from "./thread.js";
 import { WidgetView, type Verdict } from "./ui/view.js";
@@ -15,6 +16,11 @@ export interface BootOptions {
   userHash?: string;
   /** The session to join: the id your source keys actions by (PostHog's `$session_id`, an Autoplay connector's). */
   sessionId?: string;
+  /** Look and words (validated; an invalid value is ignored with a console warning). */
+  title?: unknown;
+  color?: unknown;
+  position?: unknown;
+  greeting?: unknown;
 }
 
 /** What `update` takes: a new identity (or none: signed out), optionally with the new person's session id. */
@@ -23,6 +29,9 @@ export interface UpdateOptions {
   userHash?: string;
   sessionId?: string;
 }
+
+/** How long a message waits for capture.js to deliver the user's latest actions before it is sent anyway. */
+const CAPTURE_FLUSH_WAIT_MS = 1500;
 
 export type WidgetEvent = "ready" | "suggestion" | "message" | "open" | "close" | "linked" | "status";
 type Listener = (detail: unknown) => void;
@@ -46,6 +55,7 @@ export class PilotlightWidget {
     this.verdicts = new Map(this.load<[number, Verdict][]>(this.keys.verdicts) ?? []);
     this.identity = opts.userId && opts.userHash ? { userId: opts.userId, userHash: opts.userHash } : undefined;
     this.session = new WidgetSession(opts.sessionId, () => this.identity !== undefined, () => this.connection.restart());
+    const appearance: Appearance = resolveAppearance({ title: opts.title, color: opts.color, position: opts.position, greeting: opts.greeting });
     this.view = new WidgetView({
       send: (text) => this.send(text),
       feedback: (id, verdict) => void this.feedback(id, verdict),
@@ -54,7 +64,8 @@ export class PilotlightWidget {
         this.emit(open ? "open" : "close", {});
       },
       typing: (active) => this.connection.typing(active),
-    });
+      previewDismissed: () => this.markSeen(),
+    }, appearance);
     this.connection = new WidgetConnection(
       {
         endpoint: opts.endpoint,
@@ -70,7 +81,17 @@ export class PilotlightWidget {
           // widget that follows its user is not a new start.
           if (b.reason !== "followed") this.emit("ready", { sessionId: b.sessionId });
         },
-        forbidden: () => {
+        forbidden: (reason) => {
+          // A session the page named (or PostHog's) that belongs to a signed-in user: the widget recovers, but
+          // the integrator must learn why it is not in that session. The tab's own session is just the
+          // previous person's: nothing to report.
+          if (this.session.source === "explicit" || this.session.source === "posthog") {
+            const given = this.session.source === "explicit" ? "data-session-id or boot" : "PostHog's session";
+            console.warn(
+              `Pilotlight widget: the session it was given (${given}) was refused — ${reason}. It continues in a new session of its own; ` +
+                "to join that session, boot the widget as its owner (userId and userHash).",
+            );
+          }
           // Another user's session or thread (the previous person's in this tab): start afresh, showing nothing of it.
           this.clearThread();
           this.session.abandon();
@@ -96,6 +117,11 @@ export class PilotlightWidget {
         },
         status: (state, detail) => {
           this.view.setStatus(state === "online" ? "" : state === "refused" ? "unavailable" : state === "offline" ? "reconnecting…" : "connecting…");
+          this.view.setNotice(
+            state === "refused"
+              ? `The assistant can't connect on this page${detail ? ` (${detail.split(":")[0]})` : ""}. The site's developers can see why in the browser console.`
+              : "",
+          );
           this.emit("status", { state, detail });
         },
       },
@@ -199,6 +225,8 @@ export class PilotlightWidget {
     const clientMessageId = `c_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 10)}`;
     this.view.renderPending(clientMessageId, text);
     const attempt = async () => {
+      // The answer should see the page the user is on now: let capture.js deliver what it still holds first.
+      await this.flushCapture();
       const ack = await this.connection.send(clientMessageId, text);
       if (!ack.ok) {
         this.view.showTyping(false);
@@ -206,6 +234,12 @@ export class PilotlightWidget {
       }
     };
     void attempt();
+  }
+
+  private flushCapture(): Promise<void> {
+    const capture = (window as { PilotlightCapture?: { flush?: () => Promise<void> } }).PilotlightCapture;
+    if (!capture?.flush) return Promise.resolve();
+    return Promise.race([capture.flush().catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, CAPTURE_FLUSH_WAIT_MS))]);
   }
 
   private async feedback(suggestionId: number, verdict: Verdict): Promise<void> {

@@ -51,9 +51,18 @@ export const StatsQuerySchema = z
   });
 export type StatsQuery = z.infer<typeof StatsQuerySchema>;
 
-/** `GET /v1/admin/users/:userId/memory` and `GET /v1/admin/sessions/:id/analysis`. */
+/** `GET /v1/admin/users/:userId/memory`, `GET /v1/admin/sessions/:id/analysis`, `GET /v1/admin/workflows` and others naming one product. */
 export const ProductQuerySchema = z.strictObject({ product_id: productId });
 export type ProductQuery = z.infer<typeof ProductQuerySchema>;
+
+export const SearchQuerySchema = z.strictObject({
+  product_id: productId,
+  q: z.string({ error: "must be given once" }).trim().min(2, "must be at least 2 characters").max(200, "must be at most 200 characters"),
+  /** How far back to search (default 7 days). */
+  days: wholeNumber(7, 1, 90),
+  limit: wholeNumber(20, 1, 100),
+});
+export type SearchQuery = z.infer<typeof SearchQuerySchema>;
 
 export const LiftQuerySchema = z.strictObject({
   product_id: productId,

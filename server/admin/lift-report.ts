@@ -1,14 +1,17 @@
 /**
  * GET /v1/admin/stats/lift, from stored facts only: the holdout assignment of each session, its workflow
  * attempts, and its suggestions (shown, or held out) with whether the suggested step was done within
- * LIFT_FOLLOW_WINDOW_MS. Completion is compared per (session, workflow) pair started in the range —
- * sessions outside the holdout ("with suggestions", whether or not one was shown: intention to treat)
- * against the holdout ("without") — with Newcombe's 95 % interval for the difference (memory/lift.ts).
+ * LIFT_FOLLOW_WINDOW_MS. Completion is compared per (session, workflow) pair started in the range, for the
+ * product's workflows as they are now — sessions outside the holdout ("with suggestions", whether or not one
+ * was shown: intention to treat) against the holdout ("without") — with Newcombe's 95 % interval for the
+ * difference (memory/lift.ts).
  */
 import type { CompletionGroup } from "../../db/lift.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { AdminCompletionGroup, AdminLiftResponse, AdminTriggerLift } from "../contracts/admin.js";
 import { newcombeDifference, ratio } from "../memory/lift.js";
+import { workflowVersion } from "../workflows/workflow-version.js";
+import type { Workflow } from "../workflows/workflows.schema.js";
 import type { LiftQuery } from "./admin-queries.schema.js";
 
 export interface LiftSettings {
@@ -26,9 +29,17 @@ function group(g: CompletionGroup | undefined): AdminCompletionGroup {
   return { units, completed, rate: ratio(completed, units), in_progress: g?.open ?? 0 };
 }
 
-export function liftReport(deps: { repos: Repositories; lift: LiftSettings }, productId: string, q: LiftQuery, now: number): AdminLiftResponse {
+export function liftReport(
+  deps: { repos: Repositories; lift: LiftSettings },
+  productId: string,
+  workflows: readonly Workflow[],
+  q: LiftQuery,
+  now: number,
+): AdminLiftResponse {
   const from = now - q.days * DAY_MS;
-  const groups = deps.repos.lift.completionByGroup(productId, from, now + 1, now - deps.lift.abandonAfterMs);
+  // Completion of the product's workflows as they are now, like its users' knowledge state.
+  const current = Object.fromEntries(workflows.map((w) => [w.id, workflowVersion(w)]));
+  const groups = deps.repos.lift.completionByGroup(productId, current, from, now + 1, now - deps.lift.abandonAfterMs);
   const treated = group(groups.find((g) => !g.holdout));
   const control = group(groups.find((g) => g.holdout));
   const diff = newcombeDifference(treated.completed, treated.units, control.completed, control.units);

@@ -6,7 +6,7 @@ import type { AttemptWithSteps } from "../../db/attempt.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { AdminAttempt, AdminSessionAnalysisResponse, AdminUserMemoryResponse } from "../contracts/admin.js";
 import { NotFoundError } from "../errors.js";
-import { effectiveOutcome, knowledgeOf, presentKnowledge } from "../memory/knowledge-state.js";
+import { currentAttempts, effectiveOutcome, knowledgeOf, presentKnowledge } from "../memory/knowledge-state.js";
 import { memoryScopeOf } from "../memory/memory-scope.js";
 import { loadUserKnowledge, type MemorySettings } from "../memory/memory-view.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
@@ -71,7 +71,7 @@ export function sessionAnalysis(
 ): AdminSessionAnalysisResponse {
   const session = deps.repos.sessions.findByKey(productId, sessionId);
   if (!session) throw new NotFoundError("unknown_session", `no session ${JSON.stringify(sessionId.slice(0, 256))} in product ${JSON.stringify(productId)}`);
-  const attempts = deps.repos.attempts.ofSession(session.id);
+  const attempts = currentAttempts(workflows, deps.repos.attempts.ofSession(session.id));
   const tasks = workflows
     .map((w) => ({
       workflow_id: w.id,

@@ -8,6 +8,7 @@ import type { Repositories } from "../../db/repositories.js";
 import type { SlimAction } from "../ingest/autoplay.schema.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { currentWorkflow, type WorkflowProgress } from "../workflows/workflow-progress.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 
 export interface OtherSession {
@@ -41,11 +42,18 @@ export interface AssembleOptions {
 }
 
 export function assembleChatContext(
-  deps: { repos: Repositories; workflows: readonly Workflow[]; now: number; memoryOf?: (sessionRef: number, now: number) => readonly string[] },
+  deps: {
+    repos: Repositories;
+    workflows: WorkflowSource;
+    now: number;
+    /** The user's memory as prompt lines, read against the product's workflows. */
+    memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => readonly string[];
+  },
   input: { productId: string; sessionRef: number; userId: string | null; question: Message },
   opts: AssembleOptions,
 ): ChatContext {
   const { repos } = deps;
+  const workflows = deps.workflows.forProduct(input.productId);
   const session = loadSessionWindowByRef(repos, input.sessionRef, opts.windowSize);
   const window = session?.window ?? [];
   const previous = repos.messages.lastUserBefore(input.question.conversationId, input.question.seq);
@@ -77,10 +85,10 @@ export function assembleChatContext(
     question: input.question.text,
     session,
     sinceLastMessage,
-    workflow: currentWorkflow(deps.workflows, window),
-    workflows: deps.workflows,
+    workflow: currentWorkflow(workflows, window),
+    workflows,
     history,
     otherSessions,
-    memory: deps.memoryOf?.(input.sessionRef, deps.now) ?? [],
+    memory: deps.memoryOf?.(input.sessionRef, workflows, deps.now) ?? [],
   };
 }

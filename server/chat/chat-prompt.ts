@@ -35,7 +35,15 @@ export function buildChatPrompt(ctx: ChatContext, limits: ChatPromptLimits): Cha
   const window = ctx.session?.window ?? [];
   const last = window.at(-1);
   const recent = boundedActionLines(window, limits);
-  const since = boundedActionLines(ctx.sinceLastMessage, { maxActions: Math.min(15, limits.maxActions), maxChars: Math.floor(limits.maxChars / 3) });
+  // The actions since the user's previous message are the window's tail: listed once, with a note of
+  // where that tail starts, instead of a second copy.
+  const firstNew = ctx.sinceLastMessage[0]?.index;
+  const sinceNote =
+    firstNew === undefined
+      ? "The user did nothing in the product since their previous message."
+      : ctx.sinceLastMessage.length === window.length
+        ? undefined
+        : `Actions [${firstNew}] onwards happened since the user's previous message.`;
   const others = ctx.otherSessions.map((o) =>
     neutraliseData(
       `- session ${o.sessionId} (last seen ${new Date(o.lastSeenAt).toISOString()}): ${o.goal ? `goal "${o.goal}"; ` : ""}${o.summary ? `summary: ${o.summary}; ` : ""}last actions: ${o.lastActions.join(" | ")}`,
@@ -46,8 +54,8 @@ export function buildChatPrompt(ctx: ChatContext, limits: ChatPromptLimits): Cha
     last ? `Current page: ${neutraliseData(pageLabel(last.canonical_url), 80)} (${neutraliseData(last.canonical_url, 200)})` : "Current page: unknown (no activity yet)",
     ctx.session?.session.goal ? `Session goal: ${neutraliseData(ctx.session.session.goal, 200)}` : undefined,
     ctx.session?.summary ? `Summary of earlier activity: ${neutraliseData(ctx.session.summary.text, 1500)}` : undefined,
-    since.lines.length ? `Since the user's previous message:\n${since.lines.join("\n")}` : undefined,
     `Recent actions (oldest first):\n${recent.lines.join("\n") || "(none)"}`,
+    window.length ? sinceNote : undefined,
     others.length ? `The same user's other recent sessions:\n${others.join("\n")}` : undefined,
     ctx.memory.length ? `What this user has done before:\n${ctx.memory.map((l) => `- ${neutraliseData(l)}`).join("\n")}` : undefined,
   ]);

@@ -10,6 +10,7 @@ import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../c
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { newMessageId, type ConversationMapping } from "../sessions/conversation-mapping.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { assembleChatContext, type AssembleOptions, type ChatContext } from "./chat-context.js";
 import { rulesResponder, type ChatResponder } from "./chat-responder.js";
@@ -28,9 +29,9 @@ export interface ChatDeps {
   logger: Logger;
   mapping: ConversationMapping;
   outbox: ConversationOutbox;
-  workflows: readonly Workflow[];
-  /** The user's memory as prompt lines (issue 14); absent: none. */
-  memoryOf?: (sessionRef: number, now: number) => readonly string[];
+  workflows: WorkflowSource;
+  /** The user's memory as prompt lines (against the product's workflows); absent: none. */
+  memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => readonly string[];
   /** Primary responder (the LLM when configured); rules are the fallback. */
   responder: ChatResponder;
   /** Told when the user sends a message, so proactive suggestions hold back. */

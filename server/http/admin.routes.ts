@@ -1,19 +1,21 @@
 /**
- * Admin JSON for the /admin page: `GET /v1/admin/sessions`, `/v1/admin/suggestions`, `/v1/admin/stats`
- * (bearer ADMIN_TOKEN). Queries are validated strictly: a bad one is a 422 naming each problem. Answers
+ * Admin JSON for the /admin page (bearer ADMIN_TOKEN): sessions, suggestions, stats and lift, installation,
+ * search, per-product workflows, and a user's memory or a session's task analysis. Queries are validated strictly: a bad one is a 422 naming each problem. Answers
  * carry users' activity, so nothing may cache them.
  */
 import { Router, type RequestHandler, type Response } from "express";
 import type { z } from "zod";
-import { LiftQuerySchema, PathIdSchema, ProductQuerySchema, SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
+import { LiftQuerySchema, PathIdSchema, ProductQuerySchema, SearchQuerySchema, SessionsQuerySchema, StatsQuerySchema, SuggestionsQuerySchema } from "../admin/admin-queries.schema.js";
 import type { AdminService } from "../admin/admin-service.js";
 import { InvalidQueryError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
+import { parseJson, rawBody, requireJson } from "./json-body.js";
 
 export interface AdminRouteDeps {
   admin: AdminService;
   /** Admin bearer auth, applied per route so its failures are counted under the route's pattern. */
   auth: RequestHandler;
+  maxBodyBytes: number;
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
@@ -44,6 +46,17 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
   router.get("/v1/admin/sessions", auth, (req, res) => send(res, admin.sessions(parseQuery(SessionsQuerySchema, req.query))));
   router.get("/v1/admin/suggestions", auth, (req, res) => send(res, admin.suggestions(parseQuery(SuggestionsQuerySchema, req.query))));
   router.get("/v1/admin/stats", auth, (req, res) => send(res, admin.stats(parseQuery(StatsQuerySchema, req.query))));
+  router.get("/v1/admin/installation", auth, (req, res) => send(res, admin.installation(parseQuery(ProductQuerySchema, req.query))));
+  router.get("/v1/admin/search", auth, (req, res) => send(res, admin.search(parseQuery(SearchQuerySchema, req.query))));
+  // Workflows per product: read, validate with a preview (nothing stored), replace.
+  const body = [requireJson, rawBody(deps.maxBodyBytes)];
+  router.get("/v1/admin/workflows", auth, (req, res) => send(res, admin.workflows(parseQuery(ProductQuerySchema, req.query))));
+  router.post("/v1/admin/workflows/validate", auth, ...body, (req, res) =>
+    send(res, admin.validateWorkflows(parseQuery(ProductQuerySchema, req.query), parseJson(req.body as Buffer))),
+  );
+  router.put("/v1/admin/workflows", auth, ...body, (req, res) =>
+    send(res, admin.replaceWorkflows(parseQuery(ProductQuerySchema, req.query), parseJson(req.body as Buffer))),
+  );
   router.get("/v1/admin/stats/lift", auth, (req, res) => send(res, admin.lift(parseQuery(LiftQuerySchema, req.query))));
   router.get("/v1/admin/users/:userId/memory", auth, (req, res) =>
     send(res, admin.userMemory(parsePathId(req.params.userId, "userId"), parseQuery(ProductQuerySchema, req.query))),

@@ -1,14 +1,18 @@
 /**
  * `POST /v1/capture` — raw browser events from capture.js (PROTOCOL.md §2.3).
- * Order of checks, cheapest first and nothing kept for an unauthenticated request: content type (415) →
+ * Order of checks, cheapest first and nothing kept for an unauthenticated request (but the Installation
+ * panel's bounded list of origins seen, so a wrong key is diagnosable): content type (415) →
  * size (413) → product key read from the raw bytes: its shape, then its product (401) → rate limit per
  * product and address (429) → Origin (403) → JSON (400) → schema (422) → userHash (401) → extraction,
  * labelling, ingest (409 when the session belongs to another user) → commit → 202. Nothing is stored
  * unless all passed.
  * Accepts `text/plain` as well as JSON: sendBeacon and a fetch without a preflight can only send that.
+ * Every answer to a browser — refusals included — carries CORS headers for the page's origin, so capture.js
+ * can read why it was refused and tell the developer in the console; a refusal grants nothing else.
  */
 import { Router, type RequestHandler } from "express";
-import type { ProductRepository } from "../../db/product.repository.js";
+import type { Product, ProductRepository } from "../../db/product.repository.js";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
 import type { Clock } from "../clock.js";
 import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
 import type { IngestService } from "../ingest/ingest-event.js";
@@ -16,7 +20,7 @@ import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { rawEventsToPayload } from "../ingest/raw-events/build-payload.js";
 import { CaptureBatchSchema } from "../ingest/raw-events/raw-event.schema.js";
 import { isValidUserHash } from "../products/identity.js";
-import { originAllowed, selfOrigin } from "../products/origin-policy.js";
+import { checkOrigin, normaliseOrigin, originAllowed, selfOrigin } from "../products/origin-policy.js";
 import { isProductKeyShaped, PRODUCT_KEY_RULE, productKeyInBody } from "../products/product-key.js";
 import type { Metrics } from "../metrics.js";
 import { allowOrigin, allowPreflight } from "./capture-origin.js";
@@ -32,12 +36,21 @@ export interface CaptureRouteDeps {
   metrics: Metrics;
   /** Per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   limiter: RateLimiter;
-  /** PUBLIC_URL's origin: what "same origin" means when set (else the request's Host). */
+  installation: InstallationMonitor;
+  /** PUBLIC_URL's origin: what "own origin" means when set (else the request's Host). */
   publicOrigin: string | undefined;
 }
 
 /** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
 const PREFLIGHT_MAX_AGE_S = 7200;
+
+/** Lets the sending page read the answer — a refusal's `{error: {code, message}}` too — and nothing more. */
+const readableByPage: RequestHandler = (req, res, next) => {
+  res.vary("Origin");
+  const origin = req.get("origin");
+  if (origin && normaliseOrigin(origin)) allowOrigin(res, origin);
+  next();
+};
 
 const requireJsonOrText: RequestHandler = (req, _res, next) => {
   const type = req.headers["content-type"];
@@ -52,8 +65,8 @@ const requireJsonOrText: RequestHandler = (req, _res, next) => {
 const productKeyOf = (body: unknown): unknown =>
   body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
 
-/** The product the raw body's key names, checked without parsing the body: 401 unless it is a real one. */
-function authenticate(products: ProductRepository, raw: Buffer) {
+/** The product the raw body's key names, checked without parsing the body: 401 unless the key is well formed. */
+function authenticate(products: ProductRepository, raw: Buffer): { key: string; product: Product | undefined } {
   const found = productKeyInBody(raw);
   if (found.kind === "missing") {
     throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
@@ -61,9 +74,7 @@ function authenticate(products: ProductRepository, raw: Buffer) {
   if (found.kind === "not_plain" || !isProductKeyShaped(found.value)) {
     throw new UnauthorizedError("invalid_product_key", `product_key must be a JSON string of ${PRODUCT_KEY_RULE} (check data-product-key)`);
   }
-  const product = products.findByProductKey(found.value);
-  if (!product) throw new UnauthorizedError("unknown_product_key", "product_key does not match any product (check data-product-key)");
-  return { key: found.value, product };
+  return { key: found.value, product: products.findByProductKey(found.value) };
 }
 
 export function captureRoutes(deps: CaptureRouteDeps): Router {
@@ -89,25 +100,27 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     res.status(204).end();
   });
 
-  router.post("/v1/capture", countIngestRejections(deps.metrics, "capture"), requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
-    res.vary("Origin");
+  const notes = { installation: deps.installation, clock: deps.clock };
+  router.post("/v1/capture", countIngestRejections(deps.metrics, "capture", notes), readableByPage, requireJsonOrText, rawBody(deps.maxBodyBytes), async (req, res) => {
     const raw = req.body as Buffer;
+    const origin = req.get("origin");
+    const sighted = (productId: string | null, allowed: boolean, code: string | null, reason: string | null) => {
+      const normalised = origin && normaliseOrigin(origin);
+      if (normalised) deps.installation.noteOrigin({ productId, origin: normalised, channel: "capture", allowed, code, reason }, deps.clock.now());
+    };
     const { key, product } = authenticate(deps.products, raw);
+    if (!product) {
+      const message = "product_key does not match any product: copy PRODUCT_KEY (npm run credentials shows it) into data-product-key";
+      sighted(null, false, "unknown_product_key", message);
+      throw new UnauthorizedError("unknown_product_key", message);
+    }
     const decision = await deps.limiter.check({ product: product.id, address: req.ip });
     if (!decision.allowed) throw deps.limiter.errorFor(decision);
+    res.locals.productId = product.id;
 
-    const origin = req.get("origin");
-    if (!origin) {
-      throw new ForbiddenError("missing_origin", "the Origin header is missing: capture events are accepted from browsers, which always send it");
-    }
-    if (!originAllowed(origin, product.allowedOrigins, selfOrigin(deps.publicOrigin, req.get("host")))) {
-      const fix =
-        product.allowedOrigins.length === 0
-          ? "this product has no allowed origins, so only pages served from this server's own origin may send; add the page's origin to ALLOWED_ORIGINS"
-          : "add it to the product's allowed origins (ALLOWED_ORIGINS)";
-      throw new ForbiddenError("origin_not_allowed", `origin ${origin.slice(0, 200)} may not send capture events: ${fix}`);
-    }
-    allowOrigin(res, origin);
+    const verdict = checkOrigin(product.allowedOrigins, origin, selfOrigin(deps.publicOrigin, req.get("host")));
+    sighted(product.id, verdict.ok, verdict.ok ? null : verdict.code, verdict.ok ? null : verdict.reason);
+    if (!verdict.ok) throw new ForbiddenError(verdict.code, `capture events refused: ${verdict.reason}`);
 
     const body = parseJson(raw);
     if (productKeyOf(body) !== key) {

@@ -88,6 +88,7 @@ export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHan
     const { status, body, code, headers } = errorResponse(err, routeLabel(req), logger, metrics);
     // Left for per-route metrics (e.g. ingest rejections by reason) that read it when the response finishes.
     res.locals.errorCode = code;
+    res.locals.errorMessage = String(body.error.message);
     for (const [name, value] of headers) res.setHeader(name, value);
     res.status(status).json(body);
   };

@@ -4,6 +4,8 @@
  * paths, so ids in URLs cannot blow up the number of series.
  */
 import type { Request, RequestHandler, Response } from "express";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
+import type { Clock } from "../clock.js";
 import type { IngestSource } from "../ingest/ingest-event.js";
 import type { Metrics } from "../metrics.js";
 
@@ -41,18 +43,47 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
   };
 }
 
-/** A 4xx/5xx answer to an ingest route is a rejected ingest, with the error code as reason. */
-export function countIngestRejection(metrics: Metrics, source: IngestSource, status: number, code: string | undefined): void {
-  if (status >= 400) metrics.ingests.inc({ source, result: "rejected", reason: code ?? `http_${status}` });
+/** Where refusals are also noted for the admin Installation panel (routes set `res.locals.productId` once known). */
+export interface RefusalNotes {
+  installation: InstallationMonitor;
+  clock: Clock;
+}
+
+/**
+ * A 4xx/5xx answer to an ingest route is a rejected ingest, with the error code as reason — also noted for the
+ * admin Installation panel, with the product (when it was known) and the refusal's message.
+ */
+export function countIngestRejection(
+  metrics: Metrics,
+  source: IngestSource,
+  refusal: { status: number; code: string | undefined; message: string | undefined; productId: string | null },
+  notes?: RefusalNotes,
+): void {
+  if (refusal.status < 400) return;
+  const code = refusal.code ?? `http_${refusal.status}`;
+  metrics.ingests.inc({ source, result: "rejected", reason: code });
+  notes?.installation.noteRefused(refusal.productId, source, code, refusal.message ?? `HTTP ${refusal.status}`, notes.clock.now());
 }
 
 /**
  * First handler of an ingest route: `countIngestRejection` when the response finishes. (Accepted and
  * duplicate ingests are counted by the instrumented use case.)
  */
-export function countIngestRejections(metrics: Metrics, source: IngestSource): RequestHandler {
+export function countIngestRejections(metrics: Metrics, source: IngestSource, notes?: RefusalNotes): RequestHandler {
   return (_req, res, next) => {
-    res.on("finish", () => countIngestRejection(metrics, source, res.statusCode, errorCodeOf(res)));
+    res.on("finish", () =>
+      countIngestRejection(
+        metrics,
+        source,
+        {
+          status: res.statusCode,
+          code: errorCodeOf(res),
+          message: typeof res.locals.errorMessage === "string" ? res.locals.errorMessage : undefined,
+          productId: typeof res.locals.productId === "string" ? res.locals.productId : null,
+        },
+        notes,
+      ),
+    );
     next();
   };
 }

@@ -17,7 +17,7 @@ import { parsePosthogBody } from "../ingest/posthog/posthog.schema.js";
 import { verifyPosthogSecret } from "../ingest/posthog/posthog-secret.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { countIngestRejections } from "./http-metrics.js";
+import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
 import type { RateLimits } from "./rate-limit.js";
 
@@ -34,6 +34,8 @@ export interface PosthogRouteDeps {
   rateLimits: RateLimits;
   /** RATE_LIMIT_WEBHOOK_PER_MIN: per product and client address; 0 = off. */
   rateLimitPerMinute: number;
+  /** Refusals are noted for the admin Installation panel. */
+  refusalNotes?: RefusalNotes;
 }
 
 const QuerySchema = z.object({ product_id: z.string().trim().min(1).max(64).optional() });
@@ -48,12 +50,13 @@ export function posthogRoutes(deps: PosthogRouteDeps): Router {
       return deps.products.findById(named) ? named : undefined;
     },
   });
-  router.post("/v1/webhooks/posthog", countIngestRejections(deps.metrics, "posthog"), limit.middleware, requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
+  router.post("/v1/webhooks/posthog", countIngestRejections(deps.metrics, "posthog", deps.refusalNotes), limit.middleware, requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
     const query = QuerySchema.safeParse(req.query);
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const raw = req.body as Buffer;
     const productId = query.data.product_id ?? deps.defaultProductId;
     const product = deps.products.findById(productId);
+    if (product) res.locals.productId = product.id;
     if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId)}`);
 
     verifyPosthogSecret(req.get("x-posthog-secret"), raw, product.posthogSecret);

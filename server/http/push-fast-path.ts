@@ -15,7 +15,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { declaredTooLarge } from "./body-limit.js";
 import { errorResponse } from "./error-handler.js";
-import { countIngestRejection, observeRequest } from "./http-metrics.js";
+import { countIngestRejection, observeRequest, type RefusalNotes } from "./http-metrics.js";
 import { jsonContentTypeError } from "./json-body.js";
 import type { PushWebhook } from "./push-webhook.js";
 import { logRequest } from "./request-log.js";
@@ -27,6 +27,8 @@ export interface PushFastPathDeps {
   maxBodyBytes: number;
   logger: Logger;
   metrics: Metrics;
+  /** Refusals are noted for the admin Installation panel, as the express route notes them. */
+  refusalNotes?: RefusalNotes;
   /** The client address express would see as `req.ip` (TRUST_PROXY applies). */
   clientAddress: (req: IncomingMessage) => string | undefined;
 }
@@ -37,34 +39,43 @@ export function createPushFastPath(deps: PushFastPathDeps): (req: IncomingMessag
   const { push, maxBodyBytes, logger, metrics } = deps;
   const fixedHeaders = securityHeadersFor(PUSH_ROUTE).flat();
 
-  function answer(res: ServerResponse, start: number, status: number, body: string, extra: string[], code?: string): void {
-    const headers = [...fixedHeaders, ...extra, "Content-Type", JSON_TYPE, "Content-Length", String(Buffer.byteLength(body))];
-    res.writeHead(status, headers);
-    res.end(body);
-    const ms = performance.now() - start;
-    observeRequest(metrics, "POST", PUSH_ROUTE, status, ms);
-    countIngestRejection(metrics, "push", status, code);
-    logRequest(logger, "POST", PUSH_ROUTE, status, ms);
+  /** What the answer to one request needs besides its status and body. */
+  interface Exchange {
+    req: IncomingMessage;
+    res: ServerResponse;
+    start: number;
+    /** Rate-limit headers, flat name/value pairs. */
+    extra: string[];
+    /** The product, once known to exist. */
+    productId: string | null;
   }
 
-  function fail(res: ServerResponse, start: number, error: unknown, extra: string[]): void {
-    if (res.headersSent || res.destroyed) return;
+  function answer(x: Exchange, status: number, body: string, headers: string[], refusal?: { code: string; message: string }): void {
+    x.res.writeHead(status, [...fixedHeaders, ...x.extra, ...headers, "Content-Type", JSON_TYPE, "Content-Length", String(Buffer.byteLength(body))]);
+    x.res.end(body);
+    const ms = performance.now() - x.start;
+    observeRequest(metrics, "POST", PUSH_ROUTE, status, ms);
+    if (refusal) countIngestRejection(metrics, "push", { status, code: refusal.code, message: refusal.message, productId: x.productId }, deps.refusalNotes);
+    logRequest(logger, { method: "POST", path: PUSH_ROUTE, status, ms, code: refusal?.code, reason: refusal?.message, origin: x.req.headers.origin });
+  }
+
+  function fail(x: Exchange, error: unknown): void {
+    if (x.res.headersSent || x.res.destroyed) return;
     const { status, body, code, headers } = errorResponse(error, PUSH_ROUTE, logger, metrics);
     const closing = error instanceof PayloadTooLargeError ? ["Connection", "close"] : [];
-    answer(res, start, status, JSON.stringify(body), [...extra, ...headers.flat(), ...closing], code);
+    answer(x, status, JSON.stringify(body), [...headers.flat(), ...closing], { code, message: String(body.error.message) });
   }
 
-  function accepted(res: ServerResponse, start: number, result: IngestResult, extra: string[]): void {
-    if (res.destroyed) return;
-    answer(res, start, 202, `{"accepted":${result.accepted},"duplicates":${result.duplicates}}`, extra);
+  function accepted(x: Exchange, result: IngestResult): void {
+    if (x.res.destroyed) return;
+    answer(x, 202, `{"accepted":${result.accepted},"duplicates":${result.duplicates}}`, []);
   }
 
-  function handleBody(req: IncomingMessage, res: ServerResponse, start: number, raw: Buffer): void {
-    const extra: string[] = [];
+  function handleBody(x: Exchange, raw: Buffer): void {
     push.accept(
-      { raw, headers: req.headers, address: deps.clientAddress(req) },
-      (name, value) => extra.push(name, value),
-      (error, result) => (error === undefined ? accepted(res, start, result!, extra) : fail(res, start, error, extra)),
+      { raw, headers: x.req.headers, address: deps.clientAddress(x.req), onProduct: (id) => (x.productId = id) },
+      (name, value) => x.extra.push(name, value),
+      (error, result) => (error === undefined ? accepted(x, result!) : fail(x, error)),
     );
   }
 
@@ -75,10 +86,10 @@ export function createPushFastPath(deps: PushFastPathDeps): (req: IncomingMessag
     const encoding = req.headers["content-encoding"];
     if (encoding !== undefined && encoding.toLowerCase() !== "identity") return false;
 
-    const start = performance.now();
+    const x: Exchange = { req, res, start: performance.now(), extra: [], productId: null };
     const refused = declaredTooLarge(req.headers, maxBodyBytes) ?? jsonContentTypeError(req.headers);
     if (refused) {
-      fail(res, start, refused, []);
+      fail(x, refused);
       return true;
     }
     let first: Buffer | undefined;
@@ -90,7 +101,7 @@ export function createPushFastPath(deps: PushFastPathDeps): (req: IncomingMessag
       length += chunk.length;
       if (length > maxBodyBytes) {
         over = true;
-        fail(res, start, new PayloadTooLargeError(maxBodyBytes), []);
+        fail(x, new PayloadTooLargeError(maxBodyBytes));
         return;
       }
       if (first === undefined) first = chunk;
@@ -98,7 +109,7 @@ export function createPushFastPath(deps: PushFastPathDeps): (req: IncomingMessag
     });
     req.on("end", () => {
       if (over) return;
-      handleBody(req, res, start, chunks ? Buffer.concat(chunks, length) : (first ?? Buffer.alloc(0)));
+      handleBody(x, chunks ? Buffer.concat(chunks, length) : (first ?? Buffer.alloc(0)));
     });
     return true;
   };

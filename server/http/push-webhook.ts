@@ -35,6 +35,8 @@ export interface PushRequest {
   headers: IncomingHttpHeaders;
   /** The client address rate limits key on (`req.ip`: the socket's, or the one TRUST_PROXY vouches for). */
   address: string | undefined;
+  /** Told the product once it is known to exist (refusals after that are noted against it). */
+  onProduct?: (productId: string) => void;
 }
 
 export type PushCallback = (error: unknown, result?: IngestResult) => void;
@@ -84,6 +86,7 @@ export function createPushWebhook(deps: PushWebhookDeps) {
     accept(req: PushRequest, setHeader: (name: string, value: string) => void, done: PushCallback): void {
       const productId = scanProductId(req.raw) ?? deps.defaultProductId;
       const product = products.findById(productId);
+      if (product) req.onProduct?.(product.id);
       // Only real products get their own bucket, so naming made-up products does not buy a sender more requests.
       limiter.check({ product: product ? productId : undefined, address: req.address }).then((decision) => {
         for (const [name, value] of rateLimitHeaders(limiter, decision)) setHeader(name, value);

@@ -4,6 +4,9 @@
  */
 import type { Express } from "express";
 import { createAdminService } from "../admin/admin-service.js";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
+import type { ConnectorClient } from "../ingest/connector-client.js";
+import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
 import { memorySettingsOf } from "../suggest/memory-policy.js";
 import type { AppDeps } from "../deps.js";
 import type { IngestService } from "../ingest/ingest-event.js";
@@ -37,10 +40,14 @@ export interface RouteDeps extends AppDeps {
   ingest: IngestService;
   streams: StreamHub;
   push: PushWebhook;
+  installation: InstallationMonitor;
+  workflows: WorkflowCatalog;
+  connector: ConnectorClient | undefined;
 }
 
 export function mountRoutes(app: Express, deps: RouteDeps): void {
-  const { config, logger, repos, clock, instance, metrics, rateLimits, readiness, ingest, streams } = deps;
+  const { config, logger, repos, clock, instance, metrics, rateLimits, readiness, ingest, streams, installation } = deps;
+  const refusalNotes = { installation, clock };
   app.disable("x-powered-by");
   // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
   app.set("trust proxy", config.TRUST_PROXY);
@@ -51,7 +58,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
 
   app.use(healthRoutes(readiness));
   app.use(metricsRoutes({ metrics, token: config.METRICS_TOKEN }));
-  app.use(webhookRoutes({ push: deps.push, maxBodyBytes: config.MAX_BODY_BYTES, metrics }));
+  app.use(webhookRoutes({ push: deps.push, maxBodyBytes: config.MAX_BODY_BYTES, metrics, refusalNotes }));
   app.use(
     captureRoutes({
       products: repos.products,
@@ -60,6 +67,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       maxBodyBytes: config.CAPTURE_MAX_BODY_BYTES,
       metrics,
       limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
+      installation,
       publicOrigin: config.PUBLIC_URL,
     }),
   );
@@ -75,6 +83,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       metrics,
       rateLimits,
       rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
+      refusalNotes,
     }),
   );
   app.use(streamRoutes({ products: repos.products, hub: streams }));
@@ -97,18 +106,20 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
     defaultProductId: instance.defaultProduct.id,
     windowSize: config.CONTEXT_WINDOW_ACTIONS,
     interactionTimeoutMs: config.GATE_INTERACTION_TIMEOUT_MS,
+    installation,
+    catalog: deps.workflows,
+    connector: deps.connector,
     memory: memorySettingsOf(config),
     lift: {
       followWindowMs: config.LIFT_FOLLOW_WINDOW_MS,
       abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS,
       holdout: { pct: config.SUGGEST_HOLDOUT_PCT, unit: config.SUGGEST_HOLDOUT_UNIT },
     },
-    workflowsOf: () => deps.workflows,
   });
-  app.use(adminRoutes({ admin, auth: adminAuth }));
+  app.use(adminRoutes({ admin, auth: adminAuth, maxBodyBytes: config.MAX_BODY_BYTES }));
   app.use(adminPageRoutes({ adminDir: deps.paths.adminDir, publicDir: deps.paths.publicDir }));
   if (config.DEMO_ENABLED) {
-    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.defaultProduct.productKey }));
+    app.use(demoRoutes({ demoDir: deps.paths.demoDir, publicDir: deps.paths.publicDir, productKey: () => instance.demoProduct?.productKey ?? instance.defaultProduct.productKey }));
   }
   app.use(notFoundHandler);
   app.use(errorHandler(logger, metrics));

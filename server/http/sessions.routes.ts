@@ -12,7 +12,7 @@ import { NotFoundError, ValidationError } from "../errors.js";
 import { issuesOf } from "../ingest/parse-event.js";
 import { loadSessionContext, type SessionContext } from "../sessions/session-context.js";
 import { describeSuggestions } from "../suggest/suggestion-view.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 
 export interface SessionRouteDeps {
   repos: Repositories;
@@ -20,7 +20,7 @@ export interface SessionRouteDeps {
   windowSize: number;
   config: Config;
   clock: Clock;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   /** Admin bearer auth, applied per route so its failures are counted under the route's pattern. */
   auth: RequestHandler;
 }

@@ -7,7 +7,7 @@
  */
 import { Router } from "express";
 import type { Metrics } from "../metrics.js";
-import { countIngestRejections } from "./http-metrics.js";
+import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
 import { rawBody, requireJson } from "./json-body.js";
 import type { PushWebhook } from "./push-webhook.js";
 
@@ -15,15 +15,17 @@ export interface WebhookRouteDeps {
   push: PushWebhook;
   maxBodyBytes: number;
   metrics: Metrics;
+  /** Refusals are noted for the admin Installation panel. */
+  refusalNotes?: RefusalNotes;
 }
 
 export const PUSH_ROUTE = "/v1/webhooks/actions";
 
 export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const router = Router();
-  router.post(PUSH_ROUTE, countIngestRejections(deps.metrics, "push"), requireJson, rawBody(deps.maxBodyBytes), (req, res, next) => {
+  router.post(PUSH_ROUTE, countIngestRejections(deps.metrics, "push", deps.refusalNotes), requireJson, rawBody(deps.maxBodyBytes), (req, res, next) => {
     deps.push.accept(
-      { raw: req.body as Buffer, headers: req.headers, address: req.ip },
+      { raw: req.body as Buffer, headers: req.headers, address: req.ip, onProduct: (id) => (res.locals.productId = id) },
       (name, value) => res.setHeader(name, value),
       (error, result) => (error === undefined ? res.status(202).json(result) : next(error)),
     );

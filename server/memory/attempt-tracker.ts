@@ -6,16 +6,22 @@
  * - An attempt starts when a second distinct step of a workflow matches (one matching page view alone is
  *   a visit, not an attempt); a one-step workflow starts and completes at once.
  * - It completes when its last step matches, and is abandoned when nothing touches it for `abandonAfterMs`.
- * - A submit sent again on the same page with the same label means the earlier one failed: its step match
- *   is withdrawn (an attempt it "completed" is open again), and it counts as a failed submit.
+ * - A submit that did not go through — the form's validation rejected it, or it was sent again — completes
+ *   nothing: the rule is sessions/rejected-submits.ts, the same one live workflow progress applies. Its step
+ *   match is withdrawn (an attempt it "completed" is open again) and it counts as a failed submit, the
+ *   validation message (if any) as the attempt's last issue.
  * - Struggle (failed submits, rage clicks, dwell) counts for the attempt the user was working on: the one
  *   whose pages they were on, else the one with the latest progress.
+ * - Only attempts at the workflows as they are now are continued (workflows/workflow-version.ts): an open
+ *   attempt at a workflow since removed or restructured is left as it was.
  */
 import type { AttemptRecord, AttemptStep } from "../../db/attempt.repository.js";
 import { formatDuration, pageLabel, targetLabel } from "../sessions/action-labels.js";
 import { placeOf } from "../sessions/place.js";
+import { emptySubmitWatch, watchSubmits, type FailedSubmit, type SubmitWatch } from "../sessions/rejected-submits.js";
 import { ownActionTime } from "../suggest/struggle-detectors.js";
 import { actionMatches, onWorkflowPage } from "../workflows/workflow-progress.js";
+import { isCurrentAttempt, workflowVersion } from "../workflows/workflow-version.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 
 export interface TrackedAction {
@@ -34,7 +40,7 @@ export interface TrackedAction {
 export interface TrackedAttempt
   extends Pick<
     AttemptRecord,
-    | "workflowId" | "outcome" | "failedSubmits" | "rageClicks" | "dwells" | "longestDwellMs" | "lastIssueCode" | "lastIssue"
+    | "workflowId" | "workflowVersion" | "outcome" | "failedSubmits" | "rageClicks" | "dwells" | "longestDwellMs" | "lastIssueCode" | "lastIssue"
     | "startedAt" | "progressedAt" | "updatedAt" | "endedAt"
   > {
   /** Null until stored. */
@@ -46,9 +52,10 @@ export interface TrackedAttempt
 }
 
 export interface ScanState {
-  /** Per workflow: a single matched step waiting for a second one to make an attempt. */
-  pending: Record<string, { step: number; actionId: number; at: number }>;
-  lastSubmit: { place: string; label: string; actionId: number } | null;
+  /** Per workflow: a single matched step waiting for a second one to make an attempt (of the workflow's version). */
+  pending: Record<string, { step: number; actionId: number; at: number; version?: string }>;
+  /** Which submits went through (sessions/rejected-submits.ts), between batches. */
+  submits: SubmitWatch;
   clicks: { key: string; times: number[] } | null;
   /** The previous action's own time (ms) and place. */
   lastT: number | null;
@@ -62,7 +69,13 @@ export interface TrackerOptions {
   rageWindowMs?: number;
 }
 
-export const emptyScan = (): ScanState => ({ pending: {}, lastSubmit: null, clicks: null, lastT: null, lastPlace: null });
+export const emptyScan = (): ScanState => ({ pending: {}, submits: emptySubmitWatch(), clicks: null, lastT: null, lastPlace: null });
+
+/** A stored scan state; one saved before the submit rule was shared (its `lastSubmit`) starts that rule afresh. */
+export function restoreScan(json: string): ScanState {
+  const { lastSubmit: _old, ...saved } = JSON.parse(json) as Partial<ScanState> & { lastSubmit?: unknown };
+  return { ...emptyScan(), ...saved };
+}
 
 /** The figures stored with an attempt, derived from its steps. */
 export function summariseAttempt(a: Pick<TrackedAttempt, "steps">, w: Workflow) {
@@ -78,13 +91,20 @@ export function summariseAttempt(a: Pick<TrackedAttempt, "steps">, w: Workflow) 
   };
 }
 
+/** A failed submit in the product's words: the validation message the user saw, or the form sent again. */
+function failedSubmitIssue(f: FailedSubmit): string {
+  const where = pageLabel(f.evidence.canonical_url);
+  if (f.cause === "resubmitted") return `'${f.label}' on ${where} had to be submitted again`;
+  return f.label === null ? `${f.evidence.title} on ${where}` : `${f.evidence.title} (submitting '${f.label}' on ${where})`;
+}
+
 const actionTime = (a: TrackedAction) => ownActionTime({ timestamp_start: a.timestampStart, timestamp_end: 0 }, a.receivedAt) ?? a.receivedAt;
 
 export function trackActions(workflows: readonly Workflow[], attempts: TrackedAttempt[], scan: ScanState, actions: readonly TrackedAction[], o: TrackerOptions): void {
   const rageClicks = o.rageClicks ?? 3;
   const rageWindowMs = o.rageWindowMs ?? 1_000;
   const byId = new Map(workflows.map((w) => [w.id, w]));
-  const open = () => attempts.filter((a) => a.outcome === "in_progress" && byId.has(a.workflowId));
+  const open = () => attempts.filter((a) => a.outcome === "in_progress" && isCurrentAttempt(a, byId));
 
   /** The attempt the user is working on at `url`. */
   function current(url: string | null): TrackedAttempt | undefined {
@@ -112,7 +132,7 @@ export function trackActions(workflows: readonly Workflow[], attempts: TrackedAt
     let hit: TrackedAttempt | undefined;
     for (const a of attempts) {
       const i = a.steps.findIndex((s) => s.actionId === actionId);
-      if (i < 0) continue;
+      if (i < 0 || !isCurrentAttempt(a, byId)) continue;
       const w = byId.get(a.workflowId);
       a.steps.splice(i, 1);
       if (a.outcome === "completed" && w && !a.steps.some((s) => s.stepIndex === w.steps.length - 1)) {
@@ -151,14 +171,16 @@ export function trackActions(workflows: readonly Workflow[], attempts: TrackedAt
       }
       return;
     }
-    const pending = scan.pending[w.id];
+    const version = workflowVersion(w);
+    let pending = scan.pending[w.id];
+    if (pending && pending.version !== undefined && pending.version !== version) pending = undefined; // begun on another version
     if (w.steps.length > 1 && pending?.step === step) return; // the same step again: the visit began with the first
     if (w.steps.length > 1 && !pending) {
-      scan.pending[w.id] = { step, actionId: action.id, at };
+      scan.pending[w.id] = { step, actionId: action.id, at, version };
       return;
     }
     attempt = {
-      id: null, workflowId: w.id, outcome: "in_progress", steps: [], failedSubmits: 0, rageClicks: 0, dwells: 0, longestDwellMs: 0,
+      id: null, workflowId: w.id, workflowVersion: version, outcome: "in_progress", steps: [], failedSubmits: 0, rageClicks: 0, dwells: 0, longestDwellMs: 0,
       lastIssueCode: null, lastIssue: null, startedAt: pending?.at ?? at, progressedAt: at, updatedAt: at, endedAt: null, dirty: true,
     };
     if (pending) attempt.steps.push({ stepIndex: pending.step, stepId: w.steps[pending.step]!.id, actionId: pending.actionId, matchedAt: pending.at, outOfOrder: false });
@@ -186,15 +208,11 @@ export function trackActions(workflows: readonly Workflow[], attempts: TrackedAt
       struggle(current(page), "dwell", `idle for ${formatDuration(t - scan.lastT)} on ${pageLabel(page)}`, at, t - scan.lastT);
     }
     const label = targetLabel(action);
-    if (action.type === "submit") {
-      const previous = scan.lastSubmit;
-      if (previous && previous.place === place && previous.label === label) {
-        const reopened = withdraw(previous.actionId);
-        struggle(reopened ?? current(action.canonicalUrl), "failed_submit", `'${label}' on ${pageLabel(action.canonicalUrl)} had to be submitted again`, at);
-      }
-      scan.lastSubmit = { place, label, actionId: action.id };
-    } else if (action.type === "pageview" && scan.lastSubmit && scan.lastSubmit.place !== place) {
-      scan.lastSubmit = null;
+    const matchable = { type: action.type, title: action.title, description: action.description, canonical_url: action.canonicalUrl };
+    const failed = watchSubmits(scan.submits, matchable, action.id);
+    if (failed) {
+      const reopened = failed.submitRef === null ? undefined : withdraw(failed.submitRef);
+      struggle(reopened ?? current(action.canonicalUrl), "failed_submit", failedSubmitIssue(failed), at);
     }
     if (action.type === "click") {
       const key = `${place}\u0000${label}`;
@@ -208,7 +226,6 @@ export function trackActions(workflows: readonly Workflow[], attempts: TrackedAt
       }
     }
 
-    const matchable = { type: action.type, title: action.title, description: action.description, canonical_url: action.canonicalUrl };
     for (const w of workflows) {
       w.steps.forEach((step, i) => {
         if (actionMatches(matchable, step.match)) match(w, i, action);

@@ -5,6 +5,7 @@
  * touched for `abandonAfterMs` counts as abandoned whether or not the sweep has marked it yet.
  */
 import type { AttemptOutcome, AttemptRecord } from "../../db/attempt.repository.js";
+import { isCurrentAttempt } from "../workflows/workflow-version.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 
 export interface MasteryRule {
@@ -16,7 +17,7 @@ export interface MasteryRule {
 
 export type AttemptFacts = Pick<
   AttemptRecord,
-  | "id" | "sessionRef" | "workflowId" | "outcome" | "completionPct" | "furthestStep" | "missedSteps" | "failedSubmits" | "rageClicks"
+  | "id" | "sessionRef" | "workflowId" | "workflowVersion" | "outcome" | "completionPct" | "furthestStep" | "missedSteps" | "failedSubmits" | "rageClicks"
   | "dwells" | "lastIssueCode" | "lastIssue" | "startedAt" | "progressedAt" | "updatedAt" | "endedAt"
 >;
 
@@ -88,9 +89,18 @@ export function workflowKnowledge(w: Workflow, attempts: readonly AttemptFacts[]
   return k;
 }
 
+/**
+ * The attempts that count for the product's workflows as they are now: those at a workflow since removed (kept,
+ * and counted again should it come back) or restructured (workflows/workflow-version.ts) are left out.
+ */
+export function currentAttempts<A extends Pick<AttemptFacts, "workflowId" | "workflowVersion">>(workflows: readonly Workflow[], attempts: readonly A[]): A[] {
+  const byId = new Map(workflows.map((w) => [w.id, w]));
+  return attempts.filter((a) => isCurrentAttempt(a, byId));
+}
+
 export function knowledgeOf(workflows: readonly Workflow[], attempts: readonly AttemptFacts[], rule: MasteryRule, now: number, abandonAfterMs: number): Map<string, WorkflowKnowledge> {
   const byWorkflow = new Map<string, AttemptFacts[]>();
-  for (const a of attempts) byWorkflow.set(a.workflowId, [...(byWorkflow.get(a.workflowId) ?? []), a]);
+  for (const a of currentAttempts(workflows, attempts)) byWorkflow.set(a.workflowId, [...(byWorkflow.get(a.workflowId) ?? []), a]);
   return new Map(workflows.map((w) => [w.id, workflowKnowledge(w, byWorkflow.get(w.id) ?? [], rule, now, abandonAfterMs)]));
 }
 

@@ -5,7 +5,7 @@
  * about to evaluate first, so a decision always sees its latest attempts. A sweep marks attempts nobody
  * touched for MEMORY_ABANDON_AFTER_MS as abandoned (readers treat them so already: knowledge-state.ts).
  *
- * The product's workflows come from the caller (`workflowsOf`), never from a global list.
+ * Each session is tracked against its own product's workflows (the catalog's `forProduct`), never another's.
  */
 import type { AttemptWithSteps } from "../../db/attempt.repository.js";
 import type { StoredAction } from "../../db/action.repository.js";
@@ -13,8 +13,9 @@ import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
-import { emptyScan, summariseAttempt, trackActions, type ScanState, type TrackedAction, type TrackedAttempt, type TrackerOptions } from "./attempt-tracker.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
+import { isCurrentAttempt } from "../workflows/workflow-version.js";
+import { emptyScan, restoreScan, summariseAttempt, trackActions, type ScanState, type TrackedAction, type TrackedAttempt, type TrackerOptions } from "./attempt-tracker.js";
 import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
 
 export interface MemoryServiceDeps {
@@ -22,7 +23,7 @@ export interface MemoryServiceDeps {
   clock: Clock;
   logger: Logger;
   tracker: TrackerOptions;
-  workflowsOf: (productId: string) => readonly Workflow[];
+  workflows: WorkflowSource;
   /** How soon after an ingest its session is synced (the batch collects what arrives meanwhile). */
   flushDelayMs?: number;
 }
@@ -37,22 +38,23 @@ const toTrackedAction = (a: StoredAction): TrackedAction => ({
 });
 
 const toTrackedAttempt = (a: AttemptWithSteps): TrackedAttempt => ({
-  id: a.id, workflowId: a.workflowId, outcome: a.outcome, steps: a.steps, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells,
+  id: a.id, workflowId: a.workflowId, workflowVersion: a.workflowVersion, outcome: a.outcome, steps: a.steps, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells,
   longestDwellMs: a.longestDwellMs, lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt,
   updatedAt: a.updatedAt, endedAt: a.endedAt, dirty: false,
 });
 
 export function createMemoryService(deps: MemoryServiceDeps) {
   const { repos, clock, logger } = deps;
-  const dirty = new Map<number, string>();
+  const dirty = new Set<number>();
   let flushTimer: NodeJS.Timeout | undefined;
   let lastSweep = 0;
   let closed = false;
 
   /** Brings one session's attempts up to date with its stored actions. Call inside a transaction. */
-  function syncOne(sessionRef: number, workflows: readonly Workflow[]): void {
+  function syncOne(sessionRef: number): void {
     const session = repos.sessions.findById(sessionRef);
     if (!session) return;
+    const workflows = deps.workflows.forProduct(session.productId);
     const cursor = repos.attempts.cursor(sessionRef);
     // An anonymous session's visitor may have signed in since: its attempts become the owner's.
     const scope: MemoryScope = memoryScopeOf(session);
@@ -60,7 +62,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     if (rescoped) repos.attempts.rescopeSession(sessionRef, scope.kind, scope.id);
 
     let after = cursor?.lastActionId ?? 0;
-    const scan: ScanState = cursor ? (JSON.parse(cursor.scan) as ScanState) : emptyScan();
+    const scan: ScanState = cursor ? restoreScan(cursor.scan) : emptyScan();
     let attempts: TrackedAttempt[] | undefined;
     for (;;) {
       const batch = repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
@@ -75,9 +77,10 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     const byId = new Map(workflows.map((w) => [w.id, w]));
     for (const a of attempts ?? []) {
       const w = byId.get(a.workflowId);
-      if (!a.dirty || !w) continue;
+      if (!a.dirty || !w || !isCurrentAttempt(a, byId)) continue;
       const record = {
-        productId: session.productId, sessionRef, scopeKind: scope.kind, scopeId: scope.id, workflowId: a.workflowId, ...summariseAttempt(a, w),
+        productId: session.productId, sessionRef, scopeKind: scope.kind, scopeId: scope.id, workflowId: a.workflowId, workflowVersion: a.workflowVersion,
+        ...summariseAttempt(a, w),
         outcome: a.outcome, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells, longestDwellMs: a.longestDwellMs,
         lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt, updatedAt: a.updatedAt, endedAt: a.endedAt,
       };
@@ -101,10 +104,10 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     flushTimer = undefined;
     if (closed && dirty.size === 0) return;
     const batch = [...dirty].slice(0, BATCH_SIZE);
-    for (const [ref] of batch) dirty.delete(ref);
+    for (const ref of batch) dirty.delete(ref);
     try {
       repos.transaction(() => {
-        for (const [ref, productId] of batch) syncOne(ref, deps.workflowsOf(productId));
+        for (const ref of batch) syncOne(ref);
         const now = clock.now();
         if (now - lastSweep >= SWEEP_INTERVAL_MS) sweep(now);
       });
@@ -124,14 +127,14 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     /** The ingest listener: a session with new actions is synced by the next batch. */
     onIngested(event: IngestedEvent): void {
       if (event.kind !== "actions" || closed) return;
-      dirty.set(event.sessionRef, event.productId);
+      dirty.add(event.sessionRef);
       schedule();
     },
 
     /** Syncs one session now (before it is evaluated), in its own transaction. */
-    syncSession(sessionRef: number, workflows: readonly Workflow[]): void {
+    syncSession(sessionRef: number): void {
       dirty.delete(sessionRef);
-      repos.transaction(() => syncOne(sessionRef, workflows));
+      repos.transaction(() => syncOne(sessionRef));
     },
 
     /** Marks quiet attempts abandoned now (tests, and the job every minute). */

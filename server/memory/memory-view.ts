@@ -7,7 +7,7 @@ import type { AttemptWithSteps } from "../../db/attempt.repository.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Session } from "../../db/session.repository.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
-import { isQuickLearner, knowledgeOf, type MasteryRule, type WorkflowKnowledge } from "./knowledge-state.js";
+import { currentAttempts, isQuickLearner, knowledgeOf, type MasteryRule, type WorkflowKnowledge } from "./knowledge-state.js";
 import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
 
 export interface MemorySettings {
@@ -20,7 +20,7 @@ export interface MemorySettings {
 export interface MemoryView {
   scope: MemoryScope;
   knowledge: Map<string, WorkflowKnowledge>;
-  /** This session's attempts, oldest first. */
+  /** This session's attempts at the product's current workflows, oldest first. */
   sessionAttempts: AttemptWithSteps[];
   /** The user's latest activity in another session (ms), or null. */
   previousActivityAt: number | null;
@@ -33,7 +33,7 @@ const MAX_ATTEMPTS = 2_000;
 
 export function loadMemoryView(repos: Repositories, settings: MemorySettings, session: Session, workflows: readonly Workflow[], now: number): MemoryView {
   const scope = memoryScopeOf(session);
-  const sessionAttempts = repos.attempts.ofSession(session.id);
+  const sessionAttempts = currentAttempts(workflows, repos.attempts.ofSession(session.id));
   const attempts =
     scope.kind === "user" ? repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;
   const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);

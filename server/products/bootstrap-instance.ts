@@ -1,6 +1,8 @@
 /**
- * First-start provisioning: makes sure the default product and the admin token exist. Values given in the
- * environment win; anything not given is taken from the database, or generated, stored, and reported back
+ * First-start provisioning: makes sure the default product and the admin token exist — and, with the demo
+ * on, the demo product (`demo`), which is the default product unless PRODUCT_ID names another, so an
+ * integrator's own product never shares the demo's workflows. Values given in the environment win (for the
+ * default product); anything not given is taken from the database, or generated, stored, and reported back
  * so main.ts can print it once. Bearer tokens (admin, stream) are stored as hashes only: a generated one
  * can be shown on the start that generated it, never again (rotate it to get a new one).
  */
@@ -25,10 +27,14 @@ export interface Instance {
   /** Keys server-made session ids (PostHog events without `$session_id`); derived from the stored secret. */
   sessionKeySecret: string;
   defaultProduct: Product;
+  /** The product the built-in demo runs as (DEMO_ENABLED); the default product when PRODUCT_ID is `demo`. */
+  demoProduct: Product | undefined;
   generated: GeneratedSecret[];
 }
 
-const ADMIN_TOKEN_HASH_SETTING = "admin_token_sha256";
+export const DEMO_PRODUCT_ID = "demo";
+
+export const ADMIN_TOKEN_HASH_SETTING = "admin_token_sha256";
 const CONVERSATION_TOKEN_SECRET_SETTING = "conversation_token_secret";
 
 export function bootstrapInstance(deps: { config: Config; repos: Repositories; clock: Clock }): Instance {
@@ -80,8 +86,31 @@ export function bootstrapInstance(deps: { config: Config; repos: Repositories; c
         (k) => k !== "updatedAt" && JSON.stringify(product[k]) !== JSON.stringify(existing[k]),
       );
     if (changed) repos.products.save(product);
+    const defaultProduct = changed ? product : existing;
+
+    let demoProduct: Product | undefined;
+    if (config.DEMO_ENABLED) {
+      demoProduct = product.id === DEMO_PRODUCT_ID ? defaultProduct : repos.products.findById(DEMO_PRODUCT_ID);
+      if (!demoProduct) {
+        // Its secrets are generated and stored, not printed: `npm run credentials -- --product demo` shows them
+        // (its stream token only as a hash: rotate it to get one).
+        demoProduct = {
+          id: DEMO_PRODUCT_ID,
+          name: "Acme Invoices (demo)",
+          pushSecret: generateSecret("plps"),
+          streamTokenHash: hashToken(generateSecret("plst")),
+          productKey: generateSecret("pk"),
+          identitySecret: generateSecret("plid"),
+          posthogSecret: generateSecret("plph"),
+          allowedOrigins: [],
+          createdAt: now,
+          updatedAt: now,
+        };
+        repos.products.save(demoProduct);
+      }
+    }
     // A separate key per use, so a value made with one can never stand in for the other.
     const sessionKeySecret = crypto.createHmac("sha256", conversationTokenSecret).update("pilotlight:session-key:v1").digest("base64url");
-    return { adminTokenHash, conversationTokenSecret, sessionKeySecret, defaultProduct: changed ? product : existing, generated };
+    return { adminTokenHash, conversationTokenSecret, sessionKeySecret, defaultProduct, demoProduct, generated };
   });
 }

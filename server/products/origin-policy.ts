@@ -1,14 +1,14 @@
 /**
- * Which browser origins may talk to a product (capture events, the widget handshake): the `Origin` must be
- * one of the product's allowed origins (ALLOWED_ORIGINS; `*` allows any). A product with none configured
- * accepts only same-origin requests, so a page served by Pilotlight itself (the demo) works out of the box.
+ * Which browser origins may talk to a product (capture events, the widget handshake): Pilotlight's own
+ * origin — a page Pilotlight served itself (the demo, /admin) — always; any other origin only when it is
+ * one of the product's allowed origins (ALLOWED_ORIGINS; `*` allows any).
  *
- * "Same origin" is decided against `self`: this server's public origin when PUBLIC_URL is set
+ * "Own origin" is decided against `self`: this server's public origin when PUBLIC_URL is set
  * (`https://pilot.example.com`, scheme and port included), else the Host header the request came with
  * (`127.0.0.1:3000`). A browser cannot forge Host, but any other client can send the Host and Origin it
- * likes — which is why a deployment reachable from the internet should set PUBLIC_URL or ALLOWED_ORIGINS.
+ * likes — which is why a deployment reachable from the internet should set PUBLIC_URL.
  */
-export type OriginVerdict = { ok: true } | { ok: false; reason: string };
+export type OriginVerdict = { ok: true } | { ok: false; code: "missing_origin" | "origin_not_allowed"; reason: string };
 
 /** `https://App.Example.com/` → `https://app.example.com`; undefined for anything that is not an http(s) origin. */
 export function normaliseOrigin(origin: string): string | undefined {
@@ -21,32 +21,37 @@ export function normaliseOrigin(origin: string): string | undefined {
   }
 }
 
-/** `self` for the same-origin rule: the public origin (PUBLIC_URL) when configured, else the request's Host. */
+/** `self` for the own-origin rule: the public origin (PUBLIC_URL) when configured, else the request's Host. */
 export const selfOrigin = (publicOrigin: string | undefined, requestHost: string | undefined): string | undefined => publicOrigin ?? requestHost;
 
-function isSelf(normalisedOrigin: string, self: string | undefined): boolean {
-  if (self === undefined) return false;
-  if (self.includes("://")) return normaliseOrigin(self) === normalisedOrigin;
-  return new URL(normalisedOrigin).host === self.trim().toLowerCase();
+/** Whether the Origin is the server's own (a page Pilotlight served itself: the demo, /admin). */
+export function isOwnOrigin(origin: string, self: string | undefined): boolean {
+  const normalised = normaliseOrigin(origin);
+  if (normalised === undefined || self === undefined) return false;
+  if (self.includes("://")) return normaliseOrigin(self) === normalised;
+  return new URL(normalised).host === self.trim().toLowerCase();
 }
 
 export function originAllowed(origin: string, allowedOrigins: readonly string[], self: string | undefined): boolean {
   const normalised = normaliseOrigin(origin);
   if (!normalised) return false;
-  if (allowedOrigins.length === 0) return isSelf(normalised, self);
+  if (isOwnOrigin(normalised, self)) return true;
   return allowedOrigins.includes("*") || allowedOrigins.some((o) => normaliseOrigin(o) === normalised);
 }
 
-/** The same decision with a reason a refused client can act on. */
+/** The same decision with a reason that names the fix, for the refused page's console and the server log. */
 export function checkOrigin(allowedOrigins: readonly string[], origin: string | undefined, self: string | undefined): OriginVerdict {
-  if (!origin) return { ok: false, reason: "the request has no Origin header" };
+  if (!origin) {
+    return { ok: false, code: "missing_origin", reason: "the request has no Origin header: widgets and capture.js run in browsers, which always send it" };
+  }
   if (originAllowed(origin, allowedOrigins, self)) return { ok: true };
-  const shown = JSON.stringify(origin.slice(0, 200));
+  const shown = normaliseOrigin(origin) ?? JSON.stringify(origin.slice(0, 200));
   return {
     ok: false,
+    code: "origin_not_allowed",
     reason:
       allowedOrigins.length === 0
-        ? `Origin ${shown} is not allowed: this product has no ALLOWED_ORIGINS, so only same-origin pages may connect`
-        : `Origin ${shown} is not in this product's allowed origins`,
+        ? `origin ${shown} is not allowed: this product has no allowed origins yet, so only pages served by Pilotlight itself may connect; add ${shown} to ALLOWED_ORIGINS (comma-separated) and restart Pilotlight`
+        : `origin ${shown} is not allowed: add it to ALLOWED_ORIGINS (now ${allowedOrigins.join(",").slice(0, 300)}) and restart Pilotlight`,
   };
 }

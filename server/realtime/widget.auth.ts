@@ -43,7 +43,9 @@ export function authenticateWidget(deps: AuthDeps, input: HandshakeInput): Bindi
   const auth = parsed.data;
 
   const product = deps.repos.products.findByProductKey(auth.productKey);
-  if (!product) throw new HandshakeError("invalid_product_key", "unknown productKey");
+  if (!product) {
+    throw new HandshakeError("invalid_product_key", "unknown productKey: copy PRODUCT_KEY (npm run credentials shows it) into the widget's data-product-key");
+  }
 
   const origin = checkOrigin(product.allowedOrigins, input.origin, input.host);
   if (!origin.ok) throw new HandshakeError("origin_not_allowed", origin.reason);

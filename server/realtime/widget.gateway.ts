@@ -6,15 +6,16 @@
  */
 import type http from "node:http";
 import { Server } from "socket.io";
+import type { InstallationMonitor } from "../admin/installation-monitor.js";
 import type { SuggestionDelivery } from "../chat/suggestion-delivery.js";
 import type { Clock } from "../clock.js";
 import { WIDGET_NAMESPACE, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { RateLimiter } from "../http/rate-limit.js";
-import type { Binding, SessionAccess } from "../sessions/session-access.js";
-import { selfOrigin } from "../products/origin-policy.js";
+import { normaliseOrigin, selfOrigin } from "../products/origin-policy.js";
 import { isProductKeyShaped } from "../products/product-key.js";
+import type { Binding, SessionAccess } from "../sessions/session-access.js";
 import { rooms } from "./rooms.js";
 import { authenticateWidget, socketDataOf } from "./widget.auth.js";
 import { registerWidgetHandlers, type HandlerDeps, type WidgetSocket } from "./widget.handlers.js";
@@ -37,7 +38,8 @@ export interface GatewayDeps extends HandlerDeps {
   delivery: SuggestionDelivery;
   /** Handshakes per product key and client address (RATE_LIMIT_PUBLIC_PER_MIN). */
   handshakeLimiter: RateLimiter;
-  /** PUBLIC_URL's origin: what "same origin" means when set (else the handshake's Host). */
+  installation: InstallationMonitor;
+  /** PUBLIC_URL's origin: what "own origin" means when set (else the handshake's Host). */
   publicOrigin: string | undefined;
 }
 
@@ -60,13 +62,24 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): { onIn
     [...(nsp.adapter.rooms.get(room) ?? [])].map((id) => nsp.sockets.get(id)).filter((s): s is WidgetSocket => s !== undefined);
   let followers = 0;
 
-  const refuse = (next: (err?: Error) => void, err: unknown) => {
+  /** Remembers which page origin tried to connect (the admin Installation panel). */
+  const sighted = (origin: string | undefined, productId: string | null, code: string | null, reason: string | null) => {
+    const normalised = origin && normaliseOrigin(origin);
+    if (normalised) deps.installation.noteOrigin({ productId, origin: normalised, channel: "widget", allowed: code === null, code, reason }, deps.clock.now());
+  };
+
+  // The refusal's code and message travel in connect_error's `data`, which the widget reads cross-origin
+  // (the transport reflects the Origin) and logs to the page's console; the server logs it too.
+  const refuse = (next: (err?: Error) => void, err: unknown, origin: string | undefined, productId: string | null) => {
     const known = err instanceof AppError;
     if (!known) deps.logger.error({ err }, "widget handshake failed");
     const code = known ? err.code : "internal_error";
+    const message = known ? err.message : "internal error";
     deps.metrics.socketHandshakes.inc({ result: "refused", code });
-    const error = new Error(known ? err.message : "internal error") as Error & { data?: unknown };
-    error.data = { code };
+    if (known) deps.logger.info({ code, reason: message, origin: origin?.slice(0, 200) }, "widget handshake refused");
+    if (code !== "rate_limited") sighted(origin, productId, code, message);
+    const error = new Error(message) as Error & { data?: unknown };
+    error.data = { code, message };
     next(error);
   };
 
@@ -117,23 +130,22 @@ export function attachWidgetGateway(io: WidgetServer, deps: GatewayDeps): { onIn
     // Keyed by the real product only: made-up keys share their address's one bucket, whatever they are.
     const key = (socket.handshake.auth as { productKey?: unknown } | undefined)?.productKey;
     const product = typeof key === "string" && isProductKeyShaped(key) ? deps.repos.products.findByProductKey(key) : undefined;
+    const productId = product?.id ?? null;
+    const origin = socket.handshake.headers.origin;
     deps.handshakeLimiter.check({ product: product?.id, address: socket.handshake.address }).then(
       (decision) => {
-        if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision));
+        if (!decision.allowed) return refuse(next, deps.handshakeLimiter.errorFor(decision), origin, productId);
         try {
-          const binding = authenticateWidget(deps, {
-            auth: socket.handshake.auth,
-            origin: socket.handshake.headers.origin,
-            host: selfOrigin(deps.publicOrigin, socket.handshake.headers.host),
-          });
+          const binding = authenticateWidget(deps, { auth: socket.handshake.auth, origin, host: selfOrigin(deps.publicOrigin, socket.handshake.headers.host) });
           socket.data = socketDataOf(binding);
         } catch (err) {
-          return refuse(next, err);
+          return refuse(next, err, origin, productId);
         }
         deps.metrics.socketHandshakes.inc({ result: "accepted", code: "" });
+        sighted(origin, socket.data.productId, null, null);
         next();
       },
-      (err: unknown) => refuse(next, err),
+      (err: unknown) => refuse(next, err, origin, productId),
     );
   });
 

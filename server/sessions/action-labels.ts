@@ -3,7 +3,7 @@
  * "'Export CSV'" and "Settings › Billing" instead of "a button" and "this page".
  */
 import type { SlimAction } from "../ingest/autoplay.schema.js";
-import { urlPath } from "../workflows/workflow-progress.js";
+import { urlPath } from "../workflows/url-path.js";
 
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`);
 

@@ -16,7 +16,7 @@ import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { MatchableAction } from "../workflows/workflow-progress.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { inferGoal, type InferredGoal } from "./infer-goal.js";
 import { startTimer } from "../timers.js";
 import type { WindowCache } from "./window-cache.js";
@@ -26,7 +26,7 @@ export interface GoalTrackerDeps {
   commits: GroupCommit;
   /** Windows of active sessions kept from their ingests; a refresh reads the store only when it misses. */
   windows: WindowCache;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   /** How many of the latest unsummarised actions the goal is inferred from (the context window). */
   windowSize: number;
   logger: Logger;
@@ -107,7 +107,7 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
       try {
         const window = marked.window ?? windowOf(sessionRef);
         if (!window) continue;
-        const inferred = inferGoal(deps.workflows, window);
+        const inferred = inferGoal(deps.workflows.forProduct(marked.productId), window);
         if (inferred) updates.push({ sessionRef, marked, inferred });
       } catch (err) {
         logger.error({ err, sessionId: marked.sessionId }, "session goal inference failed");

@@ -4,7 +4,7 @@
  * (the list). Struggle detection and the attempt tracker compare places, never raw paths.
  */
 import { isIdSegment } from "../ingest/raw-events/canonical-url.js";
-import { urlPath } from "../workflows/workflow-progress.js";
+import { urlPath } from "../workflows/url-path.js";
 
 const decode = (segment: string) => {
   try {

@@ -14,7 +14,7 @@
 import type { GateRecord } from "../../db/gate.repository.js";
 import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
-import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
+import type { DecisionOutcome, NewSuggestion, RecentSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
@@ -22,6 +22,7 @@ import type { Logger } from "../logger.js";
 import { windowOf, type SessionWindow } from "../sessions/session-context.js";
 import type { WindowCache } from "../sessions/window-cache.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "../sessions/action-labels.js";
 import { provisionalSummary, readForEvaluation } from "./evaluation-reads.js";
@@ -63,7 +64,7 @@ export interface EvaluatorDeps {
   clock: Clock;
   logger: Logger;
   config: Config;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   suggester: Suggester;
   summarizer: RollingSummarizer;
   deliver: Deliverer;
@@ -76,6 +77,10 @@ export interface EvaluatorDeps {
 
 /** How many of a session's latest suggestions are checked for retraction. */
 const RETRACT_LOOKBACK = 5;
+
+/** Signals strong enough to replace a shown suggestion instead of waiting behind it. */
+const URGENT_SIGNALS: ReadonlySet<string> = new Set(["rage_click", "repeated_submit"]);
+const STRUGGLE_SIGNALS: ReadonlySet<string> = new Set(["rage_click", "repeated_submit", "ping_pong", "dwell"]);
 
 export function gateConfigOf(config: Config): GateConfig {
   return {
@@ -157,26 +162,32 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
     };
     for (const fn of p.after) fn();
-    deps.onDecision(decision);
     stored.announce?.();
+    // Listeners hear of the decision once the scheduler has taken the evaluation's result (its re-check time
+    // is worked out from the clock at the end of the evaluation, not whenever a listener moves it on).
+    setImmediate(() => deps.onDecision(decision));
     return decision;
   }
 
+  /** Withdraws a shown (or still pending) suggestion once this evaluation has committed. */
+  function retractLater(p: Pending, id: number, reason: string): void {
+    const { session } = p.ctx;
+    p.writes.push(() => repos.suggestions.setStatus(id, "retracted"));
+    p.after.push(() => deps.retract({ id, productId: session.productId, sessionRef: session.id, sessionId: session.sessionKey, reason }));
+  }
+
   /**
-   * Suggestions still on the user's screen (delivered, no verdict) that pointed at a workflow step the user
-   * has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
+   * Suggestions on the user's screen or waiting to be (delivered or pending, no verdict) that pointed at a
+   * workflow step the user has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
    */
-  function retractCompleted(p: Pending): void {
+  function retractCompleted(p: Pending, recent: RecentSuggestion[], workflows: readonly Workflow[]): void {
     const { ctx } = p;
-    for (const s of repos.suggestions.recentSteps(ctx.session.id, RETRACT_LOOKBACK)) {
+    for (const s of recent) {
       if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
-      const workflow = deps.workflows.find((w) => w.id === s.workflowId);
+      const workflow = workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
-      p.writes.push(() => repos.suggestions.setStatus(s.id, "retracted"));
-      p.after.push(() =>
-        deps.retract({ id: s.id, productId: ctx.session.productId, sessionRef: ctx.session.id, sessionId: ctx.session.sessionKey, reason: "step_done" }),
-      );
+      retractLater(p, s.id, "step_done");
     }
   }
 
@@ -204,8 +215,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       }
     }
     const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
-    // Issue 14: the session's workflow attempts are brought up to date first (user memory).
-    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef, deps.workflows);
+    // The session's workflow attempts (user memory) are brought up to date first.
+    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef);
     if (signal.aborted || deps.isClosed()) {
       if (signal.reason === SUPERSEDED && !deps.isClosed()) {
         await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
@@ -221,7 +232,10 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // so there is nothing to retract, count or repeat (a brand-new session's evaluation reads no history).
     const gate = repos.gates.find(sessionRef);
     let shownBefore = gate !== undefined;
-    if (shownBefore) retractCompleted(p);
+    const recent = shownBefore ? repos.suggestions.recentSteps(sessionRef, RETRACT_LOOKBACK) : [];
+    // This product's workflows only: another product's steps are never suggested here.
+    const workflows = deps.workflows.forProduct(ctx.session.productId);
+    retractCompleted(p, recent, workflows);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
@@ -229,19 +243,25 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // Re-check once when the user would have dwelt long enough; not again until they act.
     const result: RunResult = dwellAt > now ? { recheckAt: dwellAt } : {};
 
-    // Issue 14: memory, behaviour triggers, precision holds and the holdout.
-    const base = suggestionInputOf(ctx, deps.workflows, config.DWELL_MS, now);
+    // Memory, behaviour triggers, precision holds and the holdout, against the product's own workflows.
+    const base = suggestionInputOf(ctx, workflows, config.DWELL_MS, now);
     const assessment = deps.memory?.assess(ctx, base, trigger, now);
     const input = assessment?.input ?? base;
     p.rules = assessment?.notes;
     p.holdout = assessment?.holdout;
+    // A shown suggestion (or one waiting for a widget to show it) that a fresh rage click or failed resubmit has
+    // made stale is replaced, not waited on.
+    const shown = recent.find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);
+    const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
+    const replacesStale = stale !== undefined;
+
     const deliveredLastHour = () => (shownBefore ? repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
-    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredLastHour() });
+    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
     if (early) {
       await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
-    // Issue 14: what the user's behaviour and memory say — stale, just finished, moving fast, mastered…
+    // What the user's behaviour and memory say — stale, just finished, moving fast, mastered…
     if (assessment?.hold) {
       await record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
       if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
@@ -276,6 +296,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const late = blockingReason(settled(sessionRef, gateNow, at), at, gateConfig, {
       deliveredLastHour: deliveredLastHour(),
       shownRecently: shownBefore && repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      replacesStale: replacesStale && STRUGGLE_SIGNALS.has(r.signal),
     });
     const suggestion: NewSuggestion = {
       sessionRef, text: r.text, normText, source, model: r.model, signal: r.signal, workflowId: r.workflowId, stepId: r.stepId,
@@ -284,8 +305,9 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       // Pending until a widget acknowledges it (see chat/suggestion-delivery.ts); never shown in the holdout.
       status: late ? "skipped" : p.holdout ? "held_out" : "pending", modelError, createdAt: at,
     };
-    // Issue 14: a holdout session's suggestion is stored like any other and never shown.
+    // A holdout session's suggestion is stored like any other and never shown.
     const reason = late ?? (p.holdout ? "holdout" : null);
+    if (!reason && stale && STRUGGLE_SIGNALS.has(r.signal)) retractLater(p, stale.id, "replaced");
     await record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
     return result;
   };

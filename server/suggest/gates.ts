@@ -29,6 +29,11 @@ export interface GateHistory {
   deliveredLastHour: number;
   /** Whether the candidate's text was shown recently (undefined before a candidate exists). */
   shownRecently?: boolean;
+  /**
+   * A fresh struggle signal (rage clicks, repeated failed submits) about to replace a shown suggestion that
+   * is not itself struggle help: it does not wait behind that suggestion (`awaiting_interaction`, `cooldown`).
+   */
+  replacesStale?: boolean;
 }
 
 export const HOUR_MS = 3_600_000;
@@ -50,8 +55,8 @@ export function blockingReason(g: GateRecord, now: number, c: GateConfig, histor
   if (gate.typingUntil > now) return "typing";
   if (gate.lastUserMessageAt > 0 && now - gate.lastUserMessageAt < c.recentMessageMs) return "recent_message";
   if (gate.state === "reactive") return "reactive";
-  if (gate.state === "proactive") return "awaiting_interaction";
-  if (gate.cooldownUntil > now) return "cooldown";
+  if (gate.state === "proactive" && !history.replacesStale) return "awaiting_interaction";
+  if (gate.cooldownUntil > now && !history.replacesStale) return "cooldown";
   if (history.deliveredLastHour >= c.perHour) return "cap";
   if (history.shownRecently) return "duplicate";
   return null;

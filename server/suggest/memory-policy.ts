@@ -10,7 +10,6 @@ import { describeMemory } from "../memory/memory-prompt.js";
 import type { MemoryService } from "../memory/memory-service.js";
 import { loadMemoryView, type MemorySettings } from "../memory/memory-view.js";
 import type { SessionWindow } from "../sessions/session-context.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
 import { precisionHold, type PrecisionSettings } from "./precision.js";
 import { TRIGGER_CODES, type HoldCode, type RuleNote } from "./rule-notes.js";
 import type { Trigger } from "./scheduler.js";
@@ -66,8 +65,8 @@ export function createMemoryPolicy(deps: { repos: Repositories; config: Config; 
 
   return {
     /** Brings the session's workflow attempts up to date before it is evaluated. */
-    prepare(sessionRef: number, workflows: readonly Workflow[]): void {
-      deps.memory.syncSession(sessionRef, workflows);
+    prepare(sessionRef: number): void {
+      deps.memory.syncSession(sessionRef);
     },
 
     assess(ctx: SessionWindow, input: SuggestionInput, trigger: Trigger, now: number): Assessment {

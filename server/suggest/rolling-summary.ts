@@ -15,7 +15,7 @@ import { LlmError } from "../errors.js";
 import { rollingSummaryDedupeKey } from "../ingest/dedupe-key.js";
 import type { Logger } from "../logger.js";
 import { toSlimAction } from "../sessions/session-context.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { LlmClient } from "../llm/llm-port.js";
 import type { PromptLimits } from "../llm/prompt-fence.js";
 import { buildExtractiveSummary, MAX_SUMMARY_TEXT } from "./extractive-summary.js";
@@ -26,7 +26,7 @@ export interface RollingSummaryDeps {
   repos: Repositories;
   clock: Clock;
   logger: Logger;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   threshold: number;
   keep: number;
   limits: PromptLimits;
@@ -51,7 +51,7 @@ export interface Fold {
 export function createRollingSummarizer(deps: RollingSummaryDeps) {
   const { repos, clock, logger } = deps;
 
-  async function write(previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
+  async function write(productId: string, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
     const llm = deps.llm;
     if (llm) {
       try {
@@ -64,7 +64,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
         if (code !== "llm_breaker_open") logger.warn({ code }, "LLM summary failed; writing an extractive one");
       }
     }
-    return { text: buildExtractiveSummary(previous, actions, deps.workflows), writer: "extractive" as const };
+    return { text: buildExtractiveSummary(previous, actions, deps.workflows.forProduct(productId)), writer: "extractive" as const };
   }
 
   return {
@@ -79,7 +79,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
       const last = actions.at(-1);
       if (!last) return undefined;
       const slim = actions.map((a, i) => toSlimAction(a, i, session.sessionKey));
-      const { text, writer } = await write(previous?.text ?? null, slim, signal);
+      const { text, writer } = await write(session.productId, previous?.text ?? null, slim, signal);
       if (signal.aborted) return undefined;
       const folded = actions.length;
       return {

@@ -13,7 +13,7 @@ import { BadRequestError, NotFoundError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
 import type { WindowCache } from "../sessions/window-cache.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
 import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate } from "./gates.js";
@@ -31,7 +31,7 @@ export interface SuggestionEngineDeps {
   logger: Logger;
   repos: Repositories;
   clock: Clock;
-  workflows: readonly Workflow[];
+  workflows: WorkflowSource;
   /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
   /** The app's group commit: an evaluation stores everything as one piece of it. */

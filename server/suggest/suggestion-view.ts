@@ -6,7 +6,7 @@ import type { Repositories } from "../../db/repositories.js";
 import type { Config } from "../config.js";
 import type { SessionContext } from "../sessions/session-context.js";
 import { redactMessages } from "../llm/redact-messages.js";
-import type { Workflow } from "../workflows/workflows.schema.js";
+import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { gateConfigOf } from "./evaluate-session.js";
 import { initialGate, settleGate } from "./gates.js";
 import { buildSuggestionPrompt } from "./prompt-builder.js";
@@ -16,13 +16,13 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number) => (ms > 0 ? iso(ms) : null);
 
 export function describeSuggestions(
-  deps: { repos: Repositories; config: Config; workflows: readonly Workflow[] },
+  deps: { repos: Repositories; config: Config; workflows: WorkflowSource },
   ctx: SessionContext,
   now: number,
   limit = 10,
 ) {
   const sessionRef = ctx.session.id;
-  const input = suggestionInputOf(ctx, deps.workflows, deps.config.DWELL_MS, now);
+  const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), deps.config.DWELL_MS, now);
   const placement = input.placement;
   // The prompt an LLM would get for this session now, after redaction: what leaves the process.
   const prompt = redactMessages(

@@ -60,7 +60,7 @@ function firedHits(input: SuggestionInput, ctx: TriggerContext, s: TriggerSettin
     // Struggle speaks for itself; memory only makes it a repeated failure.
     if (!on("repeated_failure") || (signal.kind !== "repeated_submit" && signal.kind !== "rage_click")) return hits;
     // The workflow being struggled with: the placement, or the latest one this session attempted on this page
-    // (a submit of a last step "completes" it in the window until a resubmit shows it failed).
+    // (a submit of a last step "completes" it in the window until a resubmit or a validation failure shows it failed).
     const attempted = [...memory.sessionAttempts].reverse().map((a) => input.workflows.find((w) => w.id === a.workflowId));
     const w = p && onWorkflowPage(p.workflow, signal.url) ? p.workflow : attempted.find((x) => x && !mastered.has(x.id) && onWorkflowPage(x, signal.url)) ?? p?.workflow;
     const failures = w ? (knowledge(w)?.failuresSinceCompletion ?? 0) : 0;

@@ -5,9 +5,15 @@
  * - the user is in a workflow when some step is done and the last is not; the next step is the one right
  *   after the furthest done step;
  * - among several, a workflow whose own pages the user is on wins over one whose pages they have left
- *   (so coming back after a detour puts them back in it), then the most recent progress wins.
+ *   (so coming back after a detour puts them back in it), then the most recent progress wins;
+ * - a submit that did not go through (rejected-submits.ts: the form's validation rejected it, or it was sent
+ *   again) is not done: it matches no step.
  */
+import { rejectedSubmits } from "../sessions/rejected-submits.js";
+import { urlPath } from "./url-path.js";
 import type { StepMatch, Workflow, WorkflowStep } from "./workflows.schema.js";
+
+export { urlPath };
 
 /** The fields of an action that workflow matching reads. */
 export interface MatchableAction {
@@ -33,16 +39,6 @@ export interface WorkflowProgress {
   nextStep: WorkflowStep | undefined;
 }
 
-/** The path of a canonical URL, full or path-only, without query, hash or trailing slash. */
-export function urlPath(url: string): string {
-  let path = url.trim();
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path);
-  if (scheme) path = path.slice(scheme[0].length);
-  path = path.split(/[?#]/, 1)[0] ?? "";
-  if (!path.startsWith("/")) path = `/${path}`;
-  if (path.length > 1) path = path.replace(/\/+$/, "");
-  return path || "/";
-}
 
 /** Path segments of a URL, lowercased: URL paths compare case-insensitively here. */
 function parseSegments(url: string): string[] {
@@ -110,6 +106,7 @@ export function actionMatches(action: MatchableAction, match: StepMatch): boolea
 }
 
 export function workflowProgress(workflow: Workflow, actions: readonly MatchableAction[]): WorkflowProgress {
+  const failed = rejectedSubmits(actions);
   const doneSteps: number[] = [];
   const matched: number[] = [];
   let lastProgressAt = -1;
@@ -117,7 +114,7 @@ export function workflowProgress(workflow: Workflow, actions: readonly Matchable
     let matchedAt = -1;
     // The latest match is what counts, so scan from the newest action back.
     for (let i = actions.length - 1; i >= 0; i--) {
-      if (actionMatches(actions[i]!, step.match)) {
+      if (actionMatches(actions[i]!, step.match) && !failed.has(i)) {
         matchedAt = i;
         break;
       }

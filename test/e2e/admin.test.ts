@@ -47,7 +47,8 @@ async function signIn(page: Page, token: string) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ clock, env: { SUGGEST_DEBOUNCE_MS: "0", SUGGEST_MAX_WAIT_MS: "0", DWELL_MS: "3600000", DEMO_ENABLED: "false" } });
+  // No demo: the default product gets the example workflows from WORKFLOWS_PATH, as an operator would give its own.
+  server = await startTestServer({ clock, env: { SUGGEST_DEBOUNCE_MS: "0", SUGGEST_MAX_WAIT_MS: "0", DWELL_MS: "3600000", DEMO_ENABLED: "false", WORKFLOWS_PATH: "workflows.example.json" } });
   const decisions = recordDecisions(server.suggestions);
   // Ten minutes of history, oldest first (the clock only moves forward, as a real one does).
   await pushActions(server.url, "e2e-early", [{ url: "/dashboard" }, { url: "/help" }], clock.now());

@@ -13,6 +13,7 @@ import { launchChromium } from "../helpers/browser.js";
 import { waitForGoal } from "../helpers/goals.js";
 import { adminHeaders } from "../helpers/signing.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
+import { userHash } from "../helpers/widget-client.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const ARTIFACTS = path.join(ROOT, "artifacts", "e2e");
@@ -96,7 +97,10 @@ function watchCapture(page: Page) {
 
 async function context(sessionId: string) {
   const res = await fetch(`${server.url}/v1/sessions/${encodeURIComponent(sessionId)}/context`, { headers: adminHeaders });
-  return { status: res.status, body: (await res.json()) as { recent_actions: { type: string; title: string; description: string; canonical_url: string }[]; goal: string | null } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { recent_actions: { type: string; title: string; description: string; canonical_url: string }[]; goal: string | null; owner_id: string | null },
+  };
 }
 
 describe("capture.js in Chromium", () => {
@@ -128,7 +132,7 @@ describe("capture.js in Chromium", () => {
     await page.locator("#secret-input").press("Tab");
     await page.locator("#send").click();
 
-    // The SPA navigation is the last event; its batch goes out on the 2-second timer.
+    // The SPA navigation is the last event; its batch goes out at once or behind the request before it.
     const lastBatch = page.waitForResponse((r) => r.url().endsWith("/v1/capture") && (r.request().postData() ?? "").includes("settings/billing"));
     await page.locator("#spa").click();
     expect((await lastBatch).status()).toBe(202);
@@ -188,6 +192,45 @@ describe("capture.js in Chromium", () => {
       "Click 'Try again' button",
       "Rage click on 'Try again' button",
     ]);
+    await page.close();
+  });
+
+  it("events queued before a change of person go out as that person's, in their session", async () => {
+    const page = await browser.newPage();
+    const capture = watchCapture(page);
+    await page.goto(`${siteOrigin}/invoices`);
+    await page.waitForFunction(() => window.PilotlightCapture !== undefined);
+    const { alice, bob } = await page.evaluate(
+      ([hashA, hashB]) => {
+        const c = window.PilotlightCapture!;
+        c.identify("alice", hashA);
+        const aliceSession = c.sessionId();
+        // The first click goes at once; the second waits behind that request (coalescing)…
+        document.getElementById("export")!.click();
+        document.getElementById("again")!.click();
+        // …while the person changes, as the widget's update() does it: identity, then a new session.
+        c.identify("bob", hashB);
+        const bobSession = c.rotate();
+        document.getElementById("export")!.click();
+        return { alice: aliceSession, bob: bobSession };
+      },
+      [userHash("alice"), userHash("bob")],
+    );
+    await page.evaluate(() => window.PilotlightCapture!.flush());
+    expect(await capture.settled()).toEqual(capture.requests.map(() => 202));
+    // Every click went with the person it was made by (the page view before identify() went anonymously).
+    const batches = capture.bodies().map((b) => JSON.parse(b) as { session_id: string; user_id?: string; events: { type: string }[] });
+    const clicks = batches.filter((b) => b.events.some((e) => e.type === "click"));
+    expect(clicks.map((b) => [b.session_id === alice ? "alice's session" : "bob's session", b.user_id])).toEqual(
+      expect.arrayContaining([["alice's session", "alice"], ["bob's session", "bob"]]),
+    );
+    for (const b of clicks) expect(b.user_id).toBe(b.session_id === alice ? "alice" : "bob");
+    const aliceContext = (await context(alice)).body;
+    expect(aliceContext.owner_id).toBe("alice");
+    expect(aliceContext.recent_actions.map((a) => a.title)).toEqual(["Page Load: Invoices", "Click 'Export CSV' button", "Click 'Try again' button"]);
+    const bobContext = (await context(bob)).body;
+    expect(bobContext.owner_id).toBe("bob");
+    expect(bobContext.recent_actions.map((a) => a.title)).toEqual(["Click 'Export CSV' button"]);
     await page.close();
   });
 

@@ -279,6 +279,31 @@ describe("widgets on another origin bound to a source's sessions", () => {
     await context.close();
   });
 
+  it("(b) data-session-id of a session a signed-in user owns: the anonymous widget says why in the console and works in a session of its own", async () => {
+    const owned = `ap_${crypto.randomBytes(16).toString("hex")}`;
+    expect((await pushEvent(server.url, teamPush(owned, "erin"))).status).toBe(202);
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    const logged: { type: string; text: string }[] = [];
+    p.on("console", (m) => logged.push({ type: m.type(), text: m.text() }));
+    await recordEvents(p);
+    await p.goto(page("/owned", "", `data-session-id="${owned}"`));
+    await waitFor(async () => (await readyCount(p)) > 0, "the widget to be ready");
+    const bound = (await lastReady(p))!.sessionId!;
+    expect(bound).not.toBe(owned);
+    expect(bound).toMatch(/^ps_[0-9a-f]{32}$/);
+    // The integrator learns why the session they gave was not joined, and what would join it.
+    const notes = logged.filter((m) => m.text.includes("session_forbidden"));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]!.type).toBe("warning");
+    expect(notes[0]!.text).toMatch(/^Pilotlight widget: the session it was given \(data-session-id or boot\) was refused — session_forbidden: .*belongs to another user/);
+    expect(notes[0]!.text).toMatch(/userId and userHash/);
+    expect(logged.filter((m) => m.type === "error")).toEqual([]);
+    // Nothing of erin's session reached it.
+    expect(await widget(p, ".pl-preview").isHidden()).toBe(true);
+    await context.close();
+  });
+
   it("(c) a verified user's widget that names no session gets the suggestion for a push keyed by another session of theirs", async () => {
     const boot = `<script>
       window.Pilotlight = window.Pilotlight || function () { (Pilotlight.q = Pilotlight.q || []).push(arguments); };

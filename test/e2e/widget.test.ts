@@ -98,7 +98,7 @@ describe("the widget on the demo (rules model)", () => {
     await preview.waitFor({ timeout: 15_000 });
     expect(await preview.textContent()).toContain("Type your teammate's email address.");
     expect(await widget(page, ".pl-badge").textContent()).toBe("1");
-    expect(await widget(page, ".pl-launcher").getAttribute("aria-label")).toBe("Open assistant (1 unread)");
+    expect(await widget(page, ".pl-launcher").getAttribute("aria-label")).toBe("Open Assistant (1 unread)");
     // The host page hears it too: through the queued `on` callback and the window event.
     const heard = await page.evaluate(() => {
       const w = window as unknown as { __queued: { text: string }[]; __events: { name: string; detail: { text: string } }[] };
@@ -138,7 +138,7 @@ describe("the widget on the demo (rules model)", () => {
     const reply = widget(page, ".pl-assistant:not(.pl-draft)").last();
     await reply.waitFor({ timeout: 15_000 });
     expect(await reply.textContent()).toContain("Click 'Export CSV' to download the report.");
-    expect(await widget(page, ".pl-user").last().textContent()).toBe("how do I export a report?");
+    expect(await widget(page, ".pl-user .pl-text").last().textContent()).toBe("how do I export a report?");
     expect(await widget(page, ".pl-typing").isHidden()).toBe(true);
   });
 
@@ -280,7 +280,7 @@ describe("streamed replies from an LLM", () => {
 
     const final = widget(page, ".pl-assistant:not(.pl-draft)").last();
     await final.waitFor({ timeout: 15_000 });
-    expect(await final.textContent()).toBe(`Open Settings → Team, then ${XSS_MODEL} press Send invite.`);
+    expect(await final.locator(".pl-text").textContent()).toBe(`Open Settings → Team, then ${XSS_MODEL} press Send invite.`);
     expect(await widget(page, ".pl-draft").count()).toBe(0);
     expect(await widget(page, ".pl-typing").isHidden()).toBe(true);
     expect(await widget(page, "img").count()).toBe(0);

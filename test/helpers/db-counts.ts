@@ -17,3 +17,15 @@ export function rowCounts(db: Db): Record<string, number> {
     .filter((t) => !DERIVED_IN_BACKGROUND.has(t));
   return Object.fromEntries(tables.map((t) => [t, (db.prepare(`SELECT count(*) AS n FROM "${t}"`).get() as { n: number }).n]));
 }
+
+/** Tables an ingest writes in its own transaction; the suggestion engine writes others later, asynchronously. */
+const INGEST_TABLES = ["actions", "sessions", "summaries", "event_log", "user_sessions"];
+
+/**
+ * Row counts of the tables ingestion writes, for "a refused request stored nothing" checks in suites where
+ * earlier accepted ingests may still get their (debounced, asynchronous) suggestions meanwhile.
+ */
+export function ingestRowCounts(db: Db): Record<string, number> {
+  const all = rowCounts(db);
+  return Object.fromEntries(INGEST_TABLES.filter((t) => t in all).map((t) => [t, all[t]!]));
+}

@@ -17,9 +17,9 @@ export interface SpawnedServer {
   exited: Promise<number | string>;
 }
 
-export function runMain(env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | string> } {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "server/main.ts")], {
-    cwd: ROOT,
+export function runMain(env: Record<string, string>, cwd = ROOT): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | string> } {
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), path.join(ROOT, "server/main.ts")], {
+    cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", NODE_ENV: "test", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -31,8 +31,8 @@ export function runMain(env: Record<string, string>): { child: ChildProcess; std
   return { child, stdout: () => out, stderr: () => err, exited };
 }
 
-export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000): Promise<SpawnedServer> {
-  const run = runMain(env);
+export async function spawnServer(env: Record<string, string>, timeoutMs = 20_000, cwd = ROOT): Promise<SpawnedServer> {
+  const run = runMain(env, cwd);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in ${timeoutMs} ms:\n${run.stdout()}\n${run.stderr()}`)), timeoutMs);
     const check = () => {

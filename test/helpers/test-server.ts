@@ -17,7 +17,7 @@ import { resolvePaths } from "../../server/paths.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
 import { createLlmClient } from "../../server/llm/create-llm-client.js";
 import type { Publisher } from "../../server/suggest/publisher.js";
-import { loadWorkflows } from "../../server/workflows/load-workflows.js";
+import { seedInstanceWorkflows } from "../../server/workflows/seed-workflows.js";
 
 export const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
@@ -65,9 +65,9 @@ export async function startTestServer(options: StartOptions = {}) {
   const repos = createRepositories(db);
   const clock = options.clock ?? systemClock;
   const instance = bootstrapInstance({ config, repos, clock });
-  const workflows = loadWorkflows(config.WORKFLOWS_PATH ?? paths.defaultWorkflows);
+  seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, clock.now());
   const llm = createLlmClient(config, logger);
-  const app = createApp({ config, logger, db, repos, clock, instance, paths, workflows, llm, ...(options.publish ? { publish: options.publish } : {}) });
+  const app = createApp({ config, logger, db, repos, clock, instance, paths, llm, ...(options.publish ? { publish: options.publish } : {}) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = app.httpServer.address() as AddressInfo;
 
@@ -80,7 +80,7 @@ export async function startTestServer(options: StartOptions = {}) {
     db,
     repos,
     instance,
-    workflows,
+    workflows: app.services.workflows,
     databasePath,
     clock,
     suggestions: app.services.suggestions,

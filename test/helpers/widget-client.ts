@@ -49,9 +49,11 @@ export async function connectWidget(baseUrl: string, auth: Partial<HandshakeAuth
 export async function refusedConnection(baseUrl: string, auth: Partial<HandshakeAuth>, opts: ConnectOptions = {}) {
   const socket = widgetClient(baseUrl, auth, opts);
   try {
-    return await new Promise<{ message: string; code: string | undefined }>((resolve, reject) => {
+    return await new Promise<{ message: string; code: string | undefined; dataMessage: string | undefined }>((resolve, reject) => {
       socket.once("connect", () => reject(new Error("the connection was accepted")));
-      socket.once("connect_error", (err: Error & { data?: { code?: string } }) => resolve({ message: err.message, code: err.data?.code }));
+      socket.once("connect_error", (err: Error & { data?: { code?: string; message?: string } }) =>
+        resolve({ message: err.message, code: err.data?.code, dataMessage: err.data?.message }),
+      );
       socket.connect();
     });
   } finally {

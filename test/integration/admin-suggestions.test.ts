@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminStatsResponse, AdminSuggestionsResponse } from "../../server/contracts/admin.js";
+import { addProduct, adminGet } from "../helpers/admin.js";
 import { createManualClock } from "../helpers/clock.js";
-import { adminHeaders, pushEvent } from "../helpers/signing.js";
+import { pushEvent } from "../helpers/signing.js";
 import { connectAndSuggest, pushActions, recordDecisions } from "../helpers/suggestions.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { command, expectOk, type WidgetClient } from "../helpers/widget-client.js";
@@ -23,11 +24,7 @@ let decisions: ReturnType<typeof recordDecisions>;
 const sockets: WidgetClient[] = [];
 const delivered = new Map<string, { id: number; conversationId: string; socket: WidgetClient }>();
 
-async function get<T>(path: string): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, { headers: adminHeaders });
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-}
+const get = <T>(path: string) => adminGet<T>(server, path);
 
 /** A widget for the session, then a push to the team page: the rules model suggests the next step to it. */
 async function deliverTo(sessionId: string) {
@@ -47,8 +44,10 @@ beforeAll(async () => {
     env: { SUGGEST_DEBOUNCE_MS: "0", SUGGEST_MAX_WAIT_MS: "0", GATE_INTERACTION_TIMEOUT_MS: "20000", DWELL_MS: "3600000" },
   });
   decisions = recordDecisions(server.suggestions);
-  const demo = server.repos.products.findById("demo")!;
-  server.repos.products.save({ ...demo, id: "other", productKey: "pk_other_0123456789" });
+  addProduct(server, "other");
+  // Each product has its own workflows: the other one gets the same golden paths, uploaded for it.
+  const { workflows } = server.app.services;
+  workflows.replace("other", workflows.forProduct("demo"), "admin", clock.now());
 
   // Minute 3 (T0): three deliveries, one accepted at once.
   for (const sid of ["adm-acc", "adm-dis", "adm-ign"]) await deliverTo(sid);

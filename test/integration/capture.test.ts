@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { rowCounts } from "../helpers/db-counts.js";
+import { ingestRowCounts, rowCounts } from "../helpers/db-counts.js";
 import { ALLOWED_ORIGIN, batch, rawEvent, sendCapture } from "../helpers/capture.js";
 import { fixtureJson } from "../helpers/fixtures.js";
 import { waitForGoal } from "../helpers/goals.js";
@@ -115,7 +115,8 @@ describe("POST /v1/capture", () => {
       expect(res.status).toBe(403);
       expect(res.json.error.code).toBe("origin_not_allowed");
       expect(res.json.error.message).toMatch(/no allowed origins.*ALLOWED_ORIGINS/);
-      expect(res.headers.get("access-control-allow-origin")).toBeNull();
+      // Readable by the refused page (so capture.js can tell its developer), and nothing more.
+      expect(res.headers.get("access-control-allow-origin")).toBe(`http://localhost:${server.port}`);
       expect(rowCounts(server.db)).toEqual(before);
     });
   });
@@ -150,15 +151,15 @@ describe("POST /v1/capture", () => {
     const good = () => batch("cap-bad", [rawEvent("click", "/x", { tag: "button", text: "A" })]);
     let before: Record<string, number>;
     beforeEach(() => {
-      before = rowCounts(server.db);
+      before = ingestRowCounts(server.db);
     });
 
     const cases: [string, () => ReturnType<typeof sendCapture>, number, string, RegExp][] = [
       ["an unknown product key", () => sendCapture(server.url, { ...good(), product_key: "pk_nope_0123456789" }), 401, "unknown_product_key", /does not match any product/],
       ["a missing product key", () => sendCapture(server.url, { ...good(), product_key: undefined }), 401, "missing_product_key", /product_key is missing/],
-      ["a disallowed origin", () => sendCapture(server.url, good(), { origin: "https://evil.example.org" }), 403, "origin_not_allowed", /https:\/\/evil\.example\.org may not send/],
-      ["a missing Origin", () => sendCapture(server.url, good(), { origin: null }), 403, "missing_origin", /Origin header is missing/],
-      ["an opaque Origin (null)", () => sendCapture(server.url, good(), { origin: "null" }), 403, "origin_not_allowed", /may not send/],
+      ["a disallowed origin", () => sendCapture(server.url, good(), { origin: "https://evil.example.org" }), 403, "origin_not_allowed", /origin https:\/\/evil\.example\.org is not allowed: add it to ALLOWED_ORIGINS/],
+      ["a missing Origin", () => sendCapture(server.url, good(), { origin: null }), 403, "missing_origin", /no Origin header/],
+      ["an opaque Origin (null)", () => sendCapture(server.url, good(), { origin: "null" }), 403, "origin_not_allowed", /"null" is not allowed/],
       ["malformed JSON behind a real key", () => sendCapture(server.url, `{"product_key":"${TEST_SECRETS.PRODUCT_KEY}","events":[`), 400, "malformed_json", /not valid JSON/],
       ["malformed JSON without a key", () => sendCapture(server.url, '{"product_key":', {}), 401, "invalid_product_key", /must be a JSON string of 8–128 letters/],
       ["an empty body", () => sendCapture(server.url, "", {}), 401, "missing_product_key", /product_key is missing/],
@@ -200,16 +201,25 @@ describe("POST /v1/capture", () => {
         expect(res.status).toBe(status);
         expect(res.json.error.code).toBe(code);
         expect(res.json.error.message).toMatch(message);
-        expect(rowCounts(server.db)).toEqual(before);
+        expect(ingestRowCounts(server.db)).toEqual(before);
       });
     }
 
-    it("only an allowed origin gets CORS headers on an error", async () => {
+    it("lets a refused page read why (CORS for its origin on the refusal, a JSON reason) without accepting anything", async () => {
       const allowed = await sendCapture(server.url, batch("cap-bad", [{ type: "nope" } as never]));
       expect(allowed.status).toBe(422);
       expect(allowed.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGIN);
-      const refused = await sendCapture(server.url, good(), { origin: "https://evil.example.org" });
-      expect(refused.headers.get("access-control-allow-origin")).toBeNull();
+      for (const res of [
+        await sendCapture(server.url, good(), { origin: "https://evil.example.org" }),
+        await sendCapture(server.url, { ...good(), product_key: "pk_wrong_0123456789" }, { origin: "https://evil.example.org" }),
+      ]) {
+        expect(res.status).toBeGreaterThanOrEqual(401);
+        expect(res.headers.get("access-control-allow-origin")).toBe("https://evil.example.org");
+        expect(res.headers.get("access-control-allow-credentials")).toBeNull();
+        expect(res.json.error.code).toMatch(/^(origin_not_allowed|unknown_product_key)$/);
+        expect(res.json.error.message).toMatch(/ALLOWED_ORIGINS|PRODUCT_KEY/);
+      }
+      expect(ingestRowCounts(server.db)).toEqual(before);
     });
 
     it("keeps serving after all of that", async () => {

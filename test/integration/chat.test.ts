@@ -96,7 +96,7 @@ describe("message:send", () => {
     expect(general.reply.text).toContain("Type your teammate's email address.");
 
     const howTo = await ask(socket, "how do I invite a teammate?");
-    expect(howTo.reply.text).toContain("1. Open Settings → Team. 2. Type your teammate's email address. 3. Press 'Send invite'.");
+    expect(howTo.reply.text).toContain("To invite a teammate:\n1. Open Settings → Team.\n2. Type your teammate's email address.\n3. Press 'Send invite'.");
     expect(howTo.reply.text).toContain("Next: Type your teammate's email address.");
     socket.close();
   });

@@ -11,7 +11,7 @@ import type { AdminLiftResponse, AdminSessionAnalysisResponse, AdminSuggestionsR
 import { holdoutBucket } from "../../server/memory/holdout.js";
 import { newcombeDifference } from "../../server/memory/lift.js";
 import { createManualClock } from "../helpers/clock.js";
-import { adminHeaders } from "../helpers/signing.js";
+import { adminGet } from "../helpers/admin.js";
 import { pushActions, recordDecisions, type ActionSpec } from "../helpers/suggestions.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/test-server.js";
 import { command, connectWidget, expectOk, nextEvent, record, type WidgetClient } from "../helpers/widget-client.js";
@@ -29,11 +29,7 @@ let server: TestServer;
 let decisions: ReturnType<typeof recordDecisions>;
 const sockets: WidgetClient[] = [];
 
-async function get<T>(p: string, s = server): Promise<T> {
-  const res = await fetch(`${s.url}${p}`, { headers: adminHeaders });
-  expect(res.status).toBe(200);
-  return (await res.json()) as T;
-}
+const get = <T>(p: string, s = server) => adminGet<T>(s, p);
 
 async function push(sessionId: string, specs: ActionSpec[]) {
   const next = decisions.next({ sessionId });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdminSessionAnalysisResponse, AdminUserMemoryResponse } from "../../server/contracts/admin.js";
+import { addProduct, adminGet } from "../helpers/admin.js";
 import { ALLOWED_ORIGIN, batch, rawEvent, sendCapture } from "../helpers/capture.js";
 import { createManualClock } from "../helpers/clock.js";
 import { adminHeaders } from "../helpers/signing.js";
@@ -20,18 +21,13 @@ let decisions: ReturnType<typeof recordDecisions>;
 beforeAll(async () => {
   server = await startTestServer({ clock, env: { SUGGEST_DEBOUNCE_MS: "10", SUGGEST_MAX_WAIT_MS: "100", ALLOWED_ORIGINS: ALLOWED_ORIGIN } });
   decisions = recordDecisions(server.suggestions);
-  const demo = server.repos.products.findById("demo")!;
-  server.repos.products.save({ ...demo, id: "other", productKey: "pk_other_0123456789" });
+  addProduct(server, "other");
 });
 afterAll(async () => {
   await server.close();
 });
 
-async function get<T>(path: string, status = 200): Promise<T> {
-  const res = await fetch(`${server.url}${path}`, { headers: adminHeaders });
-  expect(res.status).toBe(status);
-  return (await res.json()) as T;
-}
+const get = <T>(path: string, status = 200) => adminGet<T>(server, path, status);
 
 /** Pushes (as a trusted source naming `userId`) and waits for the evaluation, which syncs the session's memory first. */
 async function push(sessionId: string, specs: ActionSpec[], userId?: string) {

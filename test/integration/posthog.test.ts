@@ -94,6 +94,17 @@ describe("POST /v1/webhooks/posthog", () => {
     expect(titles).toEqual(["Click 'Export CSV' button", "Click 'Export CSV' button", "Click 'Export CSV' button", "Rage click on 'Export CSV' button"]);
   });
 
+  it("refuses the destination's body template sent unfilled ({\"event\":\"{event}\"}) with a 422 naming it, storing nothing", async () => {
+    const before = rowCounts(server.db);
+    for (const body of ['{"event":"{event}"}', '{"event":"{event}","person":"{person}"}', { event: { event: "$pageview", uuid: "u1", distinct_id: "{event.distinct_id}", properties: {} } }]) {
+      const res = await post(typeof body === "string" ? JSON.parse(body) : body);
+      expect(res.status).toBe(422);
+      expect(res.json.error.message).toMatch(/literal template placeholder .*PostHog sent the body template without filling it in/);
+      expect(res.json.error.issues[0].path).toMatch(/^event\.(event|distinct_id)$/);
+    }
+    expect(rowCounts(server.db)).toEqual(before);
+  });
+
   it("takes a batch across sessions, with pageviews, changes, submits and dropped events", async () => {
     const res = await post([
       delivery("ph-batch-a", { event: "$pageview", elements_chain: "" }, { $current_url: "https://app.example.com/settings/team", title: "Team · Acme" }),

@@ -68,6 +68,27 @@ describe("the server process", () => {
     expect(run.stderr()).toContain("match needs at least one of url, type, text");
   });
 
+  it("reads .env from its working directory, with the real environment winning over the file", async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    fs.writeFileSync(
+      path.join(dir, ".env"),
+      ["# an integrator's .env", "PRODUCT_ID=from-file", "ADMIN_TOKEN=admin-token-from-dot-env-0123", "DEMO_ENABLED=false", ""].join("\n"),
+    );
+    const server = await spawnServer({ DATABASE_PATH: path.join(dir, "p.db"), PRODUCT_ID: "from-env" }, 20_000, dir);
+    try {
+      const res = await fetch(`${server.url}/v1/admin/installation`, { headers: { authorization: "Bearer admin-token-from-dot-env-0123" } });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { product_id: string }).product_id).toBe("from-env");
+      expect((await fetch(`${server.url}/dashboard`)).status).toBe(404);
+      expect(server.stdout()).toContain("configuration read from .env");
+      expect(server.stdout()).not.toContain("admin-token-from-dot-env-0123");
+    } finally {
+      server.child.kill("SIGTERM");
+      await server.exited;
+    }
+  });
+
   it("finishes an in-flight request on SIGTERM before exiting", async () => {
     const db = freshDb();
     const server = await spawnServer({ DATABASE_PATH: db, ADMIN_TOKEN: "admin-token-for-shutdown-test" });

@@ -92,6 +92,20 @@ describe("chat with an LLM (OpenAI-compatible server, real SDK)", () => {
     socket.close();
   });
 
+  it("lists each action once in the prompt, marking those since the user's previous message", async () => {
+    await pushEvent(server.url, teamPage("llm-once", 1));
+    const socket = await connectWidget(server.url, { sessionId: "llm-once" });
+    fake.enqueue({ kind: "reply", text: "First answer." });
+    await ask(socket, "first question");
+    await pushEvent(server.url, { type: "actions", session_id: "llm-once", actions: [{ type: "pageview", title: "Page Load: Billing", description: "User landed on the Billing page", canonical_url: "/settings/billing", timestamp_start: 5 }] });
+    fake.enqueue({ kind: "reply", text: "Second answer." });
+    await ask(socket, "second question");
+    const data = fake.requests.at(-1)!.body.messages!.find((m) => m.content.includes("<<<PILOTLIGHT_DATA"))!.content;
+    expect(data.match(/User landed on the Billing page/g)).toHaveLength(1);
+    expect(data).toMatch(/Actions \[1\] onwards happened since the user's previous message/);
+    socket.close();
+  });
+
   it("keeps instructions planted in page text inside the data fence", async () => {
     await pushEvent(server.url, {
       type: "actions",

@@ -1,7 +1,7 @@
 /**
  * Probing and the same-origin rule. The stream answers 401 before 404, so product ids cannot be probed for
- * without a token. A product without ALLOWED_ORIGINS accepts only its own origin: with PUBLIC_URL set that
- * is the configured public origin, not whatever Host header the client sent.
+ * without a token. Pilotlight's own origin is always allowed (beside ALLOWED_ORIGINS): with PUBLIC_URL set
+ * that is the configured public origin, not whatever Host header the client sent.
  */
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,14 +28,18 @@ function capture(server: TestServer, origin: string, host?: string): Promise<num
   });
 }
 
+const SITE = "https://app.customer.example";
+
 let open: TestServer;
 let pinned: TestServer;
+let pinnedWithSite: TestServer;
 beforeAll(async () => {
   open = await startTestServer();
   pinned = await startTestServer({ env: { PUBLIC_URL: `${PUBLIC}/some/path` } });
+  pinnedWithSite = await startTestServer({ env: { PUBLIC_URL: PUBLIC, ALLOWED_ORIGINS: SITE } });
 });
 afterAll(async () => {
-  await Promise.all([open.close(), pinned.close()]);
+  await Promise.all([open.close(), pinned.close(), pinnedWithSite.close()]);
 });
 
 describe("GET /v1/stream/:productId answers 401 before 404", () => {
@@ -70,6 +74,17 @@ describe("the same-origin rule", () => {
     const ok = await connectWidget(pinned.url, { sessionId: "s-pinned" }, { origin: PUBLIC });
     ok.close();
     expect((await refusedConnection(pinned.url, { sessionId: "s-pinned-2" }, { origin: pinned.url })).code).toBe("origin_not_allowed");
+  });
+
+  it("with PUBLIC_URL and ALLOWED_ORIGINS, its own public origin stays allowed beside them, still not a made-up Host", async () => {
+    expect(await capture(pinnedWithSite, PUBLIC)).toBe(202);
+    expect(await capture(pinnedWithSite, SITE)).toBe(202);
+    expect(await capture(pinnedWithSite, "https://evil.example.com", "evil.example.com")).toBe(403);
+    expect(await capture(pinnedWithSite, pinnedWithSite.url)).toBe(403);
+    const own = await connectWidget(pinnedWithSite.url, { sessionId: "s-own-public" }, { origin: PUBLIC });
+    own.close();
+    const refused = await refusedConnection(pinnedWithSite.url, { sessionId: "s-spoofed" }, { origin: "https://evil.example.com" });
+    expect(refused.code).toBe("origin_not_allowed");
   });
 
   it("with PUBLIC_URL, answers a capture preflight from that origin only", async () => {

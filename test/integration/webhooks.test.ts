@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signConnector, signPilotlight } from "../../server/ingest/push-signature.js";
-import { rowCounts } from "../helpers/db-counts.js";
+import { ingestRowCounts, rowCounts } from "../helpers/db-counts.js";
 import { fixtureJson, fixtureText } from "../helpers/fixtures.js";
 import { adminHeaders, connectorHeaders, nowSeconds, pilotlightHeaders, pushEvent } from "../helpers/signing.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
@@ -112,7 +112,7 @@ describe("POST /v1/webhooks/actions", () => {
     const valid = JSON.stringify({ type: "actions", session_id: "s-bad", actions: [{ title: "t", description: "d", canonical_url: "/" }] });
     let before: Record<string, number>;
     beforeEach(() => {
-      before = rowCounts(server.db);
+      before = ingestRowCounts(server.db);
     });
 
     const cases: [string, () => Promise<{ status: number; json: any }>, number, RegExp][] = [
@@ -194,7 +194,7 @@ describe("POST /v1/webhooks/actions", () => {
         expect(res.status).toBe(status);
         expect(res.json.error.message).toMatch(message);
         expect(typeof res.json.error.code).toBe("string");
-        expect(rowCounts(server.db)).toEqual(before);
+        expect(ingestRowCounts(server.db)).toEqual(before);
       });
     }
 
@@ -208,7 +208,7 @@ describe("POST /v1/webhooks/actions", () => {
           { path: "actions[0].canonical_url", message: "canonical_url must be a string" },
         ]),
       );
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(ingestRowCounts(server.db)).toEqual(before);
     });
 
     it("keeps serving after all of that", async () => {

@@ -24,7 +24,7 @@ describe("widget handshake (namespace /widget)", () => {
 
   const refusals: [string, Record<string, unknown>, string | undefined, string, RegExp][] = [
     ["a wrong product key", { sessionId: "hs-1", productKey: "pk_nope_nope" }, origin, "invalid_product_key", /unknown productKey/],
-    ["a disallowed Origin", { sessionId: "hs-2" }, "https://evil.example", "origin_not_allowed", /not in this product.s allowed origins/],
+    ["a disallowed Origin", { sessionId: "hs-2" }, "https://evil.example", "origin_not_allowed", /origin https:\/\/evil\.example is not allowed: add it to ALLOWED_ORIGINS/],
     ["a missing sessionId", {}, origin, "invalid_auth", /sessionId/],
     ["a userId without userHash", { sessionId: "hs-3", userId: "alice" }, origin, "identity_required", /userHash/],
     ["a userId with a wrong userHash", { sessionId: "hs-4", userId: "alice", userHash: userHash("bob") }, origin, "invalid_user_hash", /does not match/],

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { emptyScan, summariseAttempt, trackActions, type TrackedAction, type TrackedAttempt } from "../../server/memory/attempt-tracker.js";
+import { emptyScan, restoreScan, summariseAttempt, trackActions, type TrackedAction, type TrackedAttempt } from "../../server/memory/attempt-tracker.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
 import { FIXTURES_DIR } from "../helpers/fixtures.js";
 
@@ -66,6 +66,25 @@ describe("attempt tracker", () => {
     expect(a).toMatchObject({ outcome: "completed", failedSubmits: 1, lastIssueCode: "failed_submit" });
     expect(a.lastIssue).toContain("'Invite'");
     expect(a.steps.find((s) => s.stepId === "send-invite")!.actionId).not.toBe(first.id);
+  });
+
+  it("treats a submit the form's validation rejected (in a later batch) as failed: it completes nothing, and its message is the last issue", () => {
+    const team = [page("/settings/team", 0), act("type", "/settings/team", "Type in 'Email' field", 3), act("submit", "/settings/team", "Submit 'Invite' form", 6)];
+    const { attempts, scan } = track(team);
+    expect(attempts[0]).toMatchObject({ outcome: "completed" });
+    // The validation answers after the batch was stored: the attempt is open again, one failure for two fields.
+    track([act("invalid", "/settings/team", "Invalid 'Email' field: Enter an email.", 6.1), act("invalid", "/settings/team", "Invalid 'Name' field: Required.", 6.1)], attempts, scan);
+    expect(attempts[0]).toMatchObject({ outcome: "in_progress", endedAt: null, failedSubmits: 1, lastIssueCode: "failed_submit" });
+    expect(attempts[0]!.lastIssue).toBe("Invalid 'Email' field: Enter an email. (submitting 'Invite' on Settings › Team)");
+    expect(attempts[0]!.steps.map((s) => s.stepId)).toEqual(["open-team", "enter-email"]);
+    // Sent again once fixed: done, and the earlier rejection is not counted twice.
+    track([act("submit", "/settings/team", "Submit 'Invite' form", 20)], attempts, scan);
+    expect(attempts[0]).toMatchObject({ outcome: "completed", failedSubmits: 1 });
+  });
+
+  it("carries a scan saved before the submit rule was shared: its old submit state is dropped, the rest kept", () => {
+    const restored = restoreScan(JSON.stringify({ pending: { "create-invoice": { step: 0, actionId: 3, at: T0 } }, lastSubmit: { place: "/x", label: "y", actionId: 2 }, clicks: null, lastT: 5, lastPlace: "/x" }));
+    expect(restored).toEqual({ ...emptyScan(), pending: { "create-invoice": { step: 0, actionId: 3, at: T0 } }, lastT: 5, lastPlace: "/x" });
   });
 
   it("counts rage clicks and dwell for the attempt on whose page they happen", () => {

@@ -13,10 +13,11 @@ import { resolvePaths } from "../../server/paths.js";
 import { createGoalTracker, type GoalChange } from "../../server/sessions/goal-tracker.js";
 import { createWindowCache } from "../../server/sessions/window-cache.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
+import { staticWorkflows } from "../../server/workflows/workflow-catalog.js";
 import { tempDir } from "../helpers/test-server.js";
 
 const paths = resolvePaths();
-const workflows = loadWorkflows(paths.defaultWorkflows);
+const workflows = staticWorkflows(loadWorkflows(paths.defaultWorkflows));
 const logger = createSilentLogger();
 
 let dir: string;

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isQuickLearner, knowledgeOf, presentKnowledge, type AttemptFacts } from "../../server/memory/knowledge-state.js";
 import { newcombeDifference, wilson } from "../../server/memory/lift.js";
 import { loadWorkflows } from "../../server/workflows/load-workflows.js";
+import { workflowVersion } from "../../server/workflows/workflow-version.js";
 import { FIXTURES_DIR } from "../helpers/fixtures.js";
 
 const workflows = loadWorkflows(path.resolve(FIXTURES_DIR, "../../workflows.example.json"));
@@ -14,13 +15,26 @@ let id = 0;
 function attempt(workflowId: string, outcome: AttemptFacts["outcome"], extra: Partial<AttemptFacts> = {}): AttemptFacts {
   id++;
   return {
-    id, sessionRef: 1, workflowId, outcome, completionPct: outcome === "completed" ? 100 : 40, furthestStep: 1, missedSteps: [], failedSubmits: 0,
+    id, sessionRef: 1, workflowId, workflowVersion: workflowVersion(workflows.find((w) => w.id === workflowId)!), outcome, completionPct: outcome === "completed" ? 100 : 40, furthestStep: 1, missedSteps: [], failedSubmits: 0,
     rageClicks: 0, dwells: 0, lastIssueCode: null, lastIssue: null, startedAt: NOW - 10_000_000 + id, progressedAt: NOW - 5_000_000, updatedAt: NOW - 5_000_000,
     endedAt: outcome === "in_progress" ? null : NOW - 5_000_000, ...extra,
   };
 }
 
 describe("knowledge state", () => {
+  it("counts only attempts at the workflows as they are now: a removed or restructured workflow's attempts are left out", () => {
+    const attempts = [attempt("invite-teammate", "completed"), attempt("create-invoice", "completed")];
+    const withoutInvite = workflows.filter((w) => w.id !== "invite-teammate");
+    expect([...knowledgeOf(withoutInvite, attempts, RULE, NOW, ABANDON).keys()]).not.toContain("invite-teammate");
+    const invoice = workflows.find((w) => w.id === "create-invoice")!;
+    const reordered = { ...invoice, steps: [...invoice.steps].reverse() };
+    const renamed = { ...invoice, name: "Bill a customer", steps: invoice.steps.map((s) => ({ ...s, hint: `${s.hint} (renamed)` })) };
+    expect(knowledgeOf([reordered], attempts, RULE, NOW, ABANDON).get("create-invoice")).toMatchObject({ attempts: 0, mastered: false });
+    expect(knowledgeOf([renamed], attempts, RULE, NOW, ABANDON).get("create-invoice")).toMatchObject({ attempts: 1, mastered: true });
+    // Attempts stored before versions were kept count for the workflow of the same id.
+    expect(knowledgeOf([reordered], [{ ...attempts[1]!, workflowVersion: "" }], RULE, NOW, ABANDON).get("create-invoice")).toMatchObject({ attempts: 1 });
+  });
+
   it("masters a workflow completed once without struggle, or twice with it", () => {
     const k = knowledgeOf(workflows, [
       attempt("invite-teammate", "completed"),

@@ -78,6 +78,18 @@ describe("workflow progress", () => {
     expect(p.nextStep).toBeUndefined();
   });
 
+  it("does not count a submit that did not go through: rejected by validation, or sent again before validation rejected that one too", () => {
+    const save = act("submit", "/invoices/new", "Submit 'New invoice' form");
+    const invalid = act("invalid", "/invoices/new", "Invalid 'Amount' field: Enter an amount.");
+    const saveStep = invoice.steps.findIndex((s) => s.id === "save-invoice");
+    expect(workflowProgress(invoice, [save, invalid]).doneSteps).not.toContain(saveStep);
+    // Sent twice, the second rejected: the first did not go through either.
+    expect(workflowProgress(invoice, [save, save, invalid]).doneSteps).not.toContain(saveStep);
+    // A valid send after the failure counts; so does a send the user left the page after.
+    expect(workflowProgress(invoice, [save, invalid, save]).doneSteps).toContain(saveStep);
+    expect(workflowProgress(invoice, [save, act("pageview", "/invoices/42")]).doneSteps).toContain(saveStep);
+  });
+
   it("is not in a workflow when nothing matched", () => {
     expect(currentWorkflow(workflows, [act("pageview", "/reports")])).toBeUndefined();
   });

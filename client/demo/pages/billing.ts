@@ -1,5 +1,5 @@
 import { h } from "../../shared/dom.js";
-import { field, setError } from "../form.js";
+import { field, reportInvalid, setError } from "../form.js";
 import { load, save } from "../store.js";
 
 export function billing(): Node {
@@ -23,7 +23,7 @@ export function billing(): Node {
     const okExpiry = /^(0[1-9]|1[0-2])\/\d\d$/.test(expiry.value);
     setError(form, "card-number", okNumber ? "" : "Enter the full card number.");
     setError(form, "expiry", okExpiry ? "" : "Use the MM/YY format.");
-    if (!okNumber || !okExpiry) return;
+    if (!okNumber || !okExpiry) return reportInvalid(form);
     data.card = `Card ending ${digits.slice(-4)}`;
     save(data);
     cardLine.replaceChildren(h("strong", {}, "Payment method: "), data.card);

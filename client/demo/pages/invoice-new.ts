@@ -1,5 +1,5 @@
 import { h } from "../../shared/dom.js";
-import { field, select, setError } from "../form.js";
+import { field, reportInvalid, select, setError } from "../form.js";
 import { navigate } from "../router.js";
 import { customers, load, save } from "../store.js";
 
@@ -26,7 +26,7 @@ export function invoiceNew(): Node {
       ["due-date", due.value ? "" : "Pick a due date."],
     ];
     errors.forEach(([name, message]) => setError(form, name, message));
-    if (errors.some(([, m]) => m)) return;
+    if (errors.some(([, m]) => m)) return reportInvalid(form);
     const data = load();
     const id = Math.max(...data.invoices.map((i) => i.id)) + 1;
     data.invoices.unshift({ id, customer: customer.value, amount: Number(amount.value), due: due.value, status: "draft" });

@@ -1,5 +1,5 @@
 import { h } from "../../shared/dom.js";
-import { field, select, setError } from "../form.js";
+import { field, reportInvalid, select, setError } from "../form.js";
 import { load, save } from "../store.js";
 import { renderCurrent } from "../router.js";
 
@@ -20,7 +20,7 @@ export function team(): Node {
     e.preventDefault();
     const ok = /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email.value);
     setError(form, "email", ok ? "" : "Enter a valid email address.");
-    if (!ok) return;
+    if (!ok) return reportInvalid(form);
     const data = load();
     data.members.push({ email: email.value, role: role.value, status: "invited" });
     save(data);

@@ -5,6 +5,8 @@
  */
 import type { MessageCreated } from "../../../server/contracts/realtime.js";
 import { h, setText } from "../../shared/dom.js";
+import type { Appearance } from "../options.js";
+import { messageBody } from "./message-body.js";
 import { STYLES } from "./styles.js";
 
 export type Verdict = "accepted" | "dismissed";
@@ -14,20 +16,36 @@ export interface ViewActions {
   feedback(suggestionId: number, verdict: Verdict): void;
   openChanged(open: boolean): void;
   typing(active: boolean): void;
+  /** The user closed the suggestion preview: what it announced counts as seen. */
+  previewDismissed(): void;
 }
 
 const TYPING_INDICATOR_MAX_MS = 30_000;
 const TYPING_IDLE_MS = 2_500;
+/** How long the closing motion runs before the panel is hidden. */
+const CLOSE_MS = 140;
 
-function launcherIcon(): SVGSVGElement {
+const CHAT_ICON = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z";
+const CLOSE_ICON = "M6.4 5 12 10.6 17.6 5 19 6.4 13.4 12l5.6 5.6-1.4 1.4-5.6-5.6L6.4 19 5 17.6 10.6 12 5 6.4z";
+
+function icon(d: string): SVGSVGElement {
   const ns = "http://www.w3.org/2000/svg";
   const svg = document.createElementNS(ns, "svg");
   svg.setAttribute("viewBox", "0 0 24 24");
   svg.setAttribute("aria-hidden", "true");
   const path = document.createElementNS(ns, "path");
-  path.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+  path.setAttribute("d", d);
   svg.append(path);
   return svg;
+}
+
+const reducedMotion = () => typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+
+/** "14:05" in the reader's locale; the full date and time in the element's datetime and title. */
+function timestamp(iso: string): HTMLTimeElement | null {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return null;
+  return h("time", { class: "pl-time", datetime: at.toISOString(), title: at.toLocaleString() }, at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
 }
 
 export class WidgetView {
@@ -47,22 +65,39 @@ export class WidgetView {
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private userTyping = false;
   private unread = 0;
+  private opened = false;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly greeting: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly openIcon = icon(CHAT_ICON);
+  private readonly closeIcon = icon(CLOSE_ICON);
 
-  constructor(private readonly actions: ViewActions) {
+  constructor(
+    private readonly actions: ViewActions,
+    appearance: Appearance,
+  ) {
     this.host = document.createElement("pilotlight-widget");
+    this.host.setAttribute("data-position", appearance.position);
+    // A custom property survives the host's `all: initial`; the page cannot restyle the widget through it.
+    this.host.style.setProperty("--pl-accent", appearance.color);
     this.root = this.host.attachShadow({ mode: "open" });
     const style = document.createElement("style");
     style.textContent = STYLES;
 
     this.badge = h("span", { class: "pl-badge", "aria-hidden": "true", hidden: true });
-    this.launcher = h("button", { class: "pl-launcher", type: "button", "aria-expanded": "false", "aria-label": "Open assistant" }, this.badge);
-    this.launcher.prepend(launcherIcon());
+    this.launcher = h("button", { class: "pl-launcher", type: "button", "aria-expanded": "false", "aria-label": `Open ${appearance.title}` }, this.badge);
+    this.closeIcon.classList.add("pl-icon-close");
+    this.launcher.prepend(this.openIcon, this.closeIcon);
     this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+    this.title = appearance.title;
 
     this.status = h("span", { class: "pl-status", "aria-live": "polite" });
-    const closeButton = h("button", { class: "pl-close", type: "button", "aria-label": "Close assistant" }, "×");
+    const closeButton = h("button", { class: "pl-close", type: "button", "aria-label": `Close ${appearance.title}` }, "×");
     closeButton.addEventListener("click", () => this.close());
     this.thread = h("ol", { class: "pl-thread", role: "log", "aria-live": "polite", "aria-label": "Conversation" });
+    // The empty state: a greeting, shown until the first message, and a notice when the widget cannot connect.
+    this.greeting = h("div", { class: "pl-greeting" }, h("p", {}, appearance.greeting));
+    this.notice = h("p", { class: "pl-notice", role: "status", hidden: true });
     this.typingLine = h("div", { class: "pl-typing", role: "status", hidden: true }, "Assistant is typing…");
     this.input = h("textarea", { id: "pl-input", rows: "1", placeholder: "Ask a question…", maxlength: "4000" });
     const send = h("button", { class: "pl-send", type: "submit" }, "Send");
@@ -80,9 +115,9 @@ export class WidgetView {
     this.input.addEventListener("input", () => this.noteTyping());
     this.panel = h(
       "section",
-      { class: "pl-panel", role: "dialog", "aria-label": "Assistant", hidden: true },
-      h("header", { class: "pl-header" }, h("h2", {}, "Assistant"), this.status, closeButton),
-      this.thread,
+      { class: "pl-panel", role: "dialog", "aria-label": appearance.title, hidden: true },
+      h("header", { class: "pl-header" }, h("h2", {}, appearance.title), this.status, closeButton),
+      h("div", { class: "pl-body" }, this.greeting, this.notice, this.thread),
       this.typingLine,
       composer,
     );
@@ -92,14 +127,19 @@ export class WidgetView {
 
     this.previewText = h("p", {});
     const previewClose = h("button", { class: "pl-preview-close", type: "button", "aria-label": "Hide suggestion" }, "×");
-    previewClose.addEventListener("click", () => this.hidePreview());
+    previewClose.addEventListener("click", () => {
+      this.hidePreview();
+      this.actions.previewDismissed();
+    });
     this.preview = h("div", { class: "pl-preview", role: "status", "aria-live": "polite", hidden: true }, previewClose, this.previewText);
 
     this.root.append(style, this.preview, this.panel, this.launcher);
   }
 
+  private readonly title: string;
+
   get isOpen(): boolean {
-    return !this.panel.hidden;
+    return this.opened;
   }
 
   mount(): void {
@@ -112,10 +152,15 @@ export class WidgetView {
 
   open(): void {
     if (this.isOpen) return;
+    this.opened = true;
+    clearTimeout(this.closeTimer);
+    this.panel.classList.remove("pl-leave");
+    this.panel.classList.toggle("pl-enter", !reducedMotion());
     this.panel.hidden = false;
+    this.host.toggleAttribute("data-open", true);
     this.hidePreview();
     this.launcher.setAttribute("aria-expanded", "true");
-    this.launcher.setAttribute("aria-label", "Close assistant");
+    this.launcher.setAttribute("aria-label", `Close ${this.title}`);
     this.setUnread(0);
     this.scrollToEnd();
     this.input.focus();
@@ -124,7 +169,18 @@ export class WidgetView {
 
   close(): void {
     if (!this.isOpen) return;
-    this.panel.hidden = true;
+    this.opened = false;
+    this.host.toggleAttribute("data-open", false);
+    this.panel.classList.remove("pl-enter");
+    if (reducedMotion()) {
+      this.panel.hidden = true;
+    } else {
+      this.panel.classList.add("pl-leave");
+      this.closeTimer = setTimeout(() => {
+        this.panel.hidden = true;
+        this.panel.classList.remove("pl-leave");
+      }, CLOSE_MS);
+    }
     this.launcher.setAttribute("aria-expanded", "false");
     this.setUnread(this.unread);
     this.launcher.focus();
@@ -135,11 +191,17 @@ export class WidgetView {
     setText(this.status, text);
   }
 
+  /** A notice in the panel's body (the widget cannot connect, and why); empty clears it. */
+  setNotice(text: string): void {
+    setText(this.notice, text);
+    this.notice.hidden = text === "";
+  }
+
   setUnread(n: number): void {
     this.unread = n;
     this.badge.hidden = n === 0 || this.isOpen;
     setText(this.badge, n > 99 ? "99+" : String(n));
-    if (!this.isOpen) this.launcher.setAttribute("aria-label", n ? `Open assistant (${n} unread)` : "Open assistant");
+    if (!this.isOpen) this.launcher.setAttribute("aria-label", n ? `Open ${this.title} (${n} unread)` : `Open ${this.title}`);
   }
 
   /** Shows a stored message in seq order; replaces a pending copy or a streamed draft with the same identity. */
@@ -148,16 +210,20 @@ export class WidgetView {
     this.thread.querySelector(`[data-id="${CSS.escape(m.id)}"]`)?.remove();
     const item = h("li", { class: `pl-msg pl-${m.role}`, "data-id": m.id, "data-seq": String(m.seq) });
     if (m.role === "suggestion") item.append(h("span", { class: "pl-label" }, "Suggestion"));
-    item.append(h("span", { class: "pl-text" }, m.text));
+    const body = h("span", { class: "pl-text" });
+    body.append(messageBody(m.text));
+    item.append(body, timestamp(m.createdAt) ?? "");
     if (m.role === "suggestion" && m.suggestionId !== undefined) item.append(this.suggestionControls(m.suggestionId, verdict));
     const after = [...this.thread.querySelectorAll<HTMLElement>("[data-seq]")].find((el) => Number(el.dataset.seq) > m.seq);
     this.thread.insertBefore(item, after ?? this.thread.querySelector(".pl-draft, .pl-pending"));
+    this.greeting.hidden = true;
     if (m.role === "assistant") this.showTyping(false);
     this.scrollToEnd();
   }
 
   renderPending(clientMessageId: string, text: string): void {
     this.thread.append(h("li", { class: "pl-msg pl-user pl-pending", "data-client-id": clientMessageId }, h("span", { class: "pl-text" }, text)));
+    this.greeting.hidden = true;
     this.scrollToEnd();
   }
 
@@ -227,6 +293,7 @@ export class WidgetView {
 
   clearThread(): void {
     this.thread.replaceChildren();
+    this.greeting.hidden = false;
   }
 
   /** Shows nothing of the previous person: thread, suggestion preview, unsent draft, unread count, typing. */

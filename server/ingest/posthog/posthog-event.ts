@@ -93,6 +93,30 @@ function rawTypeOf(e: PosthogEvent): { type: RawEvent["type"]; rage: boolean } |
   }
 }
 
+/** A string that is nothing but a template placeholder: `{event}`, `{person}`, `{event.properties.$session_id}`. */
+const PLACEHOLDER = /^\{\s*[\w.$\[\]'"-]+\s*\}$/;
+
+/** The first field left as an unsubstituted placeholder, if any: the destination's template was sent as is. */
+function unsubstituted(e: PosthogDelivery["event"], path: string): IssueDetail | undefined {
+  const fields: [string, unknown][] = [
+    ["event", e.event],
+    ["uuid", e.uuid],
+    ["distinct_id", e.distinct_id],
+    ["properties.$session_id", e.properties.$session_id],
+    ["properties.$current_url", e.properties.$current_url],
+  ];
+  for (const [field, value] of fields) {
+    if (typeof value !== "string" || !PLACEHOLDER.test(value.trim())) continue;
+    return {
+      path: `${path}.${field}`,
+      message:
+        `is the literal template placeholder ${JSON.stringify(value.slice(0, 100))}: PostHog sent the body template without filling it in. ` +
+        `Use an HTTP Webhook destination with the JSON body {"event": "{event}", "person": "{person}"} — PostHog replaces each placeholder with the event and the person`,
+    };
+  }
+  return undefined;
+}
+
 /**
  * `fallbackKey` names the session of an event without `$session_id`. Only an identified person (posthog-js's
  * `$is_identified`, set after `posthog.identify()`) owns a session: an anonymous distinct_id is a random
@@ -100,6 +124,8 @@ function rawTypeOf(e: PosthogEvent): { type: RawEvent["type"]; rage: boolean } |
  */
 export function mapPosthogEvent(delivery: PosthogDelivery, now: number, fallbackKey: FallbackSessionKey, path = "event"): MappedPosthogEvent {
   const e = delivery.event;
+  const template = unsubstituted(e, path);
+  if (template) return { kind: "invalid", issue: template };
   const kind = rawTypeOf(e);
   if (typeof kind === "string") return { kind: "dropped", reason: kind };
   const ms = eventMillis(e, now);

@@ -10,7 +10,8 @@ import { elementName, MAX_NAME } from "./element-name.js";
 import { pageName } from "./page-name.js";
 import type { RawEvent, RawEventType, RawTarget } from "./raw-event.schema.js";
 
-export type ActionType = (typeof KNOWN_ACTION_TYPES)[number];
+/** The protocol's action types, plus `invalid`: a field a form's validation rejected (kept as given downstream). */
+export type ActionType = (typeof KNOWN_ACTION_TYPES)[number] | "invalid";
 
 export const ACTION_TYPE_OF: Record<RawEventType, ActionType> = {
   pageview: "pageview",
@@ -19,6 +20,7 @@ export const ACTION_TYPE_OF: Record<RawEventType, ActionType> = {
   change: "type",
   focus: "focus",
   blur: "blur",
+  invalid: "invalid",
 };
 
 export interface ExtractedElement {
@@ -42,6 +44,8 @@ export interface ExtractedAction {
   page: string;
   rage: boolean;
   element: ExtractedElement | undefined;
+  /** For `invalid`: the validation message (cleaned), if the browser gave one. */
+  validationMessage: string | undefined;
 }
 
 /** A form's name as given by capture.js (name, id or aria-label): human text stays, an id is humanised. */
@@ -94,5 +98,6 @@ export function extractAction(event: RawEvent): ExtractedAction {
     page: pageName(event.url, event.title),
     rage: event.rage === true && type === "click",
     element: event.target && type !== "pageview" ? extractElement(event.target, type, event.url) : undefined,
+    validationMessage: type === "invalid" ? truncate(cleanText(event.message) ?? "", 200) || undefined : undefined,
   };
 }

@@ -64,8 +64,17 @@ function labelSubmit(a: ExtractedAction, el: ExtractedElement): [string, string]
   return [`Submit ${quoted(el)}`, `User submitted ${spoken(el)}${by} ${on(a.page)}`];
 }
 
+/** A field the form's validation rejected: the field and the message the user saw, never the value. */
+function labelInvalid(a: ExtractedAction, el: ExtractedElement | undefined): [string, string] {
+  const said = a.validationMessage ? `: ${a.validationMessage}` : "";
+  if (!el) return [`Invalid field${said}`, `A field was rejected by the form's validation ${on(a.page)}${said}`];
+  return [`Invalid ${quoted(el)}${said}`, `User's entry in ${spoken(el)}${inForm(el)} was rejected by the form's validation ${on(a.page)}${said}`];
+}
+
 function labelElement(a: ExtractedAction, el: ExtractedElement): [string, string] {
   switch (a.type) {
+    case "invalid":
+      return labelInvalid(a, el);
     case "click":
       return labelClick(a, el);
     case "type":
@@ -98,6 +107,8 @@ function labelBare(a: ExtractedAction): [string, string] {
       return ["Focus unnamed field", `User focused a field ${on(a.page)}`];
     case "blur":
       return ["Leave unnamed field", `User left a field ${on(a.page)}`];
+    case "invalid":
+      return labelInvalid(a, undefined);
   }
 }
 

@@ -14,8 +14,17 @@ export const MAX_PAGE_TITLE = 500;
 /** The latest event time accepted, in ms (year 2286): past it a timestamp is junk, and far past it not even a Date. */
 export const MAX_EVENT_TS_MS = 1e13;
 
-/** The event types a browser reports; `change` becomes a `type` action. */
-export const RAW_EVENT_TYPES = ["pageview", "click", "submit", "change", "focus", "blur"] as const;
+/**
+ * The event types a browser reports; `change` becomes a `type` action, `invalid` (a field a form's validation
+ * rejected) an `invalid` action.
+ */
+export const RAW_EVENT_TYPES = ["pageview", "click", "submit", "change", "focus", "blur", "invalid"] as const;
+
+/** Which constraint an `invalid` field failed (its ValidityState flag). */
+export const VALIDITY_KINDS = [
+  "value_missing", "type_mismatch", "pattern_mismatch", "too_long", "too_short", "range_underflow", "range_overflow", "step_mismatch", "bad_input", "custom",
+] as const;
+export const MAX_VALIDATION_MESSAGE = 300;
 
 const field = (max: number) =>
   z.preprocess(
@@ -59,6 +68,10 @@ export const RawEventSchema = z.object({
   target: RawTargetSchema.optional(),
   /** A burst of clicks on one element (a struggle signal), reported once besides the clicks themselves. */
   rage: z.boolean().optional(),
+  /** For `invalid`: the validation message shown to the user (never the field's value). */
+  message: field(MAX_VALIDATION_MESSAGE),
+  /** For `invalid`: the constraint that failed. Unknown kinds are dropped rather than refused. */
+  validity: z.preprocess((v) => (typeof v === "string" && (VALIDITY_KINDS as readonly string[]).includes(v) ? v : undefined), z.enum(VALIDITY_KINDS).optional()),
 });
 
 const id = (what: string) =>
