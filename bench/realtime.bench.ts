@@ -46,6 +46,8 @@ async function pushActions(url: string, sessions: readonly string[], perSecond: 
   let sent = 0;
   let failed = 0;
   const started = performance.now();
+  // Actions happen now (an old timestamp would make the session stale, and stale sessions get no suggestion).
+  const epoch = Date.now() / 1000;
   const inFlight: Promise<void>[] = [];
   for (let tick = 0; performance.now() - started < seconds * 1000; tick++) {
     for (let k = 0; k < perSecond / 100; k++) {
@@ -54,7 +56,7 @@ async function pushActions(url: string, sessions: readonly string[], perSecond: 
       const body = JSON.stringify({
         type: "actions",
         session_id: session,
-        actions: [{ type: "pageview", title: "Page Load", description: `User opened page ${n}`, canonical_url: PAGES[n % PAGES.length], timestamp_start: 1_700_000_000 + n }],
+        actions: [{ type: "pageview", title: "Page Load", description: `User opened page ${n}`, canonical_url: PAGES[n % PAGES.length], timestamp_start: epoch + n * 0.001 }],
       });
       onSend?.(session);
       inFlight.push(
