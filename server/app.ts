@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps) {
   // User memory: committed ingests become workflow attempts, against the product's own workflows, in a batched job off the request path.
   const memory = createMemoryService({
     repos,
+    commits,
     clock,
     logger: logger.child({ component: "memory" }),
     tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
