@@ -1,7 +1,7 @@
 /**
  * User memory's write side: turns each session's new actions into workflow attempts (attempt-tracker.ts),
  * off the ingest path. Committed ingests only mark their session dirty; a batched job then syncs the dirty
- * sessions, BATCH_SIZE at a time, each batch one piece of the group commit, a second after. The suggestion engine syncs the session it is
+ * sessions once a second, BATCH_SIZE at a time, each batch one piece of the group commit. The suggestion engine syncs the session it is
  * about to evaluate first, so a decision always sees its latest attempts. A sweep marks attempts nobody
  * touched for MEMORY_ABANDON_AFTER_MS as abandoned (readers treat them so already: knowledge-state.ts).
  *
@@ -27,11 +27,18 @@ export interface MemoryServiceDeps {
   logger: Logger;
   tracker: TrackerOptions;
   workflows: WorkflowSource;
-  /** How soon after an ingest its session is synced (the batch collects what arrives meanwhile); default 1 s. */
+  /** How soon after an ingest its session is synced (the round collects what arrives meanwhile); default 1 s. */
   flushDelayMs?: number;
 }
 
-const BATCH_SIZE = 200;
+/** Sessions per batch: small, so no one batch holds the group commit (and the requests answered by it) for long. */
+const BATCH_SIZE = 20;
+/**
+ * A round a second, not more often: a busy session is synced once per round, so the fixed cost of a sync (its
+ * cursor, attempts and a write) is paid once a second rather than on every few actions. An evaluation syncs
+ * its session first anyway, so decisions never wait for a round.
+ */
+const ROUND_MS = 1000;
 const ACTIONS_PER_READ = 500;
 const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 500;
@@ -109,11 +116,20 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     }
   }
 
+  /** The sessions of the current round (marked before it began), worked off BATCH_SIZE per turn. */
+  let round: number[] = [];
+
+  /** Starts a round: every session marked so far is synced once; marks from now on wait for the next round. */
   function flush(): void {
     flushTimer = undefined;
-    if (closed && dirty.size === 0) return;
-    const batch = [...dirty].slice(0, BATCH_SIZE);
-    for (const ref of batch) dirty.delete(ref);
+    round = [...dirty];
+    dirty.clear();
+    syncBatch();
+  }
+
+  function syncBatch(): void {
+    flushTimer = undefined;
+    const batch = round.splice(0, BATCH_SIZE);
     const work = () => {
       for (const ref of batch) syncOne(ref);
       const now = clock.now();
@@ -130,18 +146,14 @@ export function createMemoryService(deps: MemoryServiceDeps) {
         failed(err);
       }
     }
-    // A backlog is worked off batch by batch, each turn, not once a second.
-    if (dirty.size > 0 && !closed) {
-      flushTimer ??= setTimeout(flush, 0);
-      flushTimer.unref();
-    }
+    if (closed) return;
+    if (round.length > 0) flushTimer = setTimeout(syncBatch, 0);
+    else if (dirty.size > 0) flushTimer = setTimeout(flush, deps.flushDelayMs ?? ROUND_MS);
+    flushTimer?.unref();
   }
 
   function schedule(): void {
-    // A second, not less: a busy session is synced once per batch, so the batch's fixed cost per session (its
-    // cursor, attempts and a write) is paid once a second rather than on every few actions. An evaluation
-    // syncs its session first anyway, so decisions never wait for the batch.
-    flushTimer ??= setTimeout(flush, deps.flushDelayMs ?? 1000);
+    flushTimer ??= setTimeout(flush, deps.flushDelayMs ?? ROUND_MS);
     flushTimer.unref();
   }
 
@@ -168,7 +180,13 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     close(): void {
       closed = true;
       clearTimeout(flushTimer);
-      while (dirty.size > 0) flush();
+      for (const ref of round) dirty.add(ref);
+      round = [];
+      while (dirty.size > 0) {
+        round = [...dirty];
+        dirty.clear();
+        while (round.length > 0) syncBatch();
+      }
     },
   };
 }
