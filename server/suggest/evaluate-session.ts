@@ -130,6 +130,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const now = clock.now();
     const session = p.ctx.session;
     const sessionRef = session.id;
+    // The evaluation's own time: what follows is its share of a commit that other work shares too.
+    const totalMs = performance.now() - p.started;
     const stored = await deps.commits.run(() => {
       for (const write of p.writes) write();
       const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
@@ -159,7 +161,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       id: stored.decisionId, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: d.outcome,
       reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId: stored.suggestionId,
       text: suggestion?.text ?? null, createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false,
-      timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+      timings: { totalMs, modelMs: p.modelMs },
     };
     for (const fn of p.after) fn();
     stored.announce?.();
