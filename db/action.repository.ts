@@ -20,48 +20,32 @@ export interface StoredAction {
 
 export type NewAction = Omit<StoredAction, "id"> & { dedupeKey: bigint };
 
-const COLUMNS = `id, session_ref AS sessionRef, batch_index AS batchIndex, type, title, description,
-  canonical_url AS canonicalUrl, raw_url AS rawUrl, timestamp_start AS timestampStart,
-  timestamp_end AS timestampEnd, user_id AS userId, email, conversation_id AS conversationId, source,
-  received_at AS receivedAt`;
+const COLUMNS = `id, session_ref, batch_index, type, title, description, canonical_url, raw_url, timestamp_start,
+  timestamp_end, user_id, email, conversation_id, source, received_at`;
 
-const INSERT_FIELDS = [
-  "sessionRef", "dedupeKey", "batchIndex", "type", "title", "description", "canonicalUrl", "rawUrl",
-  "timestampStart", "timestampEnd", "userId", "email", "conversationId", "source", "receivedAt",
-] as const satisfies readonly (keyof NewAction)[];
+type ActionRow = [number, number, number, string, string, string, string, string | null, number, number, string | null, string | null, string | null, string, number];
 
-/** Rows per multi-row INSERT: one statement per batch instead of one per action. */
-const CHUNK = 32;
+/**
+ * Rows are read as arrays and shaped here: better-sqlite3 builds an object row property by property, which
+ * costs more than the read itself for the windows evaluations and folds read.
+ */
+const toStoredAction = (r: ActionRow): StoredAction => ({
+  id: r[0], sessionRef: r[1], batchIndex: r[2], type: r[3], title: r[4], description: r[5], canonicalUrl: r[6], rawUrl: r[7],
+  timestampStart: r[8], timestampEnd: r[9], userId: r[10], email: r[11], conversationId: r[12], source: r[13], receivedAt: r[14],
+});
 
 export function createActionRepository(db: Db) {
-  // Multi-row inserts, prepared once per row count. ON CONFLICT DO NOTHING + RETURNING yields rows only
-  // for actions actually stored, which is how duplicates are counted.
-  const inserts = new Map<number, ReturnType<typeof db.prepare<unknown[], { id: bigint; dedupeKey: bigint }>>>();
-  const insertStatement = (rows: number) => {
-    let stmt = inserts.get(rows);
-    if (!stmt) {
-      const tuple = `(${INSERT_FIELDS.map(() => "?").join(", ")})`;
-      stmt = db.prepare<unknown[], { id: bigint; dedupeKey: bigint }>(`
-        INSERT INTO actions (session_ref, dedupe_key, batch_index, type, title, description, canonical_url, raw_url,
-                             timestamp_start, timestamp_end, user_id, email, conversation_id, source, received_at)
-        VALUES ${Array.from({ length: rows }, () => tuple).join(", ")}
-        ON CONFLICT (session_ref, dedupe_key) DO NOTHING
-        RETURNING id, dedupe_key AS dedupeKey`);
-      // dedupe_key is a full 64-bit integer: read it exactly (as bigint) to match it with the input rows.
-      stmt.safeIntegers(true);
-      inserts.set(rows, stmt);
-    }
-    return stmt;
-  };
-  const latest = db.prepare<[number, number, number], StoredAction>(`
-    SELECT * FROM (
-      SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?
-    ) ORDER BY id`);
-  // Only what workflow matching reads: four columns instead of fifteen is most of the cost of a read.
-  const latestMatchable = db.prepare<[number, number, number], { type: string; title: string; description: string; canonical_url: string }>(`
-    SELECT * FROM (
-      SELECT id, type, title, description, canonical_url FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?
-    ) ORDER BY id`);
+  // One row per statement: measured cheaper than a multi-row INSERT … RETURNING (whose 64-bit keys come back
+  // as BigInts to be matched with the input). ON CONFLICT DO NOTHING changes nothing for a duplicate.
+  const insert = db.prepare<unknown[]>(`
+    INSERT INTO actions (session_ref, dedupe_key, batch_index, type, title, description, canonical_url, raw_url,
+                         timestamp_start, timestamp_end, user_id, email, conversation_id, source, received_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (session_ref, dedupe_key) DO NOTHING`);
+  // Newest first straight off the index (reversed here: cheaper than SQLite re-sorting them).
+  const latest = db.prepare<[number, number, number], ActionRow>(
+    `SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id DESC LIMIT ?`,
+  );
   // What the admin page's session list shows (toText and the current page): five columns, not fifteen.
   const latestText = db.prepare<[number, number, number], Pick<StoredAction, "type" | "title" | "description" | "canonicalUrl" | "receivedAt">>(`
     SELECT type, title, description, canonicalUrl, receivedAt FROM (
@@ -77,9 +61,11 @@ export function createActionRepository(db: Db) {
   const nthId = db.prepare<[number, number], { id: number }>(
     "SELECT id FROM actions WHERE session_ref = ? ORDER BY id LIMIT 1 OFFSET ?",
   );
-  const oldest = db.prepare<[number, number, number], StoredAction>(
+  const oldest = db.prepare<[number, number, number], ActionRow>(
     `SELECT ${COLUMNS} FROM actions WHERE session_ref = ? AND id > ? ORDER BY id LIMIT ?`,
   );
+  latest.raw(true);
+  oldest.raw(true);
   const lastId = db.prepare<[number], { id: number }>(
     "SELECT id FROM actions WHERE session_ref = ? ORDER BY id DESC LIMIT 1",
   );
@@ -90,33 +76,25 @@ export function createActionRepository(db: Db) {
    */
   function insertNew(actions: readonly NewAction[]): { position: number; id: number }[] {
     const stored: { position: number; id: number }[] = [];
-    for (let start = 0; start < actions.length; start += CHUNK) {
-      const chunk = actions.slice(start, start + CHUNK);
-      const params: unknown[] = [];
-      for (const a of chunk) for (const f of INSERT_FIELDS) params.push(a[f]);
-      const rows = insertStatement(chunk.length).all(...params);
-      if (rows.length === 0) continue;
-      // Within one statement the first of two equal keys is the one stored, so map each returned key to its
-      // first position in the chunk. (RETURNING order is not guaranteed by SQLite; ids grow in input order.)
-      const firstPosition = new Map<bigint, number>();
-      chunk.forEach((a, i) => {
-        if (!firstPosition.has(a.dedupeKey)) firstPosition.set(a.dedupeKey, start + i);
-      });
-      for (const row of rows) stored.push({ position: firstPosition.get(row.dedupeKey)!, id: Number(row.id) });
-    }
-    return stored.sort((a, b) => a.id - b.id);
+    actions.forEach((a, position) => {
+      const { changes, lastInsertRowid } = insert.run(
+        a.sessionRef, a.dedupeKey, a.batchIndex, a.type, a.title, a.description, a.canonicalUrl, a.rawUrl,
+        a.timestampStart, a.timestampEnd, a.userId, a.email, a.conversationId, a.source, a.receivedAt,
+      );
+      // A key seen earlier in the same batch is a duplicate too: the first one was stored.
+      if (changes > 0) stored.push({ position, id: Number(lastInsertRowid) });
+    });
+    return stored;
   }
 
   return {
     insertNew,
     /** The newest `limit` actions of a session after action id `afterId`, oldest first. */
-    latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit),
-    /** Like `latest`, with only the fields workflow matching reads (MatchableAction). */
-    latestMatchable: (sessionRef: number, afterId: number, limit: number) => latestMatchable.all(sessionRef, afterId, limit),
+    latest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => latest.all(sessionRef, afterId, limit).map(toStoredAction).reverse(),
     /** Like `latest`, with only what toText() and a current page need. */
     latestText: (sessionRef: number, afterId: number, limit: number) => latestText.all(sessionRef, afterId, limit),
     /** The oldest `limit` actions of a session after action id `afterId`, oldest first (what a rolling summary folds). */
-    oldest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => oldest.all(sessionRef, afterId, limit),
+    oldest: (sessionRef: number, afterId: number, limit: number): StoredAction[] => oldest.all(sessionRef, afterId, limit).map(toStoredAction),
     countAfter: (sessionRef: number, afterId: number): number => countAfter.get(sessionRef, afterId)!.n,
     countByType(sessionRef: number): Record<string, number> {
       return Object.fromEntries(byType.all(sessionRef).map((r) => [r.type, r.n]));

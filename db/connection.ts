@@ -43,6 +43,12 @@ export function openDatabase(file: string): Db {
   db.pragma("busy_timeout = 5000");
   // 32 MiB of page cache keeps the hot ends of the action indexes in memory under sustained ingest.
   db.pragma("cache_size = -32768");
+  // Checkpoint every ~40 MB of WAL instead of SQLite's 4 MB: each checkpoint fsyncs twice and copies the
+  // newest version of every page it covers, so under sustained ingest (whose commits rewrite the same hot
+  // index pages) fewer, larger checkpoints cost a fraction of the time — measured, about a third of
+  // insert time at the default. The WAL file is cut back to 64 MB after a checkpoint resets it.
+  db.pragma("wal_autocheckpoint = 10000");
+  db.pragma("journal_size_limit = 67108864");
   // The -wal and -shm files exist now; left by an older install they may still be readable by others.
   if (onDisk) restrict(file);
   return db;

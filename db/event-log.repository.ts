@@ -16,6 +16,16 @@ export interface LogEntry {
   data: string;
 }
 
+/** A page of the log: its entries, how far it looked (the next read starts after `through`), and whether that is the end. */
+export interface LogPage {
+  entries: LogEntry[];
+  through: number;
+  end: boolean;
+}
+
+/** Ids one filtered read looks through at most: bounds its work whatever the filter matches. */
+const SESSION_SCAN_IDS = 2000;
+
 export function createEventLogRepository(db: Db) {
   const insert = db.prepare<NewLogEntry>(
     "INSERT INTO event_log (product_id, session_key, kind, data, created_at) VALUES (@productId, @sessionKey, @kind, @data, @createdAt)",
@@ -23,8 +33,9 @@ export function createEventLogRepository(db: Db) {
   const after = db.prepare<[string, number, number], LogEntry>(
     "SELECT id, data FROM event_log WHERE product_id = ? AND id > ? ORDER BY id LIMIT ?",
   );
-  const afterForSession = db.prepare<[string, string, number, number], LogEntry>(
-    "SELECT id, data FROM event_log WHERE product_id = ? AND session_key = ? AND id > ? ORDER BY id LIMIT ?",
+  // No index on session_key (see migration 013): a filtered read walks a bounded id range of the product's log.
+  const afterForSession = db.prepare<[string, number, number, string, number], LogEntry>(
+    "SELECT id, data FROM event_log WHERE product_id = ? AND id > ? AND id <= ? AND session_key = ? ORDER BY id LIMIT ?",
   );
   // Ids grow with commit time, so the oldest rows are the first ones: looking at a bounded prefix keeps each
   // batch O(batch) with no index on created_at. (Should the clock ever step back, a younger row among the
@@ -41,9 +52,21 @@ export function createEventLogRepository(db: Db) {
   return {
     /** Appends an entry and returns its id. Call inside the transaction that stores the event's content. */
     append: (entry: NewLogEntry): number => Number(insert.run(entry).lastInsertRowid),
-    /** A product's entries after `afterId`, oldest first; with `sessionKey`, only that session's. */
-    after(productId: string, afterId: number, limit: number, sessionKey?: string | null): LogEntry[] {
-      return sessionKey ? afterForSession.all(productId, sessionKey, afterId, limit) : after.all(productId, afterId, limit);
+    /**
+     * A product's entries after `afterId`, oldest first, at most `limit`; with `sessionKey`, only that session's
+     * — found by looking through at most SESSION_SCAN_IDS ids, so a page may come back short (or empty)
+     * before the end: read on from `through` until `end`.
+     */
+    after(productId: string, afterId: number, limit: number, sessionKey?: string | null): LogPage {
+      if (!sessionKey) {
+        const entries = after.all(productId, afterId, limit);
+        return { entries, through: entries.at(-1)?.id ?? afterId, end: entries.length < limit };
+      }
+      const last = head();
+      const upTo = Math.min(afterId + SESSION_SCAN_IDS, last);
+      const entries = afterForSession.all(productId, afterId, upTo, sessionKey, limit);
+      if (entries.length === limit) return { entries, through: entries.at(-1)!.id, end: false };
+      return { entries, through: upTo, end: upTo >= last };
     },
     /** Deletes up to `batch` of the oldest entries created before `cutoff`; returns how many went. */
     pruneBatch: (cutoff: number, batch: number): number => prune.run(batch, cutoff).changes,

@@ -45,6 +45,9 @@ export interface StoredSuggestion {
   deliveredAt: number | null;
 }
 
+/** What an evaluation reads of a session's recent suggestions. */
+export type RecentSuggestion = Pick<StoredSuggestion, "id" | "status" | "feedback" | "workflowId" | "stepId" | "signal">;
+
 export type NewSuggestion = Omit<StoredSuggestion, "id" | "feedback" | "feedbackAt" | "deliveredAt">;
 
 /** A pending suggestion as delivery needs it. */
@@ -122,6 +125,13 @@ export function createSuggestionRepository(db: Db) {
   const recent = db.prepare<[number, number], SuggestionRecord>(
     `SELECT ${COLUMNS} FROM suggestions WHERE session_ref = ? ORDER BY id DESC LIMIT ?`,
   );
+  // What an evaluation looks at in the session's newest suggestions (retraction, replacing a stale one): six
+  // columns, not nineteen.
+  const shownSteps = db
+    .prepare<[number, number], [number, string, string | null, string | null, string | null, string | null]>(
+      "SELECT id, status, feedback, workflow_id, step_id, signal FROM suggestions WHERE session_ref = ? ORDER BY id DESC LIMIT ?",
+    )
+    .raw(true);
   const deliveredSince = db
     .prepare<[number, number], number>(
       "SELECT count(*) FROM suggestions WHERE session_ref = ? AND status IN ('pending', 'delivered', 'retracted', 'held_out') AND created_at > ?",
@@ -185,6 +195,12 @@ export function createSuggestionRepository(db: Db) {
     },
     /** Newest first. */
     recent: (sessionRef: number, limit: number): StoredSuggestion[] => recent.all(sessionRef, limit).map(fromRecord),
+    /** Of the session's newest `limit` suggestions, newest first: what an evaluation looks at. */
+    recentSteps(sessionRef: number, limit: number): RecentSuggestion[] {
+      return shownSteps.all(sessionRef, limit).map(([id, status, feedback, workflowId, stepId, signal]) => ({
+        id, status: status as SuggestionStatus, feedback: feedback as FeedbackVerdict | null, workflowId, stepId, signal,
+      }));
+    },
     countDeliveredSince: (sessionRef: number, since: number): number => deliveredSince.get(sessionRef, since)!,
     /** Whether a suggestion with this normalised text was delivered to the session after `since`. */
     wasShownSince: (sessionRef: number, normText: string, since: number): boolean =>

@@ -11,7 +11,11 @@ import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
 import { createSuggestionDelivery } from "./chat/suggestion-delivery.js";
 import type { AppDeps } from "./deps.js";
+import { createGroupCommit } from "../db/group-commit.js";
+import { clientAddressOf } from "./http/client-address.js";
 import { createHttpShutdown } from "./http/http-shutdown.js";
+import { createPushFastPath } from "./http/push-fast-path.js";
+import { createPushWebhook } from "./http/push-webhook.js";
 import { mountRoutes } from "./http/routes.js";
 import { createRateLimits } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
@@ -31,12 +35,20 @@ import { createWidgetOutbox } from "./realtime/widget.outbox.js";
 import { createConversationMapping } from "./sessions/conversation-mapping.js";
 import { createSessionAccess } from "./sessions/session-access.js";
 import { createGoalTracker } from "./sessions/goal-tracker.js";
+import { createWindowCache } from "./sessions/window-cache.js";
 import { observeEngine } from "./suggest/engine-metrics.js";
 import { createEventLogPruner } from "./streams/event-log-pruner.js";
 import { createStreamHub } from "./streams/stream-hub.js";
 import { exposeStreamMetrics } from "./streams/stream-metrics.js";
+import { publishAfterCommit } from "./suggest/publisher.js";
 import { createSuggestionEngine } from "./suggest/suggestion-engine.js";
 import { createWorkflowCatalog } from "./workflows/workflow-catalog.js";
+
+/**
+ * Actions the window cache holds over all sessions (~20 MB): enough for 1,000 full windows, or for every
+ * session created in the seconds before its first evaluation at thousands of new sessions a second.
+ */
+const WINDOW_CACHE_ACTIONS = 50_000;
 
 export function createApp(deps: AppDeps) {
   const { config, logger, repos, clock, instance } = deps;
@@ -52,19 +64,45 @@ export function createApp(deps: AppDeps) {
   // Every reader of workflows goes through this one per-product source.
   const workflows = createWorkflowCatalog({ repo: repos.workflows, logger });
   const app = express();
-  const httpServer = http.createServer(app);
+  // Every write of a turn — ingests, goals, suggestion decisions — shares one transaction.
+  const commits = createGroupCommit({ transaction: repos.transaction, logger });
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, commits, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
 
-  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
   // What the admin Installation panel shows: origins seen, the last event per source.
   const installation = createInstallationMonitor();
   ingest.onIngested((event) => installation.noteAccepted(event.productId, event.source, event.sessionId, clock.now()));
+  // The push webhook is served ahead of express (same checks, answers and metrics; see push-fast-path.ts).
+  const push = createPushWebhook({
+    products: repos.products,
+    ingest,
+    clock,
+    defaultProductId: instance.defaultProduct.id,
+    signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
+    limiter: rateLimits.create({ name: "webhook", perMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN }),
+  });
+  const pushFastPath = createPushFastPath({
+    push,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    logger,
+    metrics,
+    refusalNotes: { installation, clock },
+    clientAddress: clientAddressOf(app),
+  });
+  const httpServer = http.createServer((req, res) => {
+    if (!pushFastPath(req, res)) app(req, res);
+  });
+  // Active sessions' context windows, extended by every committed ingest: goals and evaluations read them
+  // from here while they still match the store. First listener, so later ones see the window current.
+  const windows = createWindowCache({ windowSize: config.CONTEXT_WINDOW_ACTIONS, maxActions: WINDOW_CACHE_ACTIONS });
+  ingest.onIngested((event) => windows.onIngested(event));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
   // User memory: committed ingests become workflow attempts, against the product's own workflows, in a batched job off the request path.
   const memory = createMemoryService({
     repos,
+    commits,
     clock,
     logger: logger.child({ component: "memory" }),
     tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
@@ -113,6 +151,7 @@ export function createApp(deps: AppDeps) {
   // Suggestions reach widgets only when one acknowledges them; the rest wait (pending) or expire.
   const delivery = createSuggestionDelivery({
     repos,
+    commits,
     clock,
     logger,
     mapping,
@@ -152,7 +191,9 @@ export function createApp(deps: AppDeps) {
       clock,
       workflows,
       llm,
-      publish: deps.publish ?? ((s) => delivery.publish(s)),
+      commits,
+      windows,
+      deliver: deps.publish ? publishAfterCommit(deps.publish, logger) : (s) => delivery.store(s),
       retract: (r) => delivery.retract(r),
       memory,
     }),
@@ -213,7 +254,7 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector });
+  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector, push });
 
   const shutdown = createHttpShutdown(httpServer);
   connector?.start();
@@ -241,6 +282,7 @@ export function createApp(deps: AppDeps) {
       delivery.stop();
       memory.close();
       rateLimits.close();
+      commits.close();
     })();
     return closing;
   }
@@ -249,7 +291,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
+    services: { commits, workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
     close,
   };
 }

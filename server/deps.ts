@@ -22,6 +22,6 @@ export interface AppDeps {
   paths: AppPaths;
   /** The LLM port (built by `createLlmClient(config)` when configured); absent or null: the rules model alone. */
   llm?: LlmClient | null;
-  /** Where delivered suggestions go; absent: into the session's conversation (tests pass one to observe them). */
+  /** Hears suggestions the gates let through, after their commit, instead of delivery to widgets (tests observe them). */
   publish?: Publisher;
 }

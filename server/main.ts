@@ -4,6 +4,7 @@
  */
 import { openDatabase } from "../db/connection.js";
 import { migrate } from "../db/migrate.js";
+import { startWalCheckpointer } from "../db/wal-checkpointer.js";
 import { createRepositories } from "../db/repositories.js";
 import { createApp } from "./app.js";
 import { systemClock } from "./clock.js";
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
   const paths = resolvePaths();
   const db = openDatabase(config.DATABASE_PATH);
   const version = migrate(db, paths.migrationsDir);
+  // Checkpoints run on a helper thread, so the event loop never waits for one (db/wal-checkpointer.ts).
+  const checkpointer = config.DATABASE_PATH === ":memory:"
+    ? undefined
+    : startWalCheckpointer(db, { intervalMs: 500, onError: (message) => logger.warn({ message }, "background WAL checkpoint failed") });
   const repos = createRepositories(db);
   const instance = bootstrapInstance({ config, repos, clock: systemClock });
   try {
@@ -96,6 +101,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     await app.close();
+    await checkpointer?.stop();
     db.close();
     logger.info("stopped");
     process.exit(0);

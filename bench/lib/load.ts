@@ -1,4 +1,7 @@
-/** HTTP load from this process with autocannon, while the server under test runs in a child process. */
+/**
+ * HTTP load from this process with autocannon, while the server under test runs in a child process. The
+ * bench process is pinned off the server's core (`pinBenchProcess`), so this load generator has a core of its own.
+ */
 import autocannon from "autocannon";
 
 export interface LoadOptions {
@@ -13,6 +16,8 @@ export interface LoadOptions {
 export interface LoadResult {
   requestsPerSecond: number;
   total: number;
+  /** Responses with a 2xx status. */
+  ok: number;
   non2xx: number;
   errors: number;
   latencyP50: number;
@@ -38,6 +43,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   return {
     requestsPerSecond: result.requests.average,
     total: result.requests.total,
+    ok: result["2xx"],
     non2xx: result.non2xx,
     errors: result.errors,
     latencyP50: result.latency.p50,

@@ -19,20 +19,33 @@ export function signedPush(body: string, t = Math.floor(Date.now() / 1000)): Ben
  * duplicate), spread round-robin over `sessions` sessions.
  */
 export function buildPushPayloads(count: number, actionsPerPayload: number, sessions: number): BenchRequest[] {
+  const next = pushRequestSource({ actionsPerPayload, sessions });
+  return Array.from({ length: count }, next);
+}
+
+/**
+ * An endless source of unique signed payloads, built as they are asked for (a list big enough for a fast
+ * server would not fit in memory): payload `n` goes to session `n % sessions`, or to a session of its own
+ * with `sessions: "unique"`. Each costs the load generator a JSON.stringify and an HMAC, a few µs.
+ */
+export function pushRequestSource(o: { actionsPerPayload: number; sessions: number | "unique"; productId?: string }): () => BenchRequest {
   const start = Date.now() / 1000;
   const t = Math.floor(start);
-  return Array.from({ length: count }, (_, n) => {
-    const actions = Array.from({ length: actionsPerPayload }, (_, i) => ({
-      index: i,
-      type: i === 0 ? "pageview" : "click",
-      title: i === 0 ? "Page Load: Invoices" : `Click 'Button ${i}' button`,
-      description: i === 0 ? "User landed on the invoices page" : `User clicked the Button ${i} button on the Invoices page`,
+  let n = 0;
+  return () => {
+    const i = n++;
+    const sessionId = o.sessions === "unique" ? `bench_u${i}` : `bench_s${i % o.sessions}`;
+    const actions = Array.from({ length: o.actionsPerPayload }, (_, k) => ({
+      index: k,
+      type: k === 0 ? "pageview" : "click",
+      title: k === 0 ? "Page Load: Invoices" : `Click 'Button ${k}' button`,
+      description: k === 0 ? "User landed on the invoices page" : `User clicked the Button ${k} button on the Invoices page`,
       canonical_url: "https://app.example.com/invoices/:id",
-      timestamp_start: start + n * 0.001 + i * 0.0001,
+      timestamp_start: start + i * 0.001 + k * 0.0001,
     }));
-    const body = JSON.stringify({ type: "actions", product_id: "demo", session_id: `bench_s${n % sessions}`, forwarded_at: start + n, actions });
+    const body = JSON.stringify({ type: "actions", product_id: o.productId ?? "demo", session_id: sessionId, forwarded_at: start + i, actions });
     return signedPush(body, t);
-  });
+  };
 }
 
 /** Hands out the items in order, round and round. */

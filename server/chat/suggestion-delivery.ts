@@ -6,6 +6,7 @@
  * `expired`. A suggestion enters its conversation (as a `suggestion` message) the first time it is shown.
  */
 import type { Message } from "../../db/message.repository.js";
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { PendingSuggestion } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
@@ -47,6 +48,8 @@ export interface WidgetBinding {
 
 export interface DeliveryDeps {
   repos: Repositories;
+  /** The app's group commit, for the deliveries widgets acknowledge; absent: each is its own transaction. */
+  commits?: GroupCommit;
   clock: Clock;
   logger: Logger;
   mapping: ConversationMapping;
@@ -72,12 +75,15 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
   // Acknowledgements may time out after shutdown closed the database: nothing is written then.
   let stopped = false;
 
-  /** The suggestion's message in its session's conversation (linked or created now); stored once. */
-  function place(s: Deliverable): { payload: SuggestionCreated; message: Message | undefined } {
+  /**
+   * The suggestion's message in its session's conversation (linked or created now); stored once. `defer`
+   * receives a new link's announcement when the caller commits later (see `store`).
+   */
+  function place(s: Deliverable, defer?: (announcement: () => void) => void): { payload: SuggestionCreated; message: Message | undefined } {
     const stored = repos.messages.bySuggestion(s.id);
     const message = stored
       ? undefined
-      : mapping.append({ conversationId: mapping.ensure(s.productId, s.sessionRef).conversation.id, role: "suggestion", text: s.text, sessionRef: s.sessionRef, suggestionId: s.id });
+      : mapping.append({ conversationId: mapping.ensure(s.productId, s.sessionRef, defer).conversation.id, role: "suggestion", text: s.text, sessionRef: s.sessionRef, suggestionId: s.id });
     const conversationId = (stored ?? message)!.conversationId;
     return {
       payload: { id: s.id, conversationId, sessionId: s.sessionId, text: s.text, source: s.source, createdAt: new Date(s.createdAt).toISOString(), evidence: s.evidence },
@@ -85,11 +91,22 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
     };
   }
 
-  /** Records the outcome of an offer: delivered when acknowledged; still pending (counted once) otherwise. */
+  /**
+   * Records the outcome of an offer: delivered when acknowledged (in the group commit, when there is one: a
+   * busy server receives many acknowledgements a turn); still pending (counted once) otherwise.
+   */
   function settle(id: number, acknowledged: boolean, countPending: boolean): void {
     if (stopped) return;
     if (acknowledged) {
-      if (repos.suggestions.markDelivered(id, clock.now())) onState("delivered", 1);
+      const markDelivered = () => repos.suggestions.markDelivered(id, clock.now());
+      if (!deps.commits) {
+        if (markDelivered()) onState("delivered", 1);
+        return;
+      }
+      deps.commits.submit(markDelivered, (err, changed) => {
+        if (err !== undefined) deps.logger.error({ err, suggestionId: id }, "recording a delivery failed");
+        else if (changed) onState("delivered", 1);
+      });
     } else if (countPending && repos.suggestions.findById(id)?.status === "pending") {
       onState("pending", 1);
     }
@@ -105,20 +122,32 @@ export function createSuggestionDelivery(deps: DeliveryDeps) {
     return total;
   }
 
-  return {
-    /** The engine's publisher: shows the suggestion now if a widget of its session is there, else leaves it pending. */
-    publish(s: PublishedSuggestion): void {
-      // A locked session ('' owner, from migrated disputes) has no owner anyone can be verified as.
-      const ownerId = repos.sessions.findById(s.sessionRef)?.ownerId || null;
-      const conversationId = mapping.conversationOf(s.sessionRef)?.id ?? null;
-      if (!reach.reachable({ productId: s.productId, sessionRef: s.sessionRef, conversationId, ownerId })) {
-        onState("pending", 1);
-        return;
-      }
-      const { payload, message } = place(s);
+  /**
+   * The engine's deliverer, inside the evaluation's transaction: when a widget of the suggestion's session is
+   * there, links the conversation and stores the suggestion's message (what showing it needs). Returns what to
+   * do once that has committed: offer it to those widgets and announce the message — or count it pending.
+   */
+  function store(s: PublishedSuggestion): () => void {
+    // A locked session ('' owner, from migrated disputes) has no owner anyone can be verified as.
+    const ownerId = repos.sessions.findById(s.sessionRef)?.ownerId || null;
+    const conversationId = mapping.conversationOf(s.sessionRef)?.id ?? null;
+    if (!reach.reachable({ productId: s.productId, sessionRef: s.sessionRef, conversationId, ownerId })) return () => onState("pending", 1);
+    const links: (() => void)[] = [];
+    const { payload, message } = place(s, (announce) => links.push(announce));
+    return () => {
+      for (const announce of links) announce();
       const acks = reach.offer({ productId: s.productId, sessionRef: s.sessionRef, conversationId: payload.conversationId, ownerId }, payload);
       if (message) outbox.emit(payload.conversationId, "message:created", presentMessage(message));
       acks.then((n) => settle(s.id, n > 0, true)).catch(failed(s.id));
+    };
+  }
+
+  return {
+    store,
+
+    /** Shows the suggestion now if a widget of its session is there, else leaves it pending (`store`, then its announcement). */
+    publish(s: PublishedSuggestion): void {
+      store(s)();
     },
 
     /**

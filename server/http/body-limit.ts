@@ -4,16 +4,16 @@
  * length (chunked) are limited while they are read, by the body readers (`rawBody`, express.json), which
  * every body-reading route must give the same MAX_BODY_BYTES.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import type { RequestHandler } from "express";
 import { PayloadTooLargeError } from "../errors.js";
 
+/** The 413 for a request that declares a Content-Length above `maxBytes`, or undefined. */
+export function declaredTooLarge(headers: IncomingHttpHeaders, maxBytes: number): PayloadTooLargeError | undefined {
+  const declared = headers["content-length"];
+  return declared !== undefined && Number(declared) > maxBytes ? new PayloadTooLargeError(maxBytes) : undefined;
+}
+
 export function bodySizeLimit(maxBytes: number): RequestHandler {
-  return (req, _res, next) => {
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > maxBytes) {
-      next(new PayloadTooLargeError(maxBytes));
-      return;
-    }
-    next();
-  };
+  return (req, _res, next) => next(declaredTooLarge(req.headers, maxBytes));
 }

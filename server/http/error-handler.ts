@@ -55,23 +55,41 @@ export function toHttpError(err: unknown, logger: Logger): { status: number; bod
 /** HTTP statuses that mean "your credentials were refused". */
 const AUTH_STATUSES = new Set([401, 403]);
 
+export interface ErrorResponse {
+  status: number;
+  body: { error: Record<string, unknown> };
+  /** The stable error code (also in the body). */
+  code: string;
+  /** Headers the answer needs besides the JSON content type (`Retry-After`). */
+  headers: [string, string][];
+}
+
+/**
+ * What an error becomes on the wire, with its metrics counted — the one mapping behind the express error
+ * handler and the push webhook's fast path. `route` is the matched route pattern (metrics label).
+ */
+export function errorResponse(err: unknown, route: string, logger: Logger, metrics?: Metrics): ErrorResponse {
+  const { status, body } = toHttpError(err, logger);
+  const code = String(body.error.code);
+  if (metrics) {
+    metrics.httpErrors.inc({ route, status: String(status), code });
+    if (AUTH_STATUSES.has(status)) metrics.authFailures.inc({ route, code });
+  }
+  const headers: [string, string][] = err instanceof TooManyRequestsError ? [["Retry-After", String(err.retryAfterS)]] : [];
+  return { status, body, code, headers };
+}
+
 export function errorHandler(logger: Logger, metrics?: Metrics): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
     }
-    const { status, body } = toHttpError(err, logger);
-    const code = String(body.error.code);
+    const { status, body, code, headers } = errorResponse(err, routeLabel(req), logger, metrics);
     // Left for per-route metrics (e.g. ingest rejections by reason) that read it when the response finishes.
     res.locals.errorCode = code;
     res.locals.errorMessage = String(body.error.message);
-    if (metrics) {
-      const route = routeLabel(req);
-      metrics.httpErrors.inc({ route, status: String(status), code });
-      if (AUTH_STATUSES.has(status)) metrics.authFailures.inc({ route, code });
-    }
-    if (err instanceof TooManyRequestsError) res.setHeader("Retry-After", String(err.retryAfterS));
+    for (const [name, value] of headers) res.setHeader(name, value);
     res.status(status).json(body);
   };
 }

@@ -24,6 +24,12 @@ export function errorCodeOf(res: Response): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
+/** Counts one answered request by route pattern and status, with its duration. */
+export function observeRequest(metrics: Metrics, method: string, route: string, status: number, ms: number): void {
+  metrics.httpRequests.inc({ method, route, status: String(status) });
+  metrics.httpDuration.observe({ method, route }, ms / 1000);
+}
+
 export function requestMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const start = performance.now();
@@ -31,8 +37,7 @@ export function requestMetrics(metrics: Metrics): RequestHandler {
       // Answered without a route and not as an error: a file from a static handler.
       const matched = routeLabel(req);
       const route = matched === "unmatched" && res.statusCode < 400 ? "static" : matched;
-      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ method: req.method, route }, (performance.now() - start) / 1000);
+      observeRequest(metrics, req.method, route, res.statusCode, performance.now() - start);
     });
     next();
   };
@@ -45,20 +50,40 @@ export interface RefusalNotes {
 }
 
 /**
- * First handler of an ingest route: a response of 4xx/5xx counts as a rejected ingest with the error code
- * as reason. (Accepted and duplicate ingests are counted by the instrumented use case.)
+ * A 4xx/5xx answer to an ingest route is a rejected ingest, with the error code as reason — also noted for the
+ * admin Installation panel, with the product (when it was known) and the refusal's message.
+ */
+export function countIngestRejection(
+  metrics: Metrics,
+  source: IngestSource,
+  refusal: { status: number; code: string | undefined; message: string | undefined; productId: string | null },
+  notes?: RefusalNotes,
+): void {
+  if (refusal.status < 400) return;
+  const code = refusal.code ?? `http_${refusal.status}`;
+  metrics.ingests.inc({ source, result: "rejected", reason: code });
+  notes?.installation.noteRefused(refusal.productId, source, code, refusal.message ?? `HTTP ${refusal.status}`, notes.clock.now());
+}
+
+/**
+ * First handler of an ingest route: `countIngestRejection` when the response finishes. (Accepted and
+ * duplicate ingests are counted by the instrumented use case.)
  */
 export function countIngestRejections(metrics: Metrics, source: IngestSource, notes?: RefusalNotes): RequestHandler {
   return (_req, res, next) => {
-    res.on("finish", () => {
-      if (res.statusCode >= 400) {
-        const code = errorCodeOf(res) ?? `http_${res.statusCode}`;
-        metrics.ingests.inc({ source, result: "rejected", reason: code });
-        const productId = typeof res.locals.productId === "string" ? res.locals.productId : null;
-        const reason = typeof res.locals.errorMessage === "string" ? res.locals.errorMessage : `HTTP ${res.statusCode}`;
-        notes?.installation.noteRefused(productId, source, code, reason, notes.clock.now());
-      }
-    });
+    res.on("finish", () =>
+      countIngestRejection(
+        metrics,
+        source,
+        {
+          status: res.statusCode,
+          code: errorCodeOf(res),
+          message: typeof res.locals.errorMessage === "string" ? res.locals.errorMessage : undefined,
+          productId: typeof res.locals.productId === "string" ? res.locals.productId : null,
+        },
+        notes,
+      ),
+    );
     next();
   };
 }

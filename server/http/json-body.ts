@@ -2,17 +2,32 @@
  * Body handling for JSON endpoints that need the raw bytes (signatures) — or just a size limit and a
  * clear error. Content type is checked before any byte is read; the size limit is enforced while reading.
  */
+import type { IncomingHttpHeaders } from "node:http";
 import express, { type RequestHandler } from "express";
 import { BadRequestError, UnsupportedMediaTypeError } from "../errors.js";
 
-/** 415 unless the request declares a JSON body (`application/json`, `application/*+json`, any charset). */
-export const requireJson: RequestHandler = (req, _res, next) => {
-  const type = req.headers["content-type"];
-  if (!type || !req.is(["application/json", "application/*+json"])) {
-    next(new UnsupportedMediaTypeError(type));
-    return;
+/** `application/json` or `application/<anything>+json`, once parameters are dropped and case folded. */
+const JSON_MEDIA_TYPE = /^application\/(?:[\w!#$&^.+-]+\+)?json$/;
+
+/**
+ * The 415 for a request that does not declare a JSON body (`application/json`, `application/*+json`, any
+ * charset), or undefined when it does. Like express's `req.is`, a request with neither a length nor a chunked
+ * body declares no body at all. Shared by the express routes and the push webhook's fast path.
+ */
+export function jsonContentTypeError(headers: IncomingHttpHeaders): UnsupportedMediaTypeError | undefined {
+  const type = headers["content-type"];
+  const hasBody = headers["transfer-encoding"] !== undefined || !Number.isNaN(Number(headers["content-length"]));
+  if (type && hasBody) {
+    const semicolon = type.indexOf(";");
+    const media = (semicolon < 0 ? type : type.slice(0, semicolon)).trim().toLowerCase();
+    if (JSON_MEDIA_TYPE.test(media)) return undefined;
   }
-  next();
+  return new UnsupportedMediaTypeError(type);
+}
+
+/** 415 unless the request declares a JSON body (`jsonContentTypeError`). */
+export const requireJson: RequestHandler = (req, _res, next) => {
+  next(jsonContentTypeError(req.headers));
 };
 
 /** Reads the body into a Buffer at `req.body`; over `limitBytes` becomes a 413 via the error handler. */
@@ -30,16 +45,3 @@ export function parseJson(raw: Buffer): unknown {
     throw new BadRequestError("malformed_json", `request body is not valid JSON: ${detail.slice(0, 200)}`);
   }
 }
-
-/** What `parseJsonBody` leaves in `req.body`: the exact bytes (for signatures) and their parsed value. */
-export interface JsonBody {
-  raw: Buffer;
-  json: unknown;
-}
-
-/** After `rawBody`: parses once (400 on malformed JSON) so later middleware — e.g. a rate limit keyed by the product the body names — and the handler share the result. */
-export const parseJsonBody: RequestHandler = (req, _res, next) => {
-  const raw = req.body as Buffer;
-  req.body = { raw, json: parseJson(raw) } satisfies JsonBody;
-  next();
-};

@@ -4,7 +4,8 @@
  * of distinct clients cannot grow memory; a shared store can replace it for several instances.
  *
  * One factory for every entry point:
- *   - HTTP routes use `limiter.middleware` (429 + `Retry-After` + our JSON error, via the error handler);
+ *   - HTTP routes use `limiter.middleware` (429 + `Retry-After` + our JSON error, via the error handler), or
+ *     `check()` with `rateLimitHeaders()` when they answer without express (the push webhook's fast path);
  *   - Socket.IO handshakes use `await limiter.check({product, address})`, widget commands `checkKey(key)`.
  * Callers validate what they key on first (a product key's format and existence), so unknown values never
  * get a counter of their own. Created per app (never at module level) and shut down in `close()`.
@@ -45,6 +46,7 @@ export interface RateDecision {
 export interface RateLimiter {
   readonly name: string;
   readonly perMinute: number;
+  readonly windowMs: number;
   /** Express middleware: calls next() or answers 429 through the error handler. */
   readonly middleware: RequestHandler;
   /** Counts one hit for (product, address) outside HTTP — e.g. a Socket.IO handshake — and decides. */
@@ -111,6 +113,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
       return {
         name,
         perMinute,
+        windowMs,
         middleware: (_req, _res, next) => next(),
         check: () => Promise.resolve(open),
         checkKey: () => Promise.resolve(open),
@@ -148,6 +151,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
     return {
       name,
       perMinute,
+      windowMs,
       middleware,
       check: (key) => checkKey(rateLimitKey(key.product, key.address)),
       checkKey,
@@ -166,3 +170,15 @@ export function createRateLimits(deps: RateLimitsDeps) {
 }
 
 export type RateLimits = ReturnType<typeof createRateLimits>;
+
+/**
+ * The IETF draft-7 headers (`RateLimit-Policy`, `RateLimit`) for a decision, as express-rate-limit's middleware
+ * sets them — for routes that call `check()` themselves. None when the limiter is off.
+ */
+export function rateLimitHeaders(limiter: RateLimiter, d: RateDecision): [string, string][] {
+  if (limiter.perMinute <= 0) return [];
+  return [
+    ["RateLimit-Policy", `${d.limit};w=${Math.ceil(limiter.windowMs / 1000)}`],
+    ["RateLimit", `limit=${d.limit}, remaining=${d.remaining}, reset=${d.retryAfterS}`],
+  ];
+}

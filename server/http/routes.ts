@@ -24,6 +24,7 @@ import { healthRoutes } from "./health.routes.js";
 import { requestMetrics } from "./http-metrics.js";
 import { metricsRoutes } from "./metrics.routes.js";
 import { posthogRoutes } from "./posthog.routes.js";
+import type { PushWebhook } from "./push-webhook.js";
 import type { RateLimits } from "./rate-limit.js";
 import { requestLog } from "./request-log.js";
 import { securityHeaders } from "./security-headers.js";
@@ -38,6 +39,7 @@ export interface RouteDeps extends AppDeps {
   readiness: Readiness;
   ingest: IngestService;
   streams: StreamHub;
+  push: PushWebhook;
   installation: InstallationMonitor;
   workflows: WorkflowCatalog;
   connector: ConnectorClient | undefined;
@@ -56,20 +58,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
 
   app.use(healthRoutes(readiness));
   app.use(metricsRoutes({ metrics, token: config.METRICS_TOKEN }));
-  app.use(
-    webhookRoutes({
-      products: repos.products,
-      ingest,
-      clock,
-      defaultProductId: instance.defaultProduct.id,
-      maxBodyBytes: config.MAX_BODY_BYTES,
-      signatureToleranceS: config.SIGNATURE_TOLERANCE_S,
-      metrics,
-      rateLimits,
-      rateLimitPerMinute: config.RATE_LIMIT_WEBHOOK_PER_MIN,
-      refusalNotes,
-    }),
-  );
+  app.use(webhookRoutes({ push: deps.push, maxBodyBytes: config.MAX_BODY_BYTES, metrics, refusalNotes }));
   app.use(
     captureRoutes({
       products: repos.products,

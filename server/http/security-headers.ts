@@ -43,3 +43,23 @@ export function securityHeaders(): RequestHandler[] {
   };
   return [headers, resourcePolicy];
 }
+
+/**
+ * The headers `securityHeaders()` sets on a response for `path`, worked out once by running the same
+ * middleware against a recording response — for the push webhook's fast path, which answers without express.
+ */
+export function securityHeadersFor(path: string): [string, string][] {
+  const headers = new Map<string, string>();
+  const res = {
+    setHeader: (name: string, value: unknown) => headers.set(name, String(value)),
+    removeHeader: (name: string) => headers.delete(name),
+    getHeader: (name: string) => headers.get(name),
+  };
+  const req = { path, method: "POST", headers: {} };
+  for (const middleware of securityHeaders()) {
+    let failed: unknown;
+    (middleware as unknown as (req: unknown, res: unknown, next: (err?: unknown) => void) => void)(req, res, (err) => (failed = err));
+    if (failed) throw failed;
+  }
+  return [...headers];
+}

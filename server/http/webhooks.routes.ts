@@ -1,75 +1,34 @@
 /**
- * `POST /v1/webhooks/actions` — the Autoplay-compatible push webhook (PROTOCOL.md §2.1).
- * Order of checks: content type (415) → size (413) → JSON (400) → rate limit (429) → product (404)
- * → signature (401) → schema (422) → commit → 202. Nothing is stored unless every check passed.
+ * `POST /v1/webhooks/actions` — the Autoplay-compatible push webhook (PROTOCOL.md §2.1) as an express route.
+ * Order of checks: content type (415) → size (413) → rate limit (429) → product (404) → signature (401)
+ * → JSON (400) → schema (422) → commit → 202; the checks after the body are push-webhook.ts, shared with the
+ * fast path (push-fast-path.ts) that serves most requests of this route before they reach express. This
+ * route still takes what the fast path leaves to it: compressed bodies (express.raw inflates them).
  */
 import { Router } from "express";
-import type { ProductRepository } from "../../db/product.repository.js";
-import type { Clock } from "../clock.js";
-import { NotFoundError, ValidationError } from "../errors.js";
-import type { IngestService } from "../ingest/ingest-event.js";
-import { describeIssues, parseAutoplayEvent } from "../ingest/parse-event.js";
-import { verifyPushSignature } from "../ingest/push-signature.js";
 import type { Metrics } from "../metrics.js";
 import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
-import { parseJsonBody, rawBody, requireJson, type JsonBody } from "./json-body.js";
-import type { RateLimits } from "./rate-limit.js";
+import { rawBody, requireJson } from "./json-body.js";
+import type { PushWebhook } from "./push-webhook.js";
 
 export interface WebhookRouteDeps {
-  products: ProductRepository;
-  ingest: IngestService;
-  clock: Clock;
-  defaultProductId: string;
+  push: PushWebhook;
   maxBodyBytes: number;
-  signatureToleranceS: number;
   metrics: Metrics;
-  rateLimits: RateLimits;
-  /** RATE_LIMIT_WEBHOOK_PER_MIN: per product and client address; 0 = off. */
-  rateLimitPerMinute: number;
   /** Refusals are noted for the admin Installation panel. */
   refusalNotes?: RefusalNotes;
 }
 
-/** The product a body names (`product_id`), or the default product when it names none. */
-export function productIdOf(body: unknown, defaultProductId: string): string {
-  const named = body && typeof body === "object" ? (body as Record<string, unknown>).product_id : undefined;
-  if (typeof named === "string" && named.trim() !== "") return named.trim();
-  if (typeof named === "number") return String(named);
-  return defaultProductId;
-}
+export const PUSH_ROUTE = "/v1/webhooks/actions";
 
 export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const router = Router();
-  const limit = deps.rateLimits.create({
-    name: "webhook",
-    perMinute: deps.rateLimitPerMinute,
-    // Only real products get their own bucket, so naming made-up products does not buy a sender more requests.
-    productOf: (req) => {
-      const id = productIdOf((req.body as JsonBody).json, deps.defaultProductId);
-      return deps.products.findById(id) ? id : undefined;
-    },
-  });
-  const readBody = [requireJson, rawBody(deps.maxBodyBytes), parseJsonBody];
-  router.post("/v1/webhooks/actions", countIngestRejections(deps.metrics, "push", deps.refusalNotes), ...readBody, limit.middleware, async (req, res) => {
-    const { raw, json: body } = req.body as JsonBody;
-    const productId = productIdOf(body, deps.defaultProductId);
-    const product = deps.products.findById(productId);
-    if (product) res.locals.productId = product.id;
-    if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);
-
-    verifyPushSignature(
-      { connector: req.get("x-connector-signature"), pilotlight: req.get("x-pilotlight-signature") },
-      raw,
-      product.pushSecret,
-      deps.clock.now() / 1000,
-      deps.signatureToleranceS,
+  router.post(PUSH_ROUTE, countIngestRejections(deps.metrics, "push", deps.refusalNotes), requireJson, rawBody(deps.maxBodyBytes), (req, res, next) => {
+    deps.push.accept(
+      { raw: req.body as Buffer, headers: req.headers, address: req.ip, onProduct: (id) => (res.locals.productId = id) },
+      (name, value) => res.setHeader(name, value),
+      (error, result) => (error === undefined ? res.status(202).json(result) : next(error)),
     );
-
-    const parsed = parseAutoplayEvent(body);
-    if (!parsed.ok) throw new ValidationError(describeIssues(parsed.issues), parsed.issues);
-
-    const result = await deps.ingest.ingest(product.id, parsed.value, "push");
-    res.status(202).json(result);
   });
   return router;
 }

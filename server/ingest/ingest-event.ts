@@ -1,13 +1,16 @@
 /**
  * The one ingest use case every source goes through (push webhook, connector stream, capture, PostHog).
- * It commits the event's new actions (or summary) in a single transaction and only then tells listeners,
- * so a 2xx — or a stream frame — always describes data that is already in SQLite.
+ * It commits the event's new actions (or summary) in the group commit and only then answers and tells
+ * listeners, so a 2xx — or a stream frame — always describes data that is already in SQLite. Listeners
+ * run after the commit's answers and must stay cheap: queue work, never do it (goals, suggestions).
  */
+import type { NewAction, StoredAction } from "../../db/action.repository.js";
+import { createGroupCommit, type CommitCallback, type GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { claimSession, ownerForIngest } from "../sessions/session-ownership.js";
-import type { ActionsPayload, AutoplayEvent, SummaryPayload } from "./autoplay.schema.js";
+import type { ActionsPayload, AutoplayEvent, SlimAction, SummaryPayload } from "./autoplay.schema.js";
 import { recordedTimes } from "./client-time.js";
 import { actionDedupeKey, summaryDedupeKey } from "./dedupe-key.js";
 import { outboundActionsEvent, outboundSummaryEvent } from "./outbound-event.js";
@@ -30,9 +33,17 @@ interface IngestedBase {
   data: string;
 }
 
-/** What listeners (scheduler, outbound stream, metrics) hear after a commit that stored something. */
+/** What listeners (scheduler, outbound stream, goals) hear after a commit that stored something. */
 export type IngestedEvent =
-  | (IngestedBase & { kind: "actions"; actionIds: number[] })
+  | (IngestedBase & {
+      kind: "actions";
+      actionIds: number[];
+      /** The newly stored actions, parallel to `actionIds`: as received, and as stored. */
+      actions: SlimAction[];
+      stored: StoredAction[];
+      /** The session was created by this ingest: these actions are all it has. */
+      newSession: boolean;
+    })
   | (IngestedBase & { kind: "summary"; summaryId: number });
 
 export type IngestListener = (event: IngestedEvent) => void;
@@ -43,32 +54,35 @@ export interface IngestDeps {
   logger: Logger;
   /** CLIENT_CLOCK_SKEW_MS: how far into the future a sender's timestamp is believed. */
   maxClockSkewMs: number;
+  /** The app's group commit; a service of its own when absent (tools, unit tests). */
+  commits?: GroupCommit;
 }
 
-interface Job {
-  productId: string;
-  event: AutoplayEvent;
-  source: IngestSource;
-  /** The owner the edge verified (capture's userHash, an identified PostHog person); undefined: by source. */
-  owner: string | null | undefined;
-  resolve: (result: IngestResult) => void;
-  reject: (error: unknown) => void;
+/** An inserted row as a read would return it. */
+function storedAction(row: NewAction, id: number): StoredAction {
+  return {
+    id, sessionRef: row.sessionRef, batchIndex: row.batchIndex, type: row.type, title: row.title, description: row.description,
+    canonicalUrl: row.canonicalUrl, rawUrl: row.rawUrl, timestampStart: row.timestampStart, timestampEnd: row.timestampEnd,
+    userId: row.userId, email: row.email, conversationId: row.conversationId, source: row.source, receivedAt: row.receivedAt,
+  };
 }
 
 export function createIngestService(deps: IngestDeps) {
   const { repos, clock, logger } = deps;
+  const commits = deps.commits ?? createGroupCommit({ transaction: repos.transaction, logger });
   const listeners = new Set<IngestListener>();
+  /** Events committed by the group being written, announced once it has committed. */
+  let committed: IngestedEvent[] = [];
 
   function storeActions(productId: string, p: ActionsPayload, source: IngestSource, verifiedOwner: string | null | undefined, now: number) {
     const existing = repos.sessions.idByKey(productId, p.session_id);
-    if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, actionIds: [] as number[], positions: [] as number[] };
+    if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, newSession: false, actionIds: [] as number[], positions: [] as number[], rows: [] as StoredAction[] };
     const sessionRef =
       existing ?? repos.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now });
     // Refused (the whole job rolls back) when the session belongs to another user.
     const owner = ownerForIngest(source, p.user_id, verifiedOwner);
     if (owner !== null) claimSession(repos, { productId, sessionRef, ownerId: owner, now });
-    const stored = repos.actions.insertNew(
-      p.actions.map((a) => ({
+    const rows: NewAction[] = p.actions.map((a) => ({
         sessionRef,
         dedupeKey: actionDedupeKey(a, p.forwarded_at),
         batchIndex: a.index,
@@ -83,14 +97,20 @@ export function createIngestService(deps: IngestDeps) {
         conversationId: a.conversation_id ?? p.conversation_id,
         source,
         receivedAt: now,
-      })),
-    );
+      }));
+    const stored = repos.actions.insertNew(rows);
     const actionIds = stored.map((s) => s.id);
     // A fully duplicate delivery writes nothing at all, not even "last seen".
     if (actionIds.length > 0) {
       repos.sessions.recordActivity(sessionRef, { userId: p.user_id, email: p.email, now, added: actionIds.length });
     }
-    return { sessionRef, actionIds, positions: stored.map((s) => s.position) };
+    return {
+      sessionRef,
+      newSession: existing === undefined,
+      actionIds,
+      positions: stored.map((s) => s.position),
+      rows: stored.map(({ position, id }) => storedAction(rows[position]!, id)),
+    };
   }
 
   function storeSummary(productId: string, s: SummaryPayload, source: IngestSource, now: number) {
@@ -111,13 +131,17 @@ export function createIngestService(deps: IngestDeps) {
     return { sessionRef, summaryId };
   }
 
-  function notify(event: IngestedEvent): void {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (err) {
-        // A listener bug must never turn an acknowledged ingest into an error.
-        logger.error({ err, kind: event.kind }, "ingest listener failed");
+  function announce(): void {
+    const events = committed;
+    committed = [];
+    for (const event of events) {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (err) {
+          // A listener bug must never turn an acknowledged ingest into an error.
+          logger.error({ err, kind: event.kind }, "ingest listener failed");
+        }
       }
     }
   }
@@ -126,8 +150,7 @@ export function createIngestService(deps: IngestDeps) {
    * Validates counts, stores, appends the outbound log entry, and says what listeners should hear. Runs inside
    * the group transaction, so the log entry commits (or rolls back) together with what it describes.
    */
-  function store(job: Job): { result: IngestResult; event?: IngestedEvent } {
-    const { productId, event, source, owner } = job;
+  function store(productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined): { result: IngestResult; event?: IngestedEvent } {
     const now = clock.now();
     if (event.type === "actions") {
       if (event.claimed_count !== null && event.claimed_count !== event.actions.length) {
@@ -136,14 +159,15 @@ export function createIngestService(deps: IngestDeps) {
           "actions payload count disagrees with its actions; using the real length",
         );
       }
-      const { sessionRef, actionIds, positions } = storeActions(productId, event, source, owner, now);
+      const { sessionRef, newSession, actionIds, positions, rows } = storeActions(productId, event, source, owner, now);
       const result = { accepted: actionIds.length, duplicates: event.actions.length - actionIds.length };
       if (actionIds.length === 0) return { result };
-      const data = outboundActionsEvent(productId, event, positions.map((i) => event.actions[i]!));
+      const actions = positions.length === event.actions.length ? event.actions : positions.map((i) => event.actions[i]!);
+      const data = outboundActionsEvent(productId, event, actions);
       const logId = repos.eventLog.append({ productId, sessionKey: event.session_id, kind: "actions", data, createdAt: now });
       return {
         result,
-        event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, logId, data, actionIds },
+        event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, logId, data, actionIds, actions, stored: rows, newSession },
       };
     }
     const { sessionRef, summaryId } = storeSummary(productId, event, source, now);
@@ -156,39 +180,25 @@ export function createIngestService(deps: IngestDeps) {
     };
   }
 
-  // Group commit: ingests that arrive in the same turn of the event loop share one SQLite transaction,
-  // so the fixed cost of a commit is paid once per group instead of once per request. Each job runs in
-  // its own savepoint, so one failing job rolls back alone. Nobody is answered before the commit.
-  let queue: Job[] = [];
-  let scheduled = false;
-
-  function flush(): void {
-    scheduled = false;
-    const jobs = queue;
-    queue = [];
-    const outcomes: ({ ok: true; result: IngestResult; event?: IngestedEvent } | { ok: false; error: unknown })[] = [];
-    try {
-      repos.transaction(() => {
-        for (const job of jobs) {
-          try {
-            outcomes.push({ ok: true, ...repos.transaction(() => store(job)) });
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
+  /**
+   * Stores in the next group commit; `done` hears the result once it is committed. `owner`: the user the edge
+   * verified (or null: nobody); undefined: the source decides (a trusted source's `user_id` owns the session).
+   */
+  function submit(productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined, done: CommitCallback<IngestResult>): void {
+    commits.submit(
+      () => store(productId, event, source, owner),
+      (error, outcome) => {
+        if (error !== undefined || !outcome) {
+          done(error ?? new Error("ingest failed"), undefined);
+          return;
         }
-      });
-    } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing of the group is stored.
-      logger.error({ err: error, jobs: jobs.length }, "ingest commit failed");
-      for (const job of jobs) job.reject(error);
-      return;
-    }
-    jobs.forEach((job, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) job.resolve(outcome.result);
-      else job.reject(outcome.error);
-    });
-    for (const outcome of outcomes) if (outcome.ok && outcome.event) notify(outcome.event);
+        if (outcome.event) {
+          if (committed.length === 0) commits.afterNextCommit(announce);
+          committed.push(outcome.event);
+        }
+        done(undefined, outcome.result);
+      },
+    );
   }
 
   return {
@@ -200,13 +210,12 @@ export function createIngestService(deps: IngestDeps) {
      */
     ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
       return new Promise<IngestResult>((resolve, reject) => {
-        queue.push({ productId, event, source, owner, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
+        submit(productId, event, source, owner, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
       });
     },
+
+    /** `ingest` with a callback instead of a promise (the push webhook's hot path). */
+    submit,
 
     /** Subscribes to committed ingests; returns the unsubscribe function. */
     onIngested(listener: IngestListener): () => void {

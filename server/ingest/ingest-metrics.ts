@@ -1,6 +1,6 @@
 /**
  * Counts what the ingest use case did — accepted, duplicate or failed — for every source, without the use
- * case knowing about metrics: it wraps `ingest()` and leaves everything else (e.g. `onIngested`) as is.
+ * case knowing about metrics: it wraps `ingest()` and `submit()` and leaves everything else (e.g. `onIngested`) as is.
  * Rejections happen before the use case (bad signature, schema…), so the edges count those
  * (`countIngestRejections` for HTTP routes, `metrics.ingests.inc({source, result: "rejected", reason})` elsewhere).
  */
@@ -20,21 +20,22 @@ export function recordIngestResult(metrics: Metrics, source: IngestSource, event
 }
 
 export function instrumentIngest<S extends IngestService>(service: S, metrics: Metrics): S {
+  const submit: IngestService["submit"] = (productId, event, source, owner, done) =>
+    service.submit(productId, event, source, owner, (error, result) => {
+      if (error === undefined) recordIngestResult(metrics, source, event, result!);
+      else if (!(error instanceof OwnerConflictError)) metrics.ingests.inc({ source, result: "failed" });
+      // The push and capture routes answer a conflict with 409 and count it as a rejection; PostHog drops
+      // the conflicting events and the connector skips the frame, so theirs are counted here.
+      else if (source === "posthog" || source === "connector") metrics.ingests.inc({ source, result: "rejected", reason: error.code });
+      done(error, result);
+    });
   return {
     ...service,
-    async ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
-      let result: IngestResult;
-      try {
-        result = await service.ingest(productId, event, source, owner);
-      } catch (err) {
-        if (!(err instanceof OwnerConflictError)) metrics.ingests.inc({ source, result: "failed" });
-        // The push and capture routes answer a conflict with 409 and count it as a rejection; PostHog drops
-        // the conflicting events and the connector skips the frame, so theirs are counted here.
-        else if (source === "posthog" || source === "connector") metrics.ingests.inc({ source, result: "rejected", reason: err.code });
-        throw err;
-      }
-      recordIngestResult(metrics, source, event, result);
-      return result;
+    submit,
+    ingest(productId: string, event: AutoplayEvent, source: IngestSource, owner?: string | null): Promise<IngestResult> {
+      return new Promise<IngestResult>((resolve, reject) => {
+        submit(productId, event, source, owner, (error, result) => (error === undefined ? resolve(result!) : reject(error)));
+      });
     },
   };
 }

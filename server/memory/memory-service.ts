@@ -1,7 +1,7 @@
 /**
  * User memory's write side: turns each session's new actions into workflow attempts (attempt-tracker.ts),
- * off the ingest path. Committed ingests only mark their session dirty; a batched job then syncs up to
- * BATCH_SIZE dirty sessions in one transaction shortly after. The suggestion engine syncs the session it is
+ * off the ingest path. Committed ingests only mark their session dirty; a batched job then syncs the dirty
+ * sessions once a second, BATCH_SIZE at a time, each batch one piece of the group commit. The suggestion engine syncs the session it is
  * about to evaluate first, so a decision always sees its latest attempts. A sweep marks attempts nobody
  * touched for MEMORY_ABANDON_AFTER_MS as abandoned (readers treat them so already: knowledge-state.ts).
  *
@@ -9,6 +9,7 @@
  */
 import type { AttemptWithSteps } from "../../db/attempt.repository.js";
 import type { StoredAction } from "../../db/action.repository.js";
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
@@ -20,15 +21,24 @@ import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
 
 export interface MemoryServiceDeps {
   repos: Repositories;
+  /** The app's group commit: a batch is one piece of it; absent, each batch is a transaction of its own. */
+  commits?: GroupCommit;
   clock: Clock;
   logger: Logger;
   tracker: TrackerOptions;
   workflows: WorkflowSource;
-  /** How soon after an ingest its session is synced (the batch collects what arrives meanwhile). */
+  /** How soon after an ingest its session is synced (the round collects what arrives meanwhile); default 1 s. */
   flushDelayMs?: number;
 }
 
-const BATCH_SIZE = 200;
+/** Sessions per batch: small, so no one batch holds the group commit (and the requests answered by it) for long. */
+const BATCH_SIZE = 20;
+/**
+ * A round a second, not more often: a busy session is synced once per round, so the fixed cost of a sync (its
+ * cursor, attempts and a write) is paid once a second rather than on every few actions. An evaluation syncs
+ * its session first anyway, so decisions never wait for a round.
+ */
+const ROUND_MS = 1000;
 const ACTIONS_PER_READ = 500;
 const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 500;
@@ -46,6 +56,8 @@ const toTrackedAttempt = (a: AttemptWithSteps): TrackedAttempt => ({
 export function createMemoryService(deps: MemoryServiceDeps) {
   const { repos, clock, logger } = deps;
   const dirty = new Set<number>();
+  /** Sessions created by an ingest since which nothing else arrived: their actions, so the sync need not read them. */
+  const fresh = new Map<number, readonly StoredAction[]>();
   let flushTimer: NodeJS.Timeout | undefined;
   let lastSweep = 0;
   let closed = false;
@@ -64,8 +76,12 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     let after = cursor?.lastActionId ?? 0;
     const scan: ScanState = cursor ? restoreScan(cursor.scan) : emptyScan();
     let attempts: TrackedAttempt[] | undefined;
+    // Never synced and created by the one ingest seen since: these are all its actions.
+    let known = cursor === undefined ? fresh.get(sessionRef) : undefined;
+    fresh.delete(sessionRef);
     for (;;) {
-      const batch = repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
+      const batch = known ?? repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
+      known = undefined;
       if (batch.length === 0) break;
       attempts ??= repos.attempts.ofSession(sessionRef).map(toTrackedAttempt);
       trackActions(workflows, attempts, scan, batch.map(toTrackedAction), deps.tracker);
@@ -100,26 +116,44 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     }
   }
 
+  /** The sessions of the current round (marked before it began), worked off BATCH_SIZE per turn. */
+  let round: number[] = [];
+
+  /** Starts a round: every session marked so far is synced once; marks from now on wait for the next round. */
   function flush(): void {
     flushTimer = undefined;
-    if (closed && dirty.size === 0) return;
-    const batch = [...dirty].slice(0, BATCH_SIZE);
-    for (const ref of batch) dirty.delete(ref);
-    try {
-      repos.transaction(() => {
-        for (const ref of batch) syncOne(ref);
-        const now = clock.now();
-        if (now - lastSweep >= SWEEP_INTERVAL_MS) sweep(now);
-      });
-    } catch (err) {
-      // Nothing is lost: the cursors did not move, so the next sync of these sessions redoes the work.
-      logger.error({ err, sessions: batch.length }, "user memory sync failed");
+    round = [...dirty];
+    dirty.clear();
+    syncBatch();
+  }
+
+  function syncBatch(): void {
+    flushTimer = undefined;
+    const batch = round.splice(0, BATCH_SIZE);
+    const work = () => {
+      for (const ref of batch) syncOne(ref);
+      const now = clock.now();
+      if (now - lastSweep >= SWEEP_INTERVAL_MS) sweep(now);
+    };
+    // Nothing is lost when a batch fails: the cursors did not move, so the next sync of these sessions redoes the work.
+    const failed = (err: unknown) => logger.error({ err, sessions: batch.length }, "user memory sync failed");
+    if (deps.commits && !closed) {
+      deps.commits.submit(work, (err) => err !== undefined && failed(err));
+    } else {
+      try {
+        repos.transaction(work);
+      } catch (err) {
+        failed(err);
+      }
     }
-    if (dirty.size > 0 && !closed) schedule();
+    if (closed) return;
+    if (round.length > 0) flushTimer = setTimeout(syncBatch, 0);
+    else if (dirty.size > 0) flushTimer = setTimeout(flush, deps.flushDelayMs ?? ROUND_MS);
+    flushTimer?.unref();
   }
 
   function schedule(): void {
-    flushTimer ??= setTimeout(flush, deps.flushDelayMs ?? 50);
+    flushTimer ??= setTimeout(flush, deps.flushDelayMs ?? ROUND_MS);
     flushTimer.unref();
   }
 
@@ -127,6 +161,8 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     /** The ingest listener: a session with new actions is synced by the next batch. */
     onIngested(event: IngestedEvent): void {
       if (event.kind !== "actions" || closed) return;
+      if (event.newSession) fresh.set(event.sessionRef, event.stored);
+      else fresh.delete(event.sessionRef);
       dirty.add(event.sessionRef);
       schedule();
     },
@@ -144,7 +180,13 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     close(): void {
       closed = true;
       clearTimeout(flushTimer);
-      while (dirty.size > 0) flush();
+      for (const ref of round) dirty.add(ref);
+      round = [];
+      while (dirty.size > 0) {
+        round = [...dirty];
+        dirty.clear();
+        while (round.length > 0) syncBatch();
+      }
     },
   };
 }

@@ -54,26 +54,28 @@ export function createConversationMapping(deps: MappingDeps) {
      * Links a session to an existing conversation (a resume: reload, new tab, other device). A session that
      * is already linked keeps its own conversation. Returns the link in force.
      */
-    resume(productId: string, sessionRef: number, conversationId: string): ConversationLink {
+    resume(productId: string, sessionRef: number, conversationId: string, defer?: (announcement: () => void) => void): ConversationLink {
       const existing = repos.conversations.linkOf(sessionRef);
       if (existing) return existing;
       const link = repos.conversations.link(sessionRef, conversationId, "resumed", clock.now());
-      announce(productId, link);
+      if (defer) defer(() => announce(productId, link));
+      else announce(productId, link);
       return link;
     },
 
     /**
      * The session's conversation, linked now if it has none: an owned session joins its owner's latest
      * conversation (one thread per user, whichever device or source the session came from), else gets a new
-     * one that belongs to the session's owner (or to nobody, for an anonymous session).
+     * one that belongs to the session's owner (or to nobody, for an anonymous session). A caller inside a larger
+     * transaction passes `defer`, which receives the link's announcement to make once that has committed.
      */
-    ensure(productId: string, sessionRef: number): { conversation: Conversation; created: boolean } {
+    ensure(productId: string, sessionRef: number, defer?: (announcement: () => void) => void): { conversation: Conversation; created: boolean } {
       const current = this.conversationOf(sessionRef);
       if (current) return { conversation: current, created: false };
       const owner = repos.sessions.findById(sessionRef)?.ownerId ?? null;
       const theirs = owner ? repos.conversations.latestForUser(productId, owner) : undefined;
       if (theirs) {
-        const link = this.resume(productId, sessionRef, theirs.id);
+        const link = this.resume(productId, sessionRef, theirs.id, defer);
         return { conversation: repos.conversations.findById(link.conversationId)!, created: false };
       }
       const now = clock.now();
@@ -82,7 +84,8 @@ export function createConversationMapping(deps: MappingDeps) {
         repos.conversations.create({ id, productId, userId: owner, now });
         return repos.conversations.link(sessionRef, id, "new", now);
       });
-      announce(productId, link);
+      if (defer) defer(() => announce(productId, link));
+      else announce(productId, link);
       return { conversation: repos.conversations.findById(id)!, created: true };
     },
 

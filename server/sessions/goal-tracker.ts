@@ -1,20 +1,31 @@
 /**
- * Keeps each session's inferred goal current after ingests from every source. Inference reads the
- * session's context window and matches every workflow against it (about a millisecond for a full window),
- * so it is throttled per session: the first ingest after a quiet second refreshes at once — inside the
- * ingest listener, so that goal is committed before the request is answered — and further ingests within
- * the second are folded into one refresh at its end. A goal is therefore at most one second behind.
+ * Keeps each session's inferred goal current after ingests from every source — off the request path. An
+ * ingest only marks its session; the sessions marked in a turn are refreshed together right after it (their
+ * windows read, goals inferred) and every changed goal is written in one piece of the group commit, so goal
+ * inference never adds a commit, and never delays an answer.
+ *
+ * Throttled per session: the first ingest after a quiet interval (1 s) is refreshed in the next batch; further
+ * ingests within the interval are folded into one refresh at its end. A goal is therefore at most about one
+ * interval behind. A session created by the ingest that marked it needs no read: its window is the actions
+ * just stored. Nothing here scans all sessions: recently refreshed sessions are remembered in two generations
+ * of one interval each, and the older generation is dropped whole.
  */
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
+import type { MatchableAction } from "../workflows/workflow-progress.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { inferGoal, type InferredGoal } from "./infer-goal.js";
 import { startTimer } from "../timers.js";
+import type { WindowCache } from "./window-cache.js";
 
 export interface GoalTrackerDeps {
   repos: Repositories;
+  commits: GroupCommit;
+  /** Windows of active sessions kept from their ingests; a refresh reads the store only when it misses. */
+  windows: WindowCache;
   workflows: WorkflowSource;
   /** How many of the latest unsummarised actions the goal is inferred from (the context window). */
   windowSize: number;
@@ -33,63 +44,117 @@ export type GoalListener = (change: GoalChange) => void;
 
 const DEFAULT_INTERVAL_MS = 1000;
 
-/** Infers and stores a session's goal; returns what it stored, or undefined when nothing changed. */
-export function refreshSessionGoal(deps: Pick<GoalTrackerDeps, "repos" | "workflows" | "windowSize">, sessionRef: number): InferredGoal | undefined {
-  const { repos } = deps;
-  const session = repos.sessions.findById(sessionRef);
-  if (!session) return undefined;
-  const coveredThrough = repos.summaries.latest(sessionRef)?.coversThroughActionId ?? 0;
-  const actions = repos.actions.latestMatchable(sessionRef, coveredThrough, deps.windowSize);
-  const inferred = inferGoal(deps.workflows.forProduct(session.productId), actions);
-  if (!inferred) return undefined;
-  if (inferred.goal === session.goal && inferred.source === session.goalSource) return undefined;
-  repos.sessions.setGoal(sessionRef, inferred.goal, inferred.source);
-  return inferred;
+interface Marked {
+  productId: string;
+  sessionId: string;
+  /** The session's whole window, when the ingest that created it is all it has seen (no read needed). */
+  window?: readonly MatchableAction[];
 }
 
 export function createGoalTracker(deps: GoalTrackerDeps) {
+  const { repos, clock, logger } = deps;
   const interval = deps.minIntervalMs ?? DEFAULT_INTERVAL_MS;
   const listeners = new Set<GoalListener>();
-  /** Per session: when it was last refreshed, and the trailing refresh waiting to run, if any. */
-  const sessions = new Map<number, { at: number; pending?: ReturnType<typeof setTimeout> }>();
+  /** Sessions to refresh in the next batch. */
+  const due = new Map<number, Marked>();
+  /** Sessions refreshed less than an interval ago with activity since: refreshed by their timer. */
+  const waiting = new Map<number, ReturnType<typeof setTimeout>>();
+  /** When recently refreshed sessions were refreshed: this generation and the previous one. */
+  let recent = new Map<number, number>();
+  let older = new Map<number, number>();
+  let generationStart = clock.now();
+  let batchScheduled = false;
   let stopped = false;
 
-  function refresh(event: IngestedEvent): void {
-    const changed = refreshSessionGoal(deps, event.sessionRef);
-    if (!changed) return;
-    deps.logger.debug({ productId: event.productId, sessionId: event.sessionId, source: changed.source }, "session goal updated");
-    const change = { ...changed, productId: event.productId, sessionId: event.sessionId };
-    for (const listener of listeners) listener(change);
+  function lastRefresh(sessionRef: number, now: number): number | undefined {
+    if (now - generationStart >= interval) {
+      // Entries of the generation before last are more than an interval old: quiet by definition.
+      older = recent;
+      recent = new Map();
+      generationStart = now;
+    }
+    return recent.get(sessionRef) ?? older.get(sessionRef);
   }
 
-  function forgetIdle(now: number): void {
-    // Keeps the map to the sessions active within the last interval.
-    if (sessions.size < 1000) return;
-    for (const [ref, s] of sessions) if (!s.pending && now - s.at >= interval) sessions.delete(ref);
+  function markDue(sessionRef: number, marked: Marked): void {
+    due.set(sessionRef, marked);
+    if (!batchScheduled) {
+      batchScheduled = true;
+      setImmediate(refreshDue);
+    }
+  }
+
+  /** The session's window: the cached one if it still matches the store, else read (and cached). */
+  function windowOf(sessionRef: number): readonly MatchableAction[] | undefined {
+    const key = repos.sessions.windowKey(sessionRef);
+    if (!key) return undefined;
+    let actions = deps.windows.get(sessionRef, key.actionCount, key.covered);
+    if (!actions) {
+      actions = repos.actions.latest(sessionRef, key.covered, deps.windowSize);
+      deps.windows.put(sessionRef, key.actionCount, key.covered, actions);
+    }
+    return actions.map((a) => ({ type: a.type, title: a.title, description: a.description, canonical_url: a.canonicalUrl }));
+  }
+
+  /** Infers the due sessions' goals and writes the changed ones in one piece of the group commit. */
+  function refreshDue(): void {
+    batchScheduled = false;
+    if (stopped || due.size === 0) return;
+    const now = clock.now();
+    const updates: { sessionRef: number; marked: Marked; inferred: InferredGoal }[] = [];
+    for (const [sessionRef, marked] of due) {
+      recent.set(sessionRef, now);
+      try {
+        const window = marked.window ?? windowOf(sessionRef);
+        if (!window) continue;
+        const inferred = inferGoal(deps.workflows.forProduct(marked.productId), window);
+        if (inferred) updates.push({ sessionRef, marked, inferred });
+      } catch (err) {
+        logger.error({ err, sessionId: marked.sessionId }, "session goal inference failed");
+      }
+    }
+    due.clear();
+    if (updates.length === 0) return;
+    deps.commits.submit(
+      () => updates.filter((u) => repos.sessions.setGoalIfChanged(u.sessionRef, u.inferred.goal, u.inferred.source)),
+      (error, changed) => {
+        if (error !== undefined) {
+          logger.error({ err: error, sessions: updates.length }, "storing session goals failed");
+          return;
+        }
+        for (const { marked, inferred } of changed!) {
+          logger.debug({ productId: marked.productId, sessionId: marked.sessionId, source: inferred.source }, "session goal updated");
+          const change = { ...inferred, productId: marked.productId, sessionId: marked.sessionId };
+          for (const listener of listeners) listener(change);
+        }
+      },
+    );
   }
 
   return {
-    /** The ingest listener: pass it to `ingest.onIngested`. */
+    /** The ingest listener: pass it to `ingest.onIngested`. O(1): it only marks the session. */
     onIngested(event: IngestedEvent): void {
       if (stopped) return;
-      const now = deps.clock.now();
-      const state = sessions.get(event.sessionRef);
-      if (!state || now - state.at >= interval) {
-        forgetIdle(now);
-        sessions.set(event.sessionRef, { at: now });
-        refresh(event);
+      const ref = event.sessionRef;
+      const marked = due.get(ref);
+      if (marked) {
+        // More than one ingest before the batch: read the window rather than trust either's actions.
+        marked.window = undefined;
         return;
       }
-      if (state.pending) return;
-      state.pending = startTimer(() => {
-        state.pending = undefined;
-        state.at = deps.clock.now();
-        try {
-          refresh(event);
-        } catch (err) {
-          deps.logger.error({ err, sessionId: event.sessionId }, "session goal refresh failed");
-        }
-      }, interval - (now - state.at));
+      if (waiting.has(ref)) return;
+      const now = clock.now();
+      const last = lastRefresh(ref, now);
+      const base = { productId: event.productId, sessionId: event.sessionId };
+      if (last === undefined || now - last >= interval) {
+        markDue(ref, event.kind === "actions" && event.newSession ? { ...base, window: event.actions } : base);
+        return;
+      }
+      const timer = startTimer(() => {
+        waiting.delete(ref);
+        if (!stopped) markDue(ref, base);
+      }, interval - (now - last));
+      waiting.set(ref, timer);
     },
 
     /** Hears every goal change once it is stored. Returns the unsubscribe function. */
@@ -101,8 +166,11 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
     /** Cancels pending refreshes (before the database closes). */
     stop(): void {
       stopped = true;
-      for (const s of sessions.values()) clearTimeout(s.pending);
-      sessions.clear();
+      for (const timer of waiting.values()) clearTimeout(timer);
+      waiting.clear();
+      due.clear();
+      recent.clear();
+      older.clear();
     },
   };
 }

@@ -61,7 +61,11 @@ export function loadSessionWindowByRef(repos: Repositories, sessionRef: number, 
 /** The window of a session already at hand (no second read of its row). */
 export function buildWindow(repos: Repositories, session: Session, windowSize: number): SessionWindow {
   const summary = repos.summaries.latest(session.id) ?? null;
-  const stored = repos.actions.latest(session.id, summary?.coversThroughActionId ?? 0, windowSize);
+  return windowOf(session, summary, repos.actions.latest(session.id, summary?.coversThroughActionId ?? 0, windowSize));
+}
+
+/** A window from rows already read: the session's newest unsummarised actions, oldest first. */
+export function windowOf(session: Session, summary: StoredSummary | null, stored: readonly StoredAction[]): SessionWindow {
   return {
     session,
     summary,

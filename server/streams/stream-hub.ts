@@ -3,21 +3,28 @@
  * log after a Last-Event-ID, live fan-out of committed ingests, heartbeats, and the numbers /readyz and
  * /metrics show.
  *
- * Replay → live with no gap and no duplicate: better-sqlite3 reads are synchronous and the ingest use case
- * notifies listeners in the same synchronous turn as its commit, so between two turns every committed entry
- * has already been announced. A subscriber therefore joins the live set in the very turn whose read found
+ * Replay → live with no gap and no duplicate: better-sqlite3 reads are synchronous and the group commit
+ * announces committed ingests in the same synchronous run as the commit, so between two turns every committed
+ * entry has already been announced. A subscriber therefore joins the live set in the very turn whose read found
  * the end of the log: entries up to that read came from SQLite, everything later comes live.
+ *
+ * Replays share the event loop with everything else: one pump serves every replaying subscriber a page at a
+ * time, round-robin, and yields after REPLAY_SLICE_MS, so a crowd resuming from an old id delays an ingest by
+ * a slice, never by the whole replay.
  */
 import type { ServerResponse } from "node:http";
 import type { Repositories } from "../../db/repositories.js";
 import { ServiceUnavailableError } from "../errors.js";
 import type { IngestedEvent, IngestService } from "../ingest/ingest-event.js";
+import type { LogEntry } from "../../db/event-log.repository.js";
 import type { Logger } from "../logger.js";
 import { commentFrame, eventFrame, HEARTBEAT_FRAME, retryFrame } from "./sse-frames.js";
 import { createSubscriber, type CloseReason, type Subscriber } from "./stream-subscriber.js";
 
-/** Entries read per replay query; between pages the replay waits for the socket to drain. */
+/** Entries read per replay query. */
 const REPLAY_PAGE = 200;
+/** The longest the replay pump runs before it lets the event loop serve others (then it goes on). */
+const REPLAY_SLICE_MS = 4;
 
 export interface StreamHubDeps {
   repos: Repositories;
@@ -87,31 +94,77 @@ export function createStreamHub(deps: StreamHubDeps) {
     }
   }
 
-  async function replay(sub: Subscriber, afterId: number): Promise<void> {
-    let cursor = afterId;
-    for (;;) {
-      if (sub.closed) return;
-      const entries = repos.eventLog.after(sub.productId, cursor, REPLAY_PAGE, sub.sessionKey);
-      let paused = false;
-      for (const [i, entry] of entries.entries()) {
-        sub.writeReplay(entry.id, eventFrame(entry.id, entry.data));
-        cursor = entry.id;
-        counts.replayedEvents++;
-        // Honour backpressure: stop at a full socket and read on from `cursor` once it has drained.
-        if (sub.congested && i < entries.length - 1) {
-          paused = true;
-          break;
-        }
+  /** A replay in progress: where it is in the log, and the entries read but not yet written. */
+  interface Replay {
+    sub: Subscriber;
+    /** Where the next read starts (the log has been read through here). */
+    cursor: number;
+    page: LogEntry[];
+    at: number;
+    /** The last read reached the end of the log: once `page` is written, the replay is done. */
+    end: boolean;
+  }
+  let queue: Replay[] = [];
+  let pumpScheduled = false;
+
+  function schedulePump(): void {
+    if (pumpScheduled || queue.length === 0) return;
+    pumpScheduled = true;
+    setImmediate(pump);
+  }
+
+  /** Serves replays page by page, round-robin, for at most one slice; then yields and goes on. */
+  function pump(): void {
+    pumpScheduled = false;
+    const deadline = performance.now() + REPLAY_SLICE_MS;
+    while (queue.length > 0 && performance.now() < deadline) {
+      const replay = queue.shift()!;
+      try {
+        step(replay);
+      } catch (err) {
+        logger.error({ err, productId: replay.sub.productId }, "stream replay failed");
+        replaying.delete(replay.sub);
+        replay.sub.destroy("error");
       }
-      if (!paused && entries.length < REPLAY_PAGE) {
-        // Caught up, in the same turn as the read: go live (see the module comment). Should the last write
-        // have filled the socket, live frames queue behind it under the usual buffer limit.
-        replaying.delete(sub);
-        liveSet(sub.productId).add(sub);
-        return;
-      }
-      await sub.writable();
     }
+    schedulePump();
+  }
+
+  /** Writes one page (reading it first when needed); then the replay goes live, waits for drain, or queues again. */
+  function step(replay: Replay): void {
+    const { sub } = replay;
+    if (sub.closed) return;
+    let readNow = false;
+    if (replay.at >= replay.page.length) {
+      const page = repos.eventLog.after(sub.productId, replay.cursor, REPLAY_PAGE, sub.sessionKey);
+      replay.page = page.entries;
+      replay.at = 0;
+      replay.cursor = page.through;
+      replay.end = page.end;
+      readNow = true;
+    }
+    // Honour backpressure: stop at a full socket and go on from here once it has drained.
+    while (replay.at < replay.page.length && !sub.congested) {
+      const entry = replay.page[replay.at++]!;
+      sub.writeReplay(entry.id, eventFrame(entry.id, entry.data));
+      counts.replayedEvents++;
+    }
+    // Live only from the turn whose read found the end; a page finished later is read on from its cursor.
+    if (replay.end && readNow && replay.at >= replay.page.length) {
+      // Caught up, in the same turn as the read: go live (see the module comment). Should the last write
+      // have filled the socket, live frames queue behind it under the usual buffer limit.
+      replaying.delete(sub);
+      liveSet(sub.productId).add(sub);
+      return;
+    }
+    if (sub.congested) {
+      void sub.writable().then(() => {
+        queue.push(replay);
+        schedulePump();
+      });
+      return;
+    }
+    queue.push(replay);
   }
 
   const unsubscribe = deps.ingest.onIngested(fanOut);
@@ -167,10 +220,8 @@ export function createStreamHub(deps: StreamHubDeps) {
       }
       counts.replays++;
       replaying.add(sub);
-      replay(sub, afterId).catch((err: unknown) => {
-        logger.error({ err, productId: open.productId }, "stream replay failed");
-        sub.destroy("error");
-      });
+      queue.push({ sub, cursor: afterId, page: [], at: 0, end: false });
+      schedulePump();
     },
 
     stats(): StreamStats {
@@ -185,6 +236,7 @@ export function createStreamHub(deps: StreamHubDeps) {
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
+      queue = [];
       for (const sub of [...replaying]) sub.end();
       for (const subs of live.values()) for (const sub of [...subs]) sub.end();
     },

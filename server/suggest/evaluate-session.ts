@@ -1,23 +1,33 @@
 /**
- * One evaluation of one session, after the debounce: fold old actions into the rolling summary, load the
- * context, place the user in a workflow and detect struggle, check the gates (before spending a model
- * call), ask the model, check the gates again with the candidate (typing may have started meanwhile;
- * duplicates need the text), then store — and publish only what the gates let through (stored as pending
- * until a widget acknowledges it). Every outcome is recorded.
+ * One evaluation of one session, after the debounce: fold old actions into the rolling summary, place the
+ * user in a workflow and detect struggle, check the gates (before spending a model call), ask the model,
+ * check the gates again with the candidate (typing may have started meanwhile; duplicates need the text),
+ * then store — and publish only what the gates let through (stored as pending until a widget acknowledges
+ * it). Every outcome is recorded.
+ *
+ * Reads happen once, up front (evaluation-reads.ts). Everything an evaluation stores — the rolling summary,
+ * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
+ * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
+ * events, decision listeners) follow the commit. (User memory syncs the session's workflow attempts first,
+ * in its own transaction when it has any to write: the assessment must read them.)
  */
+import type { GateRecord } from "../../db/gate.repository.js";
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
-import type { DecisionOutcome, NewSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
+import type { DecisionOutcome, NewSuggestion, RecentSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { LlmError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
+import { windowOf, type SessionWindow } from "../sessions/session-context.js";
+import type { WindowCache } from "../sessions/window-cache.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "../sessions/action-labels.js";
+import { provisionalSummary, readForEvaluation } from "./evaluation-reads.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
-import type { Publisher, Retractor } from "./publisher.js";
+import type { Deliverer, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
 import { SUPERSEDED, type RunResult, type Trigger } from "./scheduler.js";
 import { lastActivityTime } from "./struggle-detectors.js";
@@ -49,13 +59,15 @@ export interface Decision {
 
 export interface EvaluatorDeps {
   repos: Repositories;
+  commits: GroupCommit;
+  windows: WindowCache;
   clock: Clock;
   logger: Logger;
   config: Config;
   workflows: WorkflowSource;
   suggester: Suggester;
   summarizer: RollingSummarizer;
-  publish: Publisher;
+  deliver: Deliverer;
   retract: Retractor;
   onDecision: (decision: Decision) => void;
   isClosed: () => boolean;
@@ -83,93 +95,149 @@ export function gateConfigOf(config: Config): GateConfig {
 export function createSessionEvaluator(deps: EvaluatorDeps) {
   const { repos, clock, config } = deps;
   const gateConfig = gateConfigOf(config);
-  const gateOf = (sessionRef: number, now: number) => settleGate(repos.gates.find(sessionRef) ?? initialGate(sessionRef, now), now, gateConfig);
+  const settled = (sessionRef: number, record: GateRecord | undefined, now: number) => settleGate(record ?? initialGate(sessionRef, now), now, gateConfig);
+  const gateOf = (sessionRef: number, now: number) => settled(sessionRef, repos.gates.find(sessionRef), now);
 
   interface Pending {
     ctx: SessionWindow;
     trigger: Trigger;
     started: number;
     modelMs: number;
+    /** What the evaluation stores besides its decision (summary, retractions), inside its piece of the commit. */
+    writes: (() => void)[];
+    /** What it announces once that piece has committed (retractions). */
+    after: (() => void)[];
     rules?: RuleNote[];
     holdout?: boolean;
   }
 
+  type Outcome = { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string };
+
+  /** Stores what the evaluation gathered without a decision (a summary, retractions), then announces it. */
+  async function storeOnly(p: Pick<Pending, "writes" | "after">): Promise<void> {
+    if (p.writes.length === 0) return;
+    await deps.commits.run(() => {
+      for (const write of p.writes) write();
+    });
+    for (const fn of p.after) fn();
+  }
+
   /**
-   * Stores the decision (and its suggestion, and the gate when delivered — or held out, so the holdout's
-   * timing mirrors what is shown) in one transaction, then tells listeners.
+   * Stores the decision — with the evaluation's other writes, its suggestion, the gate and, for a delivery,
+   * the conversation and message — as one piece of the group commit; then tells listeners and announces.
    */
-  function record(p: Pending, d: { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string }, suggestion?: NewSuggestion): Decision {
+  async function record(p: Pending, d: Outcome, suggestion?: NewSuggestion): Promise<Decision> {
     const now = clock.now();
-    const sessionRef = p.ctx.session.id;
-    const { suggestionId, decisionId } = repos.transaction(() => {
+    const session = p.ctx.session;
+    const sessionRef = session.id;
+    // The evaluation's own time: what follows is its share of a commit that other work shares too.
+    const totalMs = performance.now() - p.started;
+    const stored = await deps.commits.run(() => {
+      for (const write of p.writes) write();
       const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
+      // The gate moves on a delivery — or a holdout, so the holdout's timing mirrors what is shown.
       if (d.outcome === "delivered" || d.reason === "holdout") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
       const decisionId = repos.suggestions.insertDecision({
         sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
         modelError: d.modelError, detail: d.detail ?? null, rules: p.rules ?? [], holdout: p.holdout ?? false, createdAt: now,
       });
-      return { suggestionId, decisionId };
+      let announce: (() => void) | void = undefined;
+      if (suggestion && suggestionId !== null && d.outcome === "delivered") {
+        try {
+          // Its own savepoint: a delivery that fails leaves the decision standing, marked publish_failed.
+          announce = repos.transaction(() => deps.deliver({
+            id: suggestionId, productId: session.productId, sessionRef, sessionId: session.sessionKey, text: suggestion.text,
+            source: suggestion.source, model: suggestion.model, signal: suggestion.signal, createdAt: suggestion.createdAt,
+            evidence: suggestion.evidence.indexes, evidenceActionIds: suggestion.evidence.actionIds,
+          }));
+        } catch (err) {
+          deps.logger.error({ err, suggestionId }, "delivering a suggestion failed");
+          repos.suggestions.setStatus(suggestionId, "publish_failed");
+        }
+      }
+      return { suggestionId, decisionId, announce };
     });
     const decision: Decision = {
-      id: decisionId, sessionRef, productId: p.ctx.session.productId, sessionId: p.ctx.session.sessionKey, outcome: d.outcome,
-      reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId, text: suggestion?.text ?? null,
-      createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false, timings: { totalMs: performance.now() - p.started, modelMs: p.modelMs },
+      id: stored.decisionId, sessionRef, productId: session.productId, sessionId: session.sessionKey, outcome: d.outcome,
+      reason: d.reason, trigger: p.trigger, source: d.source, modelError: d.modelError, suggestionId: stored.suggestionId,
+      text: suggestion?.text ?? null, createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false,
+      timings: { totalMs, modelMs: p.modelMs },
     };
-    deps.onDecision(decision);
+    for (const fn of p.after) fn();
+    stored.announce?.();
+    // Listeners hear of the decision once the scheduler has taken the evaluation's result (its re-check time
+    // is worked out from the clock at the end of the evaluation, not whenever a listener moves it on).
+    setImmediate(() => deps.onDecision(decision));
     return decision;
   }
 
-  async function publish(decision: Decision, s: NewSuggestion): Promise<void> {
-    try {
-      await deps.publish({
-        id: decision.suggestionId!, productId: decision.productId, sessionRef: decision.sessionRef, sessionId: decision.sessionId,
-        text: s.text, source: s.source, model: s.model, signal: s.signal, createdAt: s.createdAt,
-        evidence: s.evidence.indexes, evidenceActionIds: s.evidence.actionIds,
-      });
-    } catch (err) {
-      deps.logger.error({ err, suggestionId: decision.suggestionId }, "publishing a suggestion failed");
-      if (!deps.isClosed()) repos.suggestions.setStatus(decision.suggestionId!, "publish_failed");
-    }
+  /** Withdraws a shown (or still pending) suggestion once this evaluation has committed. */
+  function retractLater(p: Pending, id: number, reason: string): void {
+    const { session } = p.ctx;
+    p.writes.push(() => repos.suggestions.setStatus(id, "retracted"));
+    p.after.push(() => deps.retract({ id, productId: session.productId, sessionRef: session.id, sessionId: session.sessionKey, reason }));
   }
 
   /**
    * Suggestions on the user's screen or waiting to be (delivered or pending, no verdict) that pointed at a
    * workflow step the user has since done are withdrawn: an outdated hint is noise. Runs whatever the gates say.
    */
-  function retractCompleted(ctx: SessionWindow, workflows: readonly Workflow[]): void {
-    for (const s of repos.suggestions.recent(ctx.session.id, RETRACT_LOOKBACK)) {
+  function retractCompleted(p: Pending, recent: RecentSuggestion[], workflows: readonly Workflow[]): void {
+    const { ctx } = p;
+    for (const s of recent) {
       if ((s.status !== "delivered" && s.status !== "pending") || s.feedback !== null || s.workflowId === null || s.stepId === null) continue;
       const workflow = workflows.find((w) => w.id === s.workflowId);
       const stepIndex = workflow?.steps.findIndex((step) => step.id === s.stepId) ?? -1;
       if (!workflow || stepIndex < 0 || !workflowProgress(workflow, ctx.window).doneSteps.includes(stepIndex)) continue;
-      repos.suggestions.setStatus(s.id, "retracted");
-      deps.retract({ id: s.id, productId: ctx.session.productId, sessionRef: ctx.session.id, sessionId: ctx.session.sessionKey, reason: "step_done" });
+      retractLater(p, s.id, "step_done");
     }
   }
 
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
+    const read = readForEvaluation(repos, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
+    if (!read) return {};
+    const writes: (() => void)[] = [];
+    const after: (() => void)[] = [];
+    let summary = read.summary;
     let modelMs = 0;
-    try {
-      const t0 = performance.now();
-      const folded = await deps.summarizer.maybeFold(sessionRef, signal);
-      if (folded?.writer === "llm") modelMs += performance.now() - t0;
-    } catch (err) {
-      if (!signal.aborted) throw err;
+    if (read.toFold.length > 0) {
+      try {
+        const t0 = performance.now();
+        const fold = await deps.summarizer.fold(read.session, read.summary, read.toFold, signal);
+        if (fold?.writer === "llm") modelMs += performance.now() - t0;
+        if (fold) {
+          writes.push(() => {
+            if (fold.store() !== undefined) after.push(() => deps.windows.folded(sessionRef, fold.coversThroughActionId));
+          });
+          summary = provisionalSummary(read.session, read.summary, fold, clock.now());
+        }
+      } catch (err) {
+        if (!signal.aborted) throw err;
+      }
     }
+    const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
     // The session's workflow attempts (user memory) are brought up to date first.
     if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef);
     if (signal.aborted || deps.isClosed()) {
-      const ctx = signal.reason === SUPERSEDED && !deps.isClosed() ? loadSessionWindowByRef(repos, sessionRef, 1) : undefined;
-      if (ctx) record({ ctx, trigger, started, modelMs }, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
+      if (signal.reason === SUPERSEDED && !deps.isClosed()) {
+        await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
+      }
       return {};
     }
-    const ctx = loadSessionWindowByRef(repos, sessionRef, config.CONTEXT_WINDOW_ACTIONS);
-    if (!ctx || ctx.window.length === 0) return {};
-    const p: Pending = { ctx, trigger, started, modelMs };
+    const { ctx } = p;
+    if (ctx.window.length === 0) {
+      await storeOnly(p);
+      return {};
+    }
+    // A delivery always saves the session's gate: a session without one has never been shown a suggestion,
+    // so there is nothing to retract, count or repeat (a brand-new session's evaluation reads no history).
+    const gate = repos.gates.find(sessionRef);
+    let shownBefore = gate !== undefined;
+    const recent = shownBefore ? repos.suggestions.recentSteps(sessionRef, RETRACT_LOOKBACK) : [];
     // This product's workflows only: another product's steps are never suggested here.
     const workflows = deps.workflows.forProduct(ctx.session.productId);
-    retractCompleted(ctx, workflows);
+    retractCompleted(p, recent, workflows);
 
     const now = clock.now();
     const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
@@ -185,19 +253,19 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     p.holdout = assessment?.holdout;
     // A shown suggestion (or one waiting for a widget to show it) that a fresh rage click or failed resubmit has
     // made stale is replaced, not waited on.
-    const shown = repos.suggestions.recent(sessionRef, RETRACT_LOOKBACK).find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);
+    const shown = recent.find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);
     const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
     const replacesStale = stale !== undefined;
 
-    const deliveredLastHour = () => repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS);
-    const early = blockingReason(gateOf(sessionRef, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
+    const deliveredLastHour = () => (shownBefore ? repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
+    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
     if (early) {
-      record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
+      await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
     // What the user's behaviour and memory say — stale, just finished, moving fast, mastered…
     if (assessment?.hold) {
-      record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
+      await record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
       if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
       return result;
     }
@@ -208,7 +276,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     } catch (err) {
       if (err instanceof LlmError && err.code === "llm_aborted") {
         p.modelMs = performance.now() - started;
-        if (!deps.isClosed() && signal.reason === SUPERSEDED) record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
+        if (!deps.isClosed() && signal.reason === SUPERSEDED) await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
         return {};
       }
       throw err;
@@ -218,15 +286,18 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const { result: r, source, modelError } = outcome;
     if (r.kind === "decline") {
       const reason = modelError ? "model_error" : "declined";
-      record(p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
+      await record(p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
       return result;
     }
 
     const at = clock.now();
     const normText = normaliseText(r.text);
-    const late = blockingReason(gateOf(sessionRef, at), at, gateConfig, {
+    // The model may have taken a while: look again (another evaluation may have delivered meanwhile).
+    const gateNow = repos.gates.find(sessionRef);
+    shownBefore ||= gateNow !== undefined;
+    const late = blockingReason(settled(sessionRef, gateNow, at), at, gateConfig, {
       deliveredLastHour: deliveredLastHour(),
-      shownRecently: repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      shownRecently: shownBefore && repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
       replacesStale: replacesStale && STRUGGLE_SIGNALS.has(r.signal),
     });
     const suggestion: NewSuggestion = {
@@ -238,12 +309,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     };
     // A holdout session's suggestion is stored like any other and never shown.
     const reason = late ?? (p.holdout ? "holdout" : null);
-    const decision = record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
-    if (!reason && stale && STRUGGLE_SIGNALS.has(r.signal)) {
-      repos.suggestions.setStatus(stale.id, "retracted");
-      deps.retract({ id: stale.id, productId: ctx.session.productId, sessionRef, sessionId: ctx.session.sessionKey, reason: "replaced" });
-    }
-    if (!reason) await publish(decision, suggestion);
+    if (!reason && stale && STRUGGLE_SIGNALS.has(r.signal)) retractLater(p, stale.id, "replaced");
+    await record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
     return result;
   };
 }

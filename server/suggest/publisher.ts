@@ -3,6 +3,7 @@
  * publisher it was given (chat's delivery into the session's conversation).
  */
 import type { SuggestionSource } from "../../db/suggestion.repository.js";
+import type { Logger } from "../logger.js";
 
 export interface PublishedSuggestion {
   id: number;
@@ -24,8 +25,27 @@ export interface PublishedSuggestion {
   evidenceActionIds: number[];
 }
 
-/** May be async; a rejection is logged and the suggestion marked `publish_failed`. */
+/** Hears a delivered suggestion once it is committed. May be async; a rejection is logged. */
 export type Publisher = (suggestion: PublishedSuggestion) => void | Promise<void>;
+
+/**
+ * Delivers a suggestion inside the evaluation's transaction — stores what delivery needs (the conversation,
+ * the message) — and returns the announcement to make once that transaction has committed. If it throws,
+ * what it stored rolls back and the suggestion is marked `publish_failed`.
+ */
+export type Deliverer = (suggestion: PublishedSuggestion) => (() => void) | void;
+
+/** A publisher as a deliverer: it stores nothing and hears about the suggestion after the commit. */
+export function publishAfterCommit(publish: Publisher, logger: Logger): Deliverer {
+  const failed = (err: unknown, id: number) => logger.error({ err, suggestionId: id }, "publishing a suggestion failed");
+  return (s) => () => {
+    try {
+      void Promise.resolve(publish(s)).catch((err: unknown) => failed(err, s.id));
+    } catch (err) {
+      failed(err, s.id);
+    }
+  };
+}
 
 /** A shown suggestion that no longer applies (the user did what it suggested before acting on it). */
 export interface RetractedSuggestion {

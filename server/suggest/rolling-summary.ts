@@ -3,8 +3,13 @@
  * a new summary (source `rolling`) that takes the previous summary as input, leaving SUMMARY_KEEP_ACTIONS in
  * the window. `covers_through_action_id` moves, so folded actions leave the context window and the prompt.
  * The LLM writes it when configured and the gateway's breaker allows; otherwise (or when it fails) it is extractive.
+ * The evaluation reads the session's unsummarised actions once and hands the oldest here; the summary is
+ * stored with the rest of what the evaluation stores, in one piece of the group commit.
  */
+import type { StoredAction } from "../../db/action.repository.js";
 import type { Repositories } from "../../db/repositories.js";
+import type { Session } from "../../db/session.repository.js";
+import type { StoredSummary } from "../../db/summary.repository.js";
 import type { Clock } from "../clock.js";
 import { LlmError } from "../errors.js";
 import { rollingSummaryDedupeKey } from "../ingest/dedupe-key.js";
@@ -29,10 +34,18 @@ export interface RollingSummaryDeps {
   llm: LlmClient | null;
 }
 
-export interface FoldResult {
-  summaryId: number;
-  folded: number;
+/** A summary written for the oldest unsummarised actions, not stored yet. */
+export interface Fold {
+  text: string;
   writer: "llm" | "extractive";
+  folded: number;
+  /** The last action it folds in: the window starts after it. */
+  coversThroughActionId: number;
+  /**
+   * Stores it; call inside a transaction (the evaluation's piece of the group commit). Returns its id, or
+   * undefined when a newer summary (pushed meanwhile) already covers as much — the window never moves back.
+   */
+  store(): number | undefined;
 }
 
 export function createRollingSummarizer(deps: RollingSummaryDeps) {
@@ -55,39 +68,43 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
   }
 
   return {
-    /** Folds the oldest actions when the window is over the threshold; undefined when nothing needed folding. */
-    async maybeFold(sessionRef: number, signal: AbortSignal): Promise<FoldResult | undefined> {
-      const previous = repos.summaries.latest(sessionRef);
-      const covered = previous?.coversThroughActionId ?? 0;
-      const pending = repos.actions.countAfter(sessionRef, covered);
-      if (pending <= deps.threshold) return undefined;
-      const session = repos.sessions.findById(sessionRef);
-      if (!session) return undefined;
-      const fold = repos.actions.oldest(sessionRef, covered, pending - deps.keep);
-      const last = fold.at(-1);
+    /** How many of a session's `pending` unsummarised actions fold into a new summary (0: under the threshold). */
+    foldCount: (pending: number): number => (pending > deps.threshold ? pending - deps.keep : 0),
+
+    /**
+     * Writes the summary of `actions` (the oldest unsummarised ones, oldest first) on top of `previous`;
+     * undefined when there is nothing to fold or the call was aborted. Stores nothing: see `Fold.store`.
+     */
+    async fold(session: Session, previous: StoredSummary | null, actions: readonly StoredAction[], signal: AbortSignal): Promise<Fold | undefined> {
+      const last = actions.at(-1);
       if (!last) return undefined;
-      const slim = fold.map((a, i) => toSlimAction(a, i, session.sessionKey));
+      const slim = actions.map((a, i) => toSlimAction(a, i, session.sessionKey));
       const { text, writer } = await write(session.productId, previous?.text ?? null, slim, signal);
       if (signal.aborted) return undefined;
-      const summaryId = repos.transaction(() => {
-        // A pushed summary may have arrived while the LLM was writing; never move the window backwards.
-        const latest = repos.summaries.latest(sessionRef);
-        if ((latest?.coversThroughActionId ?? 0) >= last.id) return undefined;
-        return repos.summaries.insert({
-          sessionRef,
-          dedupeKey: rollingSummaryDedupeKey(last.id),
-          text,
-          // The session's actions from its start that this summary stands for (the previous one's, plus these).
-          replaces: (latest?.replaces ?? 0) + fold.length,
-          coversThroughActionId: last.id,
-          source: "rolling",
-          forwardedAt: null,
-          createdAt: clock.now(),
-        });
-      });
-      if (summaryId === undefined) return undefined;
-      logger.debug({ sessionRef, folded: fold.length, writer }, "rolling summary written");
-      return { summaryId, folded: fold.length, writer };
+      const folded = actions.length;
+      return {
+        text,
+        writer,
+        folded,
+        coversThroughActionId: last.id,
+        store() {
+          const latest = repos.summaries.latest(session.id);
+          if ((latest?.coversThroughActionId ?? 0) >= last.id) return undefined;
+          const summaryId = repos.summaries.insert({
+            sessionRef: session.id,
+            dedupeKey: rollingSummaryDedupeKey(last.id),
+            text,
+            // The session's actions from its start that this summary stands for (the previous one's, plus these).
+            replaces: (latest?.replaces ?? 0) + folded,
+            coversThroughActionId: last.id,
+            source: "rolling",
+            forwardedAt: null,
+            createdAt: clock.now(),
+          });
+          if (summaryId !== undefined) logger.debug({ sessionRef: session.id, folded, writer }, "rolling summary written");
+          return summaryId;
+        },
+      };
     },
   };
 }

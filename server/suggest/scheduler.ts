@@ -129,8 +129,9 @@ export function createScheduler(o: SchedulerOptions) {
       const e = entry(sessionRef);
       clearTimeout(e.recheck);
       e.recheck = undefined;
-      clearTimeout(e.debounce);
-      e.debounce = timer(o.debounceMs, () => void fire(sessionRef, "activity"));
+      // Restarting the pending debounce reuses its timer: a busy session's every ingest lands here.
+      if (e.debounce) e.debounce.refresh();
+      else e.debounce = timer(o.debounceMs, () => void fire(sessionRef, "activity"));
       e.maxWait ??= timer(o.maxWaitMs, () => void fire(sessionRef, "max_wait"));
     },
 

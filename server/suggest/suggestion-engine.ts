@@ -2,8 +2,9 @@
  * The suggestion engine's public face (ARCHITECTURE.md steps 3–5). createApp builds one and subscribes it to
  * `ingest.onIngested`, so everything runs after the ingest commit, asynchronously: the model can never slow
  * or fail ingestion. The realtime layer calls `noteTyping`, `noteUserMessage` and `recordFeedback`, and
- * receives delivered suggestions through the `publish` function it hands to createApp.
+ * stores and announces delivered suggestions through the `deliver` function createApp hands it.
  */
+import type { GroupCommit } from "../../db/group-commit.js";
 import type { Repositories } from "../../db/repositories.js";
 import type { FeedbackVerdict, StoredSuggestion } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
@@ -11,6 +12,7 @@ import type { Config } from "../config.js";
 import { BadRequestError, NotFoundError } from "../errors.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
+import type { WindowCache } from "../sessions/window-cache.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { LlmClient } from "../llm/llm-port.js";
 import { createSessionEvaluator, gateConfigOf, type Decision } from "./evaluate-session.js";
@@ -18,7 +20,7 @@ import { afterFeedback, afterTyping, afterUserMessage, initialGate, settleGate }
 import { createLlmSuggestionModel } from "./llm.model.js";
 import type { MemoryService } from "../memory/memory-service.js";
 import { createMemoryPolicy } from "./memory-policy.js";
-import type { Publisher, Retractor } from "./publisher.js";
+import type { Deliverer, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
 import { createScheduler, type RunResult, type Trigger } from "./scheduler.js";
@@ -32,8 +34,12 @@ export interface SuggestionEngineDeps {
   workflows: WorkflowSource;
   /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
-  /** Where delivered suggestions go (the conversation's widgets). */
-  publish: Publisher;
+  /** The app's group commit: an evaluation stores everything as one piece of it. */
+  commits: GroupCommit;
+  /** Windows of active sessions kept from their ingests; an evaluation reads the store only when it misses. */
+  windows: WindowCache;
+  /** Delivers what the gates let through (the conversation's widgets), inside the evaluation's commit. */
+  deliver: Deliverer;
   /** Told when a shown suggestion no longer applies. */
   retract: Retractor;
   /** User memory (issue 14): workflow attempts feed triggers, suppression, precision holds and the holdout. */
@@ -71,7 +77,9 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       limits,
       llm: deps.llm,
     }),
-    publish: deps.publish,
+    commits: deps.commits,
+    windows: deps.windows,
+    deliver: deps.deliver,
     retract: deps.retract,
     onDecision(decision) {
       logger.debug({ sessionRef: decision.sessionRef, outcome: decision.outcome, reason: decision.reason, source: decision.source }, "suggestion decision");

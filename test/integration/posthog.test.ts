@@ -2,12 +2,14 @@ import crypto from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { rowCounts } from "../helpers/db-counts.js";
 import { fixtureJson, fixtureText } from "../helpers/fixtures.js";
+import { waitForGoal } from "../helpers/goals.js";
 import { adminHeaders } from "../helpers/signing.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  // No background suggestions: a conversation they create later would land in a "stores nothing" snapshot.
+  server = await startTestServer({ env: { SUGGESTIONS_ENABLED: "false" } });
 });
 afterAll(async () => {
   await server.close();
@@ -111,6 +113,7 @@ describe("POST /v1/webhooks/posthog", () => {
       delivery("ph-batch-b", { elements_chain: 'form:attr__id="invite-form"' }, { $event_type: "submit", $current_url: "https://app.example.com/settings/team" }),
     ]);
     expect(res.json).toEqual({ accepted: 3, duplicates: 0, dropped: 1 });
+    await waitForGoal(server, "ph-batch-a", "Invite a teammate");
     const a = (await context("ph-batch-a")).body;
     expect(a.recent_actions.map((x: any) => x.title)).toEqual(["Page Load: Team", "Type in 'Email' field"]);
     expect(a).toMatchObject({ goal: "Invite a teammate", goal_source: "workflow" });

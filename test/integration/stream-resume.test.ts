@@ -64,10 +64,11 @@ describe("outbound stream resume (eventsource client)", () => {
     const sessions = ["cut-a", "cut-b", "cut-c"];
     const pushed = new Map(sessions.map((s) => [s, [] as string[]]));
     let n = 0;
-    // Three concurrent writers, one per session, until the proxy has cut 20 times (bounded, to fail clearly).
+    // Three concurrent writers, one per session, until the proxy has cut 20 times (bounded, to fail clearly;
+    // generously, since how many events pass between two cuts depends on how fast the writers are).
     await Promise.all(
       sessions.map(async (session) => {
-        while (proxy.cuts() < 20 && n < 5_000) {
+        while (proxy.cuts() < 20 && n < 50_000) {
           const titles = Array.from({ length: 1 + Math.floor(random() * 3) }, () => `${session}-${n++}`);
           const res = await pushEvent(server.url, actionsEvent(session, titles));
           expect(res.status).toBe(202);

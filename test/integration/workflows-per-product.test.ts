@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowCounts } from "../helpers/db-counts.js";
 import { adminHeaders, pilotlightHeaders } from "../helpers/signing.js";
 import { BLOG_WORKFLOWS } from "../helpers/workflows.js";
+import { waitFor } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/test-server.js";
 import { ask, connectWidget } from "../helpers/widget-client.js";
 
@@ -65,7 +66,11 @@ describe("seeding", () => {
 describe("a product without workflows", () => {
   it("gets goal inference from its own actions, never the demo's workflows", async () => {
     await push(ACME, "acme-team", [{ type: "pageview", title: "Page Load: Team settings", url: "https://acme.example/settings/team" }]);
-    const ctx = await context(ACME, "acme-team");
+    // Goals are inferred right after the answer, off the request path.
+    const ctx = await waitFor(async () => {
+      const c = await context(ACME, "acme-team");
+      return c.goal_source ? c : undefined;
+    }, "acme-team's goal");
     expect(ctx.goal_source).toBe("heuristic");
     expect(ctx.workflow).toBeNull();
     // The same page in the demo product is the first step of "Invite a teammate".

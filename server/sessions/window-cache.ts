@@ -1,0 +1,101 @@
+/**
+ * The context windows of recently active sessions, kept in memory and extended by every committed ingest, so
+ * an evaluation or a goal refresh rarely reads a session's actions back from SQLite ("the window read once,
+ * incrementally where possible").
+ *
+ * A cached window is only ever used while it provably matches the store: the session's action count and its
+ * summary coverage (both read from the store by the caller) must be the ones the cache saw. Any other writer —
+ * another instance, a pushed summary, retention — therefore makes it miss, never lie; the caller then reads
+ * the window and puts it back. Bounded by the number of actions held: the least recently used sessions are
+ * forgotten first.
+ */
+import type { StoredAction } from "../../db/action.repository.js";
+import type { IngestedEvent } from "../ingest/ingest-event.js";
+
+export interface WindowCacheOptions {
+  /** CONTEXT_WINDOW_ACTIONS: how many of a session's newest unsummarised actions a window holds. */
+  windowSize: number;
+  /** Actions held at most, over all sessions (a window holds up to `windowSize`). */
+  maxActions: number;
+}
+
+interface Entry {
+  /** The session's action count the window reflects. */
+  count: number;
+  /** Its summary coverage (the last action folded into a summary; 0 for none). */
+  covered: number;
+  /** The window, oldest first, at most `windowSize`. */
+  actions: StoredAction[];
+}
+
+export function createWindowCache(options: WindowCacheOptions) {
+  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  const entries = new Map<number, Entry>();
+  let held = 0;
+
+  function forget(sessionRef: number): void {
+    const entry = entries.get(sessionRef);
+    if (!entry) return;
+    held -= entry.actions.length;
+    entries.delete(sessionRef);
+  }
+
+  function remember(sessionRef: number, entry: Entry): void {
+    forget(sessionRef);
+    entries.set(sessionRef, entry);
+    held += entry.actions.length;
+    while (held > options.maxActions && entries.size > 1) forget(entries.keys().next().value!);
+  }
+
+  const trim = (actions: StoredAction[]) => (actions.length > options.windowSize ? actions.slice(actions.length - options.windowSize) : actions);
+
+  return {
+    /** The ingest listener: extends the windows it knows (and starts one for a new session). */
+    onIngested(event: IngestedEvent): void {
+      if (event.kind === "summary") {
+        forget(event.sessionRef);
+        return;
+      }
+      if (event.newSession) {
+        remember(event.sessionRef, { count: event.stored.length, covered: 0, actions: trim(event.stored) });
+        return;
+      }
+      const entry = entries.get(event.sessionRef);
+      if (entry) remember(event.sessionRef, { ...entry, count: entry.count + event.stored.length, actions: trim([...entry.actions, ...event.stored]) });
+    },
+
+    /** The window, if the cache's copy matches the session's `actionCount` and summary coverage `covered`. */
+    get(sessionRef: number, actionCount: number, covered: number): StoredAction[] | undefined {
+      const entry = entries.get(sessionRef);
+      if (!entry) return undefined;
+      if (entry.count !== actionCount || entry.covered !== covered) {
+        forget(sessionRef);
+        return undefined;
+      }
+      // Most recently used now.
+      entries.delete(sessionRef);
+      entries.set(sessionRef, entry);
+      return entry.actions;
+    },
+
+    /**
+     * A window just read from the store (the newest `windowSize` actions after `covered`), kept only when
+     * there is room: evicting for it would push out the windows of the sessions created just before — the
+     * next ones to be evaluated — and each of those misses would evict the next, and so on.
+     */
+    put(sessionRef: number, actionCount: number, covered: number, actions: readonly StoredAction[]): void {
+      if (held - (entries.get(sessionRef)?.actions.length ?? 0) + Math.min(actions.length, options.windowSize) > options.maxActions) return;
+      remember(sessionRef, { count: actionCount, covered, actions: trim([...actions]) });
+    },
+
+    /** A rolling summary now covers the session's actions through `covered`: they leave the window. */
+    folded(sessionRef: number, covered: number): void {
+      const entry = entries.get(sessionRef);
+      if (entry) remember(sessionRef, { ...entry, covered, actions: entry.actions.filter((a) => a.id > covered) });
+    },
+
+    stats: (): { sessions: number; actions: number } => ({ sessions: entries.size, actions: held }),
+  };
+}
+
+export type WindowCache = ReturnType<typeof createWindowCache>;
