@@ -14,7 +14,8 @@ import os from "node:os";
 import path from "node:path";
 import { openDatabase, type Db } from "../db/connection.js";
 import { migrate } from "../db/migrate.js";
-import { createRepositories, type Repositories } from "../db/repositories.js";
+import { createRepositories, type SyncRepositories as Repositories } from "../db/repositories.js";
+import { createSqliteStore } from "../db/sqlite/sqlite-store.js";
 import { loadConfig } from "../server/config.js";
 import { memorySettingsOf } from "../server/suggest/memory-policy.js";
 import { createAdminService } from "../server/admin/admin-service.js";
@@ -27,6 +28,8 @@ import { percentile } from "./lib/stats.js";
 import type { BenchResult } from "./lib/report.js";
 
 const HOUR = 3_600_000;
+/** The seeded file's connection (seeding runs in one of its transactions). */
+let seedDb: Db | undefined;
 const NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
 
 function openSeeded(file: string, root: string): { db: Db; repos: Repositories } {
@@ -40,7 +43,8 @@ function openSeeded(file: string, root: string): { db: Db; repos: Repositories }
 /** `sessions` sessions spread over 24 hours, `perSession` actions each, one delivered suggestion (and decision) each. */
 function seed(repos: Repositories, sessions: number, perSession: number): void {
   let key = 0n;
-  repos.transaction(() => {
+  // Seeded through the SQLite repositories themselves, synchronously: the setup, not what is measured.
+  seedDb!.transaction(() => {
     for (let s = 0; s < sessions; s++) {
       const start = NOW - 24 * HOUR + Math.floor((s / sessions) * 24 * HOUR);
       const ref = repos.sessions.touch({ productId: "demo", sessionKey: `bench-${s}`, userId: null, email: null, now: start });
@@ -58,16 +62,16 @@ function seed(repos: Repositories, sessions: number, perSession: number): void {
       repos.suggestions.insertDecision({ sessionRef: ref, suggestionId: id, outcome: "delivered", reason: null, trigger: "activity", source: "rules", modelError: null, detail: null, createdAt: start + 5_000 });
       if (s % 3 === 0) repos.suggestions.setFeedback(id, s % 2 === 0 ? "accepted" : "dismissed", start + 8_000);
     }
-  });
+  })();
 }
 
 /** Median and p99 of `runs` timed calls, in ms. */
-function time(runs: number, fn: () => unknown): { p50: number; p99: number } {
-  fn(); // warm the statement cache and pages
+async function time(runs: number, fn: () => unknown): Promise<{ p50: number; p99: number }> {
+  await fn(); // warm the statement cache and pages
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    fn();
+    await fn();
     samples.push(performance.now() - t0);
   }
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
@@ -83,12 +87,12 @@ function insertCost(seeded: string, file: string, withIndex: boolean, batches: n
   let key = 0n;
   const t0 = performance.now();
   for (let b = 0; b < batches; b++) {
-    repos.transaction(() =>
+    db.transaction(() =>
       repos.actions.insertNew(Array.from({ length: 5 }, (_, i) => ({
         sessionRef: ref, dedupeKey: key++, batchIndex: i, type: "click", title: "t", description: "d", canonicalUrl: "/", rawUrl: null,
         timestampStart: b + i / 10, timestampEnd: 0, userId: null, email: null, conversationId: null, source: "push", receivedAt: NOW + b,
       }))),
-    );
+    )();
   }
   const ms = performance.now() - t0;
   db.close();
@@ -103,33 +107,36 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
   try {
     const seeded = path.join(dir, "admin.db");
     const { db, repos } = openSeeded(seeded, opts.root);
+    seedDb = db;
     seed(repos, sessions, perSession);
     const config = loadConfig({});
-    const catalog = createWorkflowCatalog({ repo: repos.workflows, logger: createSilentLogger() });
+    // What the admin page runs on: the store (the SQLite adapter over the same connection).
+    const store = createSqliteStore(db, { logger: createSilentLogger() });
+    const catalog = createWorkflowCatalog({ repo: store.workflows, logger: createSilentLogger() });
     const admin = createAdminService({
-      repos, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
+      repos: store, clock: { now: () => NOW }, defaultProductId: "demo", windowSize: 50, interactionTimeoutMs: 20_000,
       installation: createInstallationMonitor(), catalog, connector: undefined,
       memory: memorySettingsOf(config), lift: { followWindowMs: 300_000, abandonAfterMs: 1_800_000, holdout: { pct: 0, unit: "user" } },
     });
 
-    const stats = time(runs, () => admin.stats({ minutes: 60, bucket_s: 60 }));
+    const stats = await time(runs, () => admin.stats({ minutes: 60, bucket_s: 60 }));
     const range = bucketRangeOf(NOW, 60, 60);
     const scanStmt = db.prepare(`
       SELECT CAST((a.received_at - ?) / ? AS INTEGER) AS bucket, count(*) AS n FROM actions a JOIN sessions s ON s.id = a.session_ref
       WHERE a.received_at >= ? AND a.received_at < ? AND s.product_id = 'demo' GROUP BY bucket`);
-    const scan = time(runs, () => scanStmt.all(range.start, range.bucketMs, range.start, range.start + range.count * range.bucketMs));
+    const scan = await time(runs, () => scanStmt.all(range.start, range.bucketMs, range.start, range.start + range.count * range.bucketMs));
 
-    const list = time(runs, () => admin.sessions({ limit: 30, active_within_ms: HOUR }));
+    const list = await time(runs, () => admin.sessions({ limit: 30, active_within_ms: HOUR }));
     const recent = repos.sessions.recentlyActive("demo", NOW - HOUR, 30);
-    const contexts = time(runs, () => recent.map((s) => loadSessionContext(repos, "demo", s.sessionKey, 50)));
+    const contexts = await time(runs, () => Promise.all(recent.map((s) => loadSessionContext(store, "demo", s.sessionKey, 50))));
 
-    const feed = time(runs, () => admin.suggestions({ limit: 50 }));
+    const feed = await time(runs, () => admin.suggestions({ limit: 50 }));
     const plainJoin = db.prepare(`
       SELECT g.id, s.session_key, g.text, d.reason FROM suggestions g JOIN sessions s ON s.id = g.session_ref
       LEFT JOIN suggestion_decisions d ON d.suggestion_id = g.id WHERE s.product_id = 'demo' ORDER BY g.id DESC LIMIT 50`);
-    const planned = time(runs, () => plainJoin.all());
+    const planned = await time(runs, () => plainJoin.all());
     const actionsInDb = (db.prepare("SELECT count(*) AS n FROM actions").get() as { n: number }).n;
-    db.close();
+    await store.close();
 
     const batches = opts.smoke ? 3_000 : 20_000;
     // Alternated, best of two each: the first writer of a run also pays for warming the page cache.

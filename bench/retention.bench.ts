@@ -7,9 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { openDatabase } from "../db/connection.js";
-import { migrate } from "../db/migrate.js";
-import { createRepositories } from "../db/repositories.js";
+import { openStore } from "../db/open-store.js";
 import { loadConfig } from "../server/config.js";
 import { createIngestService } from "../server/ingest/ingest-event.js";
 import { parseAutoplayEvent } from "../server/ingest/parse-event.js";
@@ -25,11 +23,9 @@ const DAY = 86_400_000;
 
 /** Seeds `sessions` sessions of `perSession` actions, last seen 60 days ago, through the real ingest use case. */
 async function seed(file: string, root: string, sessions: number, perSession: number): Promise<void> {
-  const db = openDatabase(file);
-  migrate(db, resolvePaths(root).migrationsDir);
-  const repos = createRepositories(db);
+  const { store: repos } = await openStore({ DATABASE_PATH: file }, createSilentLogger(), resolvePaths(root).migrationsDir);
   const clock = { now: () => Date.now() - 60 * DAY };
-  bootstrapInstance({ config: loadConfig({ PUSH_SECRET: BENCH_PUSH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN }), repos, clock });
+  await bootstrapInstance({ config: loadConfig({ PUSH_SECRET: BENCH_PUSH_SECRET, ADMIN_TOKEN: BENCH_ADMIN_TOKEN }), repos, clock });
   const ingest = createIngestService({ repos, clock, logger: createSilentLogger(), maxClockSkewMs: 300_000 });
   for (let s = 0; s < sessions; s++) {
     const parsed = parseAutoplayEvent({
@@ -40,7 +36,7 @@ async function seed(file: string, root: string, sessions: number, perSession: nu
     if (!parsed.ok) throw new Error("seed payload does not parse");
     await ingest.ingest("demo", parsed.value, "push");
   }
-  db.close();
+  await repos.close();
 }
 
 const payloads = (count: number) => buildPushPayloads(count, 1, 300);

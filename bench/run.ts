@@ -24,9 +24,12 @@ const benches: Record<string, () => Promise<{ run: (o: { smoke: boolean; root: s
   stream: () => import("./stream.bench.js"),
   admin: () => import("./admin.bench.js"),
   "posthog-chain": () => import("./posthog-chain.bench.js"),
+  // Needs PostgreSQL and Redis: only when asked for by name (`npm run bench -- cluster`).
+  cluster: () => import("./cluster.bench.js"),
 };
+const onRequestOnly = new Set(["cluster"]);
 
-const selected = names.length ? names : Object.keys(benches);
+const selected = names.length ? names : Object.keys(benches).filter((n) => !onRequestOnly.has(n));
 const unknown = selected.filter((n) => !benches[n]);
 if (unknown.length) {
   console.error(`unknown bench: ${unknown.join(", ")}; known: ${Object.keys(benches).join(", ")}`);

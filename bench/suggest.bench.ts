@@ -50,7 +50,7 @@ async function burstyCalls(smoke: boolean) {
             await pushActions(server.url, `bench-burst-${s}`, specs);
             actions += specs.length;
             // The naive loop: one model call per payload, with the same prompt shape.
-            const ctx = loadSessionWindowByRef(server.repos, server.repos.sessions.idByKey("demo", `bench-burst-${s}`)!, 50)!;
+            const ctx = (await loadSessionWindowByRef(server.repos, (await server.repos.sessions.idByKey("demo", `bench-burst-${s}`))!, 50))!;
             const { messages } = buildSuggestionPrompt({ goal: null, summary: null, placement: undefined, signals: [], actions: ctx.window, limits: { maxActions: 30, maxChars: 4000 } });
             naiveCalls.push(naiveClient.complete(messages).catch(() => undefined));
             await pause(60);
@@ -90,9 +90,9 @@ async function decisionOverhead(smoke: boolean) {
     const active = server.suggestions.stats().sessions;
     server.suggestions.onDecision((d) => overhead.push(d.timings.totalMs - d.timings.modelMs));
     for (let s = 0; s < count; s++) {
-      const ref = server.repos.sessions.idByKey("demo", `bench-active-${s}`)!;
+      const ref = (await server.repos.sessions.idByKey("demo", `bench-active-${s}`))!;
       const t0 = performance.now();
-      loadSessionWindowByRef(server.repos, ref, server.config.CONTEXT_WINDOW_ACTIONS);
+      await loadSessionWindowByRef(server.repos, ref, server.config.CONTEXT_WINDOW_ACTIONS);
       floor.push(performance.now() - t0);
       await server.suggestions.evaluateNow(ref);
     }

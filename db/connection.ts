@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
+import { foldCase } from "./fold-case.js";
 
 export type Db = Database.Database;
 
@@ -25,6 +26,11 @@ function restrict(file: string): void {
   }
 }
 
+/** fold(text): foldCase() in SQL. A non-text value (NULL, a number) comes back as it is, as from lower(). */
+function registerFold(db: Db): void {
+  db.function("fold", { deterministic: true }, (value: unknown) => (typeof value === "string" ? foldCase(value) : value));
+}
+
 export function openDatabase(file: string): Db {
   const onDisk = file !== ":memory:" && file !== "";
   if (onDisk) {
@@ -34,6 +40,7 @@ export function openDatabase(file: string): Db {
     restrict(file);
   }
   const db = new Database(file);
+  registerFold(db);
   // WAL lets readers (context endpoint, stream replay) run beside the single writer.
   db.pragma("journal_mode = WAL");
   // NORMAL in WAL mode: a committed transaction survives a process crash (SIGKILL); only an OS crash or

@@ -43,6 +43,10 @@ export function createConversationRepository(db: Db) {
      FROM conversation_links l JOIN sessions s ON s.id = l.session_ref
      WHERE l.conversation_id = ? ORDER BY l.linked_at, l.session_ref`,
   );
+  const discardUnlinked = db.prepare<{ id: string }>(
+    `DELETE FROM conversations WHERE id = @id AND last_seq = 0
+       AND NOT EXISTS (SELECT 1 FROM conversation_links WHERE conversation_id = @id)`,
+  );
   const nextSeq = db
     .prepare<[number, string], number>(
       "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ? WHERE id = ? RETURNING last_seq",
@@ -65,6 +69,12 @@ export function createConversationRepository(db: Db) {
       return linkOf.get(sessionRef)!;
     },
     linkOf: (sessionRef: number): ConversationLink | undefined => linkOf.get(sessionRef),
+    /**
+     * Removes a conversation that no session links to and that holds no message: the one a racing `ensure`
+     * created before it learnt that another had linked the session first (left, it would become the user's
+     * "latest conversation" and pull their next device into an empty thread). Returns whether it was removed.
+     */
+    discardUnlinked: (id: string): boolean => discardUnlinked.run({ id }).changes > 0,
     /** Reverse lookup: every session linked to the conversation, oldest link first. */
     linksOf: (conversationId: string) => linksOf.all(conversationId),
     /** Allocates the next message seq. Call inside the transaction that inserts the message. */

@@ -40,6 +40,13 @@ export function createProductRepository(db: Db) {
       posthog_secret = excluded.posthog_secret, allowed_origins = excluded.allowed_origins,
       updated_at = excluded.updated_at`);
 
+  const insertNew = db.prepare(`
+    INSERT INTO products (id, name, push_secret, stream_token_sha256, product_key, identity_secret, posthog_secret,
+                          allowed_origins, created_at, updated_at)
+    VALUES (@id, @name, @pushSecret, @streamTokenHash, @productKey, @identitySecret, @posthogSecret,
+            @allowedOrigins, @createdAt, @updatedAt)
+    ON CONFLICT (id) DO NOTHING`);
+
   // Every ingest request looks its product up; products change only through save() below, so a
   // process-local cache is exact for this single-writer process.
   const cache = new Map<string, Product>();
@@ -56,6 +63,15 @@ export function createProductRepository(db: Db) {
     },
     findByProductKey: (key: string): Product | undefined => fromRecord(byKey.get(key)),
     list: (): Product[] => all.all().map((r) => fromRecord(r)!),
+    /**
+     * Stores `product` unless one with its id exists, and returns the product in force
+     * under that id: the first writer wins, for instances provisioning a product at the same time.
+     */
+    insertIfAbsent(product: Product): Product {
+      insertNew.run({ ...product, allowedOrigins: JSON.stringify(product.allowedOrigins) });
+      cache.clear();
+      return fromRecord(byId.get(product.id))!;
+    },
     save(product: Product): void {
       upsert.run({ ...product, allowedOrigins: JSON.stringify(product.allowedOrigins) });
       cache.clear();

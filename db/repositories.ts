@@ -1,6 +1,6 @@
 /**
- * All repositories over one connection, plus the transaction boundary use cases need. Repositories are
- * synchronous (better-sqlite3), so a transaction is a plain function call with no await inside.
+ * The SQLite repositories over one connection, synchronous (better-sqlite3). Use cases never see these:
+ * the SQLite adapter (db/sqlite/sqlite-store.ts) puts them behind the async Store port (db/store.ts).
  */
 import type { Db } from "./connection.js";
 import { createActionRepository } from "./action.repository.js";
@@ -23,8 +23,6 @@ import { createUserSessionRepository } from "./user-session.repository.js";
 import { createWorkflowRepository } from "./workflow.repository.js";
 
 export function createRepositories(db: Db) {
-  // One compiled transaction wrapper, reused: building a new one per call is measurable on the ingest path.
-  const inTransaction = db.transaction(<T>(fn: () => T): T => fn());
   return {
     products: createProductRepository(db),
     settings: createSettingsRepository(db),
@@ -44,11 +42,7 @@ export function createRepositories(db: Db) {
     adminSearch: createAdminSearchRepository(db),
     attempts: createAttemptRepository(db),
     lift: createLiftRepository(db),
-    /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
-    transaction<T>(fn: () => T): T {
-      return inTransaction(fn) as T;
-    },
   };
 }
 
-export type Repositories = ReturnType<typeof createRepositories>;
+export type SyncRepositories = ReturnType<typeof createRepositories>;

@@ -1,4 +1,5 @@
 import type { Db } from "./connection.js";
+import { decisionColumns, decisionOf, fromRecord, pendingOf, suggestionColumns, type DecisionRow, type PendingRow, type SuggestionRecord } from "./suggestion-rows.js";
 
 export type SuggestionSource = "llm" | "rules";
 /**
@@ -83,13 +84,6 @@ export interface StoredDecision {
 
 export type NewDecision = Omit<StoredDecision, "id" | "rules" | "holdout"> & Partial<Pick<StoredDecision, "rules" | "holdout">>;
 
-interface SuggestionRecord extends Omit<StoredSuggestion, "usage" | "evidence"> {
-  promptTokens: number | null;
-  completionTokens: number | null;
-  totalTokens: number | null;
-  evidence: string;
-}
-
 const COLUMNS = `id, session_ref AS sessionRef, text, norm_text AS normText, source, model, signal,
   workflow_id AS workflowId, step_id AS stepId, latency_ms AS latencyMs, prompt_tokens AS promptTokens,
   completion_tokens AS completionTokens, total_tokens AS totalTokens, evidence, status,
@@ -97,22 +91,6 @@ const COLUMNS = `id, session_ref AS sessionRef, text, norm_text AS normText, sou
 
 const DECISION_COLUMNS = `id, session_ref AS sessionRef, suggestion_id AS suggestionId, outcome, reason, trigger,
   source, model_error AS modelError, detail, rules, holdout, created_at AS createdAt`;
-
-type DecisionRow = Omit<StoredDecision, "rules" | "holdout"> & { rules: string | null; holdout: number };
-const decisionOf = ({ rules, holdout, ...d }: DecisionRow): StoredDecision => ({
-  ...d,
-  rules: rules ? (JSON.parse(rules) as StoredDecision["rules"]) : [],
-  holdout: holdout === 1,
-});
-
-function fromRecord(r: SuggestionRecord): StoredSuggestion {
-  const { promptTokens, completionTokens, totalTokens, evidence, ...rest } = r;
-  return {
-    ...rest,
-    usage: totalTokens === null ? null : { promptTokens: promptTokens ?? 0, completionTokens: completionTokens ?? 0, totalTokens },
-    evidence: JSON.parse(evidence) as SuggestionEvidence,
-  };
-}
 
 export function createSuggestionRepository(db: Db) {
   const insert = db.prepare<Record<string, unknown>, { id: number }>(`
@@ -155,7 +133,7 @@ export function createSuggestionRepository(db: Db) {
   // (session_ref, status, created_at) index, so the cost follows the widget's sessions, not all that is pending.
   const pendingFor = db.prepare<
     { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null; limit: number },
-    PendingSuggestion & { evidence: string }
+    PendingRow
   >(`
     WITH targets(ref) AS (
       SELECT @sessionRef
@@ -180,14 +158,7 @@ export function createSuggestionRepository(db: Db) {
 
   return {
     insert(s: NewSuggestion): number {
-      const { usage, evidence, ...columns } = s;
-      return insert.get({
-        ...columns,
-        promptTokens: usage?.promptTokens ?? null,
-        completionTokens: usage?.completionTokens ?? null,
-        totalTokens: usage?.totalTokens ?? null,
-        evidence: JSON.stringify(evidence),
-      })!.id;
+      return insert.get(suggestionColumns(s))!.id;
     },
     findById(id: number): StoredSuggestion | undefined {
       const r = byId.get(id);
@@ -214,16 +185,13 @@ export function createSuggestionRepository(db: Db) {
     expirePending: (before: number, limit: number): number => expire.run(before, limit).changes,
     /** The newest `limit` pending suggestions since `since` for a widget's session, conversation and user; oldest first. */
     pendingFor: (q: { since: number; sessionRef: number; conversationId: string | null; productId: string; userId: string | null; limit: number }): PendingSuggestion[] =>
-      pendingFor
-        .all(q)
-        .reverse()
-        .map((r) => ({ ...r, evidence: JSON.parse(r.evidence) as SuggestionEvidence })),
+pendingFor.all(q).reverse().map(pendingOf),
     countPending: (): number => countPending.get()!,
     setFeedback(id: number, verdict: FeedbackVerdict, at: number): void {
       setFeedback.run(verdict, at, id);
     },
     insertDecision: (d: NewDecision): number =>
-      insertDecision.get({ ...d, rules: d.rules?.length ? JSON.stringify(d.rules) : null, holdout: d.holdout ? 1 : 0 })!.id,
+      insertDecision.get(decisionColumns(d))!.id,
     /** Newest first. */
     recentDecisions: (sessionRef: number, limit: number): StoredDecision[] => recentDecisions.all(sessionRef, limit).map(decisionOf),
   };

@@ -5,23 +5,25 @@
  */
 import http from "node:http";
 import express from "express";
-import { latestVersion, readMigrations, schemaVersion } from "../db/migrate.js";
+import { latestVersion, readMigrations } from "../db/migrate.js";
 import { rulesResponder } from "./chat/chat-responder.js";
 import { createChatService } from "./chat/chat-service.js";
 import { createLlmChatResponder } from "./chat/llm-chat-responder.js";
 import { createSuggestionDelivery } from "./chat/suggestion-delivery.js";
 import type { AppDeps } from "./deps.js";
-import { createGroupCommit } from "../db/group-commit.js";
+import { whileLeader, type LeaderRun } from "./cluster/leader-lease.js";
+import { createCoordination } from "./cluster/create-coordination.js";
 import { clientAddressOf } from "./http/client-address.js";
 import { createHttpShutdown } from "./http/http-shutdown.js";
 import { createPushFastPath } from "./http/push-fast-path.js";
 import { createPushWebhook } from "./http/push-webhook.js";
 import { mountRoutes } from "./http/routes.js";
-import { createRateLimits } from "./http/rate-limit.js";
+import { createRateLimits, rateLimitKey } from "./http/rate-limit.js";
 import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
 import { createInstallationMonitor } from "./admin/installation-monitor.js";
+import { createAddressBudget } from "./llm/address-budget.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
 import { memoryLinesOf } from "./memory/memory-prompt.js";
 import { createMemoryService } from "./memory/memory-service.js";
@@ -49,14 +51,31 @@ import { createWorkflowCatalog } from "./workflows/workflow-catalog.js";
  * session created in the seconds before its first evaluation at thousands of new sessions a second.
  */
 const WINDOW_CACHE_ACTIONS = 50_000;
+/** How long an instance that died mid-evaluation blocks that session's evaluations elsewhere (server mode). */
+const EVALUATION_LOCK_TTL_MS = 15_000;
 
 export function createApp(deps: AppDeps) {
-  const { config, logger, repos, clock, instance } = deps;
+  const { config, logger, store, clock, instance } = deps;
+  // Use cases take the store under the name they always had for their repositories.
+  const repos = store;
   const expectedSchema = latestVersion(readMigrations(deps.paths.migrationsDir));
 
   // Per app, never prom-client's global registry: tests run many apps in one process.
   const metrics = createMetrics();
-  const rateLimits = createRateLimits({ metrics, clock, maxKeys: config.RATE_LIMIT_MAX_KEYS });
+  // What instances share (Redis when REDIS_URL is set, else in process); made here, and closed, unless given.
+  const ownCoordination = deps.coordination === undefined;
+  const coordination = deps.coordination ?? createCoordination(config, logger);
+  // Cluster-wide single flight (evaluations per session, replies per conversation) only where there is a
+  // cluster: in process, each use case's own chain or scheduler already is the whole guarantee.
+  const clusterLocks = coordination.mode === "memory" ? undefined : coordination.locks;
+  const rateLimits = createRateLimits({
+    metrics,
+    clock,
+    maxKeys: config.RATE_LIMIT_MAX_KEYS,
+    createStore: (o) => coordination.rateLimitStore({ ...o, maxKeys: config.RATE_LIMIT_MAX_KEYS, now: clock.now }),
+  });
+  // Jobs one instance of the deployment runs alone; in process, this one always leads.
+  const leaders: LeaderRun[] = [];
   // The one way to the LLM, for suggestions, summaries and chat: one breaker, redaction, metrics.
   const llm = deps.llm
     ? createLlmGateway({ client: deps.llm, metrics, clock, breaker: { failures: config.BREAKER_FAILURES, cooldownMs: config.BREAKER_COOLDOWN_MS } })
@@ -64,9 +83,16 @@ export function createApp(deps: AppDeps) {
   // Every reader of workflows goes through this one per-product source.
   const workflows = createWorkflowCatalog({ repo: repos.workflows, logger });
   const app = express();
-  // Every write of a turn — ingests, goals, suggestion decisions — shares one transaction.
-  const commits = createGroupCommit({ transaction: repos.transaction, logger });
-  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, commits, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
+  const clientAddress = clientAddressOf(app);
+  // Model calls per client address, whatever sessions or conversations it opens (MODEL_CALLS_PER_ADDRESS_PER_HOUR).
+  const modelBudget = createAddressBudget({
+    limiter: rateLimits.create({ name: "model_calls_address", perMinute: config.MODEL_CALLS_PER_ADDRESS_PER_HOUR, windowMs: 3_600_000, scope: "one client address" }),
+    keyOf: (address) => rateLimitKey(undefined, address),
+    metrics,
+    maxSessions: config.RATE_LIMIT_MAX_KEYS,
+    enabled: llm !== null && config.MODEL_CALLS_PER_ADDRESS_PER_HOUR > 0,
+  });
+  const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
 
   // What the admin Installation panel shows: origins seen, the last event per source.
   const installation = createInstallationMonitor();
@@ -86,7 +112,7 @@ export function createApp(deps: AppDeps) {
     logger,
     metrics,
     refusalNotes: { installation, clock },
-    clientAddress: clientAddressOf(app),
+    clientAddress,
   });
   const httpServer = http.createServer((req, res) => {
     if (!pushFastPath(req, res)) app(req, res);
@@ -96,13 +122,12 @@ export function createApp(deps: AppDeps) {
   const windows = createWindowCache({ windowSize: config.CONTEXT_WINDOW_ACTIONS, maxActions: WINDOW_CACHE_ACTIONS });
   ingest.onIngested((event) => windows.onIngested(event));
   // Grouping: committed ingests, whatever their source, keep the session's inferred goal current.
-  const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
+  const goals = createGoalTracker({ repos, windows, workflows, windowSize: config.CONTEXT_WINDOW_ACTIONS, logger, clock });
   ingest.onIngested((event) => goals.onIngested(event));
 
   // User memory: committed ingests become workflow attempts, against the product's own workflows, in a batched job off the request path.
   const memory = createMemoryService({
     repos,
-    commits,
     clock,
     logger: logger.child({ component: "memory" }),
     tracker: { dwellMs: config.DWELL_MS, abandonAfterMs: config.MEMORY_ABANDON_AFTER_MS },
@@ -118,9 +143,11 @@ export function createApp(deps: AppDeps) {
     heartbeatMs: config.STREAM_HEARTBEAT_MS,
     retryMs: config.STREAM_RETRY_MS,
     maxBufferedBytes: config.STREAM_BUFFER_BYTES,
+    // Server mode: subscribers also get what the other instances commit (stream-hub.ts).
+    ...(coordination.mode !== "memory" ? { bus: coordination.bus } : {}),
   });
   const pruner = createEventLogPruner({ eventLog: repos.eventLog, clock, logger, retentionMs: config.STREAM_RETENTION_HOURS * 3_600_000 });
-  pruner.start();
+  leaders.push(coordination.leases.runAsLeader("event-log-pruner", whileLeader(pruner)));
   const connector =
     config.CONNECTOR_URL && config.CONNECTOR_TOKEN
       ? createConnectorClient({
@@ -144,14 +171,15 @@ export function createApp(deps: AppDeps) {
   // Realtime: the socket server, the conversation mapping and chat, wired through an outbox so the use
   // cases never see Socket.IO.
   const io = createSocketServer(httpServer, config.SOCKET_MAX_PAYLOAD_BYTES);
-  const { outbox, reach, onLinked } = createWidgetOutbox(io, repos, metrics);
+  // Before any namespace is used: room emits then reach widgets on every instance.
+  coordination.attachSocketAdapter(io);
+  const { outbox, reach, onLinked } = createWidgetOutbox(io, metrics, { clusterWide: coordination.mode !== "memory", logger });
   const mapping = createConversationMapping({ repos, clock, tokenSecret: instance.conversationTokenSecret, onLinked });
   // Who may join which session and conversation: the rules the socket edge asks.
   const access = createSessionAccess({ repos, clock, mapping, activeWindowMs: config.USER_SESSION_ACTIVE_S * 1000 });
   // Suggestions reach widgets only when one acknowledges them; the rest wait (pending) or expire.
   const delivery = createSuggestionDelivery({
     repos,
-    commits,
     clock,
     logger,
     mapping,
@@ -160,8 +188,8 @@ export function createApp(deps: AppDeps) {
     ttlMs: config.SUGGESTION_TTL_S * 1000,
     onState: (state, n) => metrics.suggestionDeliveries.inc({ state }, n),
   });
-  metrics.onScrape(() => metrics.suggestionsPending.set(repos.suggestions.countPending()));
-  delivery.start();
+  metrics.onScrape(async () => metrics.suggestionsPending.set(await repos.suggestions.countPending()));
+  leaders.push(coordination.leases.runAsLeader("suggestion-expiry", whileLeader({ start: delivery.start, stop: delivery.stopSweep })));
   const chat = createChatService({
     repos,
     clock,
@@ -171,7 +199,9 @@ export function createApp(deps: AppDeps) {
     workflows,
     memoryOf: (sessionRef, productWorkflows, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, productWorkflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
+    admitModel: (sender) => modelBudget.admitAddress(sender.address),
     onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
+    ...(clusterLocks ? { replyLock: clusterLocks } : {}),
     context: {
       windowSize: config.CONTEXT_WINDOW_ACTIONS,
       historyLimit: config.CHAT_HISTORY_MESSAGES,
@@ -191,11 +221,12 @@ export function createApp(deps: AppDeps) {
       clock,
       workflows,
       llm,
-      commits,
       windows,
-      deliver: deps.publish ? publishAfterCommit(deps.publish, logger) : (s) => delivery.store(s),
-      retract: (r) => delivery.retract(r),
+      deliver: deps.publish ? publishAfterCommit(deps.publish, logger) : (s, tx) => delivery.store(s, tx),
+      retract: (r) => void delivery.retract(r).catch((err: unknown) => logger.error({ err, suggestionId: r.id }, "retracting a suggestion failed")),
       memory,
+      ...(clusterLocks ? { exclusive: { locks: clusterLocks, ttlMs: EVALUATION_LOCK_TTL_MS, retryMs: Math.max(50, config.SUGGEST_DEBOUNCE_MS) } } : {}),
+      admitLlm: (productId, sessionKey) => modelBudget.admitSession(productId, sessionKey),
     }),
     metrics,
   );
@@ -212,6 +243,8 @@ export function createApp(deps: AppDeps) {
     handshakeLimiter: rateLimits.create({ name: "socket", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
     installation,
     publicOrigin: config.PUBLIC_URL,
+    ...(coordination.mode !== "memory" ? { cluster: { bus: coordination.bus } } : {}),
+    clientAddress,
     limits: createCommandLimits(rateLimits, {
       perSocketPerMinute: config.WIDGET_COMMANDS_PER_MIN,
       perConversationPerMinute: config.WIDGET_CONVERSATION_COMMANDS_PER_MIN,
@@ -231,16 +264,16 @@ export function createApp(deps: AppDeps) {
     metrics,
     settings: { days: config.RETENTION_DAYS, intervalMs: config.RETENTION_INTERVAL_MS, batchSize: config.RETENTION_BATCH_SIZE },
   });
-  retention.start();
+  leaders.push(coordination.leases.runAsLeader("retention", whileLeader(retention)));
 
   const readiness = createReadiness();
-  readiness.register("database", () => {
-    if (!deps.db.open) return { ok: false, reason: "database is closed" };
-    const version = schemaVersion(deps.db);
+  readiness.register("database", async () => {
+    const version = await store.schemaVersion();
     return version === expectedSchema
       ? { ok: true, schemaVersion: version }
       : { ok: false, reason: `schema version ${version}, expected ${expectedSchema}` };
   });
+  readiness.register("coordination", () => coordination.health());
   readiness.register("streams", () => {
     const { subscribers, replaying } = streams.stats();
     return { ok: true, subscribers, replaying };
@@ -254,10 +287,20 @@ export function createApp(deps: AppDeps) {
     });
   }
 
-  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector, push });
+  mountRoutes(app, { ...deps, workflows, metrics, rateLimits, readiness, ingest, streams, installation, connector, push, onPublicSession: modelBudget.noteSession });
 
   const shutdown = createHttpShutdown(httpServer);
-  connector?.start();
+  if (connector) {
+    const connectorTerm = whileLeader(connector);
+    leaders.push(
+      coordination.leases.runAsLeader("connector", async (term) => {
+        await connectorTerm(term);
+        // Lease lost while the instance keeps serving: another instance may subscribe now. At shutdown the
+        // connector stays `stopped`.
+        if (!closing) connector.standBy();
+      }),
+    );
+  }
 
   let closing: Promise<void> | undefined;
   /**
@@ -269,20 +312,21 @@ export function createApp(deps: AppDeps) {
     closing ??= (async () => {
       // Model calls, chat replies and purges in flight are aborted or finished; nothing new starts. The
       // connector lets an in-flight commit finish first.
-      await Promise.all([chat.drain(true), suggestions.close(), retention.stop(), connector?.stop()]);
+      // Leader jobs (retention, pruning, the connector, the sweep) stop and their leases are released.
+      await Promise.all([chat.drain(true), suggestions.close(), ...leaders.map((l) => l.stop())]);
       // Open SSE responses never finish on their own: end them so httpServer.close() can complete.
       streams.close();
-      pruner.stop();
       // Widgets reconnect (to this or another instance) and sync; closing their connections lets the
       // HTTP server close (upgraded WebSocket connections would otherwise hold it open).
       closeWidgetGateway(io);
+      await gateway.close();
       await shutdown.close(config.SHUTDOWN_GRACE_MS);
       // After the last request: nothing may touch the database once the caller closes it.
       goals.stop();
       delivery.stop();
-      memory.close();
+      await memory.close();
       rateLimits.close();
-      commits.close();
+      if (ownCoordination) await coordination.close();
     })();
     return closing;
   }
@@ -291,7 +335,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { commits, workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm },
+    services: { coordination, leaders, workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm, modelBudget },
     close,
   };
 }

@@ -99,6 +99,23 @@ export const ConfigSchema = z
     PORT: int(3000, 0, 65535),
     HOST: z.preprocess(emptyToUndefined, z.string().default("127.0.0.1")),
     DATABASE_PATH: z.preprocess(emptyToUndefined, z.string().default("./data/pilotlight.db")),
+    // Server mode: when set, PostgreSQL holds everything and DATABASE_PATH is ignored. It may carry a password,
+    // so it is validated by shape only and never echoed in an error.
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .trim()
+        .refine((v) => {
+          try {
+            const u = new URL(v);
+            return (u.protocol === "postgres:" || u.protocol === "postgresql:") && u.hostname !== "";
+          } catch {
+            return false;
+          }
+        }, "must be a postgres:// or postgresql:// URL with a host")
+        .optional(),
+    ),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -175,6 +192,12 @@ export const ConfigSchema = z
     CHAT_MESSAGES_PER_MIN: int(12, 0, 1_000_000),
     /** LLM chat replies one conversation may cost per hour (with an LLM configured); 0 = off. */
     CHAT_MODEL_CALLS_PER_HOUR: int(60, 0, 1_000_000),
+    /**
+     * LLM calls public traffic from one client address may cause per hour — chat replies, and suggestions and
+     * rolling summaries for sessions it captured, whatever sessions or conversations it opens (with an LLM
+     * configured); over it the rules answer. 0 = off.
+     */
+    MODEL_CALLS_PER_ADDRESS_PER_HOUR: int(600, 0, 100_000_000),
 
     /** Serve the "Acme Invoices" demo product at `/`. Turn off in production. */
     DEMO_ENABLED: z.preprocess(emptyToUndefined, z.stringbool().default(true)),
@@ -195,6 +218,30 @@ export const ConfigSchema = z
      * past it the least recently seen is forgotten, so a flood of distinct clients cannot grow memory.
      */
     RATE_LIMIT_MAX_KEYS: int(100_000, 10, 10_000_000),
+
+    /**
+     * Server mode: a Redis shared by every instance (`redis://[:password@]host:port[/db]`, or `rediss://`) for
+     * Socket.IO room fan-out, notifications, leader leases, locks and rate-limit counters. Unset: all in process.
+     */
+    REDIS_URL: z.preprocess(
+      emptyToUndefined,
+      z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional(),
+    ),
+    /** Starts every Redis key and channel of this deployment (deployments sharing one Redis use different ones). */
+    REDIS_KEY_PREFIX: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[A-Za-z0-9:_.\-]{1,64}$/, "must be 1-64 letters, digits or ':_.-'").default("pilotlight:"),
+    ),
+    /** Names this instance in leases and logs; default hostname-pid. */
+    INSTANCE_ID: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[A-Za-z0-9:_.\-]{1,128}$/, "must be 1-128 letters, digits or ':_.-'").optional(),
+    ),
+    /**
+     * Leader lease TTL (retention, pruning, the connector, the suggestion sweep run on one instance): renewed
+     * every third of it; a dead leader is replaced within about 1⅓ of it.
+     */
+    LEADER_LEASE_TTL_MS: int(15_000, 300, 600_000),
 
     /** Sessions (with their actions and summaries) not seen for this many days are purged; 0 = keep forever. */
     RETENTION_DAYS: int(30, 0, 36_500),

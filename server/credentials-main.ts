@@ -3,9 +3,7 @@
  * `--rotate <KEY>` generates a new value, stores it and prints it once. A process entry like main.ts:
  * it reads .env and the environment, opens the same database, and exits.
  */
-import { openDatabase } from "../db/connection.js";
-import { migrate } from "../db/migrate.js";
-import { createRepositories } from "../db/repositories.js";
+import { openStore } from "../db/open-store.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { loadDotEnv } from "./dot-env.js";
@@ -23,39 +21,38 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-function run(args: string[]): number {
+async function run(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   loadDotEnv();
   const config = loadConfig(process.env);
-  const db = openDatabase(config.DATABASE_PATH);
+  const quiet = { warn: () => undefined, error: () => undefined };
+  const { store: repos } = await openStore(config, quiet, resolvePaths().migrationsDir);
   try {
-    migrate(db, resolvePaths().migrationsDir);
-    const repos = createRepositories(db);
     // The same first-start provisioning as the server, so credentials exist even before its first start
     // (anything generated here is stored and reported below like everything else).
-    bootstrapInstance({ config, repos, clock: systemClock });
+    await bootstrapInstance({ config, repos, clock: systemClock });
     const product = option(args, "--product");
     const rotate = option(args, "--rotate");
     if (rotate) {
-      const value = rotateCredential({ repos, config, now: systemClock.now() }, rotate, product);
+      const value = await rotateCredential({ repos, config, now: systemClock.now() }, rotate, product);
       process.stdout.write(
         `New ${rotate}${rotate === "ADMIN_TOKEN" ? "" : ` for product "${product ?? config.PRODUCT_ID}"`}, stored; shown only this once:\n\n  ${value}\n\n` +
           "Restart Pilotlight to apply it; update every sender that used the old value.\n",
       );
       return 0;
     }
-    process.stdout.write(`${describeCredentials({ repos, config }, product)}\n\nDatabase: ${config.DATABASE_PATH}\n`);
+    process.stdout.write(`${await describeCredentials({ repos, config }, product)}\n\nDatabase: ${config.DATABASE_PATH}\n`);
     return 0;
   } finally {
-    db.close();
+    await repos.close();
   }
 }
 
 try {
-  process.exitCode = run(process.argv.slice(2));
+  process.exitCode = await run(process.argv.slice(2));
 } catch (err) {
   if (err instanceof CredentialsError || err instanceof ConfigError) {
     process.stderr.write(`pilotlight credentials: ${err.message}\n`);

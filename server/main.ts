@@ -2,11 +2,9 @@
  * The process: config → logger → database → app → listen → signals. The only module that reads
  * `process.env`, writes to stdout directly, or handles signals.
  */
-import { openDatabase } from "../db/connection.js";
-import { migrate } from "../db/migrate.js";
-import { startWalCheckpointer } from "../db/wal-checkpointer.js";
-import { createRepositories } from "../db/repositories.js";
+import { openStore } from "../db/open-store.js";
 import { createApp } from "./app.js";
+import { createCoordination } from "./cluster/create-coordination.js";
 import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadDotEnv } from "./dot-env.js";
@@ -52,16 +50,11 @@ async function main(): Promise<void> {
   });
   if (envFile) logger.info({ file: envFile }, "configuration read from .env (the environment wins over it)");
   const paths = resolvePaths();
-  const db = openDatabase(config.DATABASE_PATH);
-  const version = migrate(db, paths.migrationsDir);
-  // Checkpoints run on a helper thread, so the event loop never waits for one (db/wal-checkpointer.ts).
-  const checkpointer = config.DATABASE_PATH === ":memory:"
-    ? undefined
-    : startWalCheckpointer(db, { intervalMs: 500, onError: (message) => logger.warn({ message }, "background WAL checkpoint failed") });
-  const repos = createRepositories(db);
-  const instance = bootstrapInstance({ config, repos, clock: systemClock });
+  // The SQLite file (migrated, WAL checkpoints on a helper thread); the store behind every repository.
+  const { store, schemaVersion: version, location } = await openStore(config, logger, paths.migrationsDir);
+  const instance = await bootstrapInstance({ config, repos: store, clock: systemClock });
   try {
-    seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, systemClock.now());
+    await seedInstanceWorkflows({ repos: store, logger }, { config, paths, instance }, systemClock.now());
   } catch (err) {
     if (err instanceof WorkflowsFileError) {
       process.stderr.write(`pilotlight: ${err.message}\n`);
@@ -72,17 +65,27 @@ async function main(): Promise<void> {
   if (instance.generated.length > 0) printGeneratedSecrets(instance.defaultProduct.id, instance.generated);
 
   const llm = createLlmClient(config, logger);
-  const app = createApp({ config, logger, db, repos, clock: systemClock, instance, paths, llm });
+  const coordination = createCoordination(config, logger);
+  try {
+    await coordination.ready();
+  } catch (err) {
+    // The message names what failed (a refused connection, a bad password), never the URL's credentials.
+    process.stderr.write(`pilotlight: Redis (REDIS_URL) did not answer: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  const app = createApp({ config, logger, store, clock: systemClock, instance, paths, llm, coordination });
   app.httpServer.listen(config.PORT, config.HOST, () => {
     const address = app.httpServer.address();
     const port = typeof address === "object" && address ? address.port : config.PORT;
     logger.info(
       {
         url: `http://${config.HOST}:${port}`,
-        database: config.DATABASE_PATH,
+        database: location,
         schemaVersion: version,
         product: instance.defaultProduct.id,
         suggester: llm ? `llm (${llm.model})` : "rules",
+        coordination: coordination.mode,
+        instance: coordination.instanceId,
       },
       "Pilotlight listening",
     );
@@ -101,8 +104,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
     await app.close();
-    await checkpointer?.stop();
-    db.close();
+    await coordination.close();
+    await store.close();
     logger.info("stopped");
     process.exit(0);
   };

@@ -28,7 +28,7 @@ function stateGauge<S extends string>(gauge: Gauge<"state">, states: readonly S[
   };
 }
 
-export const CONNECTOR_STATES = ["disabled", "connecting", "connected", "backoff", "fatal", "stopped"] as const;
+export const CONNECTOR_STATES = ["disabled", "standby", "connecting", "connected", "backoff", "fatal", "stopped"] as const;
 export const BREAKER_STATES = ["closed", "open", "half_open"] as const;
 
 export interface CreateMetricsOptions {
@@ -40,17 +40,17 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const scrapeHooks = new Set<() => void>();
+  const scrapeHooks = new Set<() => void | Promise<void>>();
 
   const metrics = {
     registry,
     /** Runs `hook` before every scrape: for values read from a component's own stats (streams, connector). */
-    onScrape(hook: () => void): void {
+    onScrape(hook: () => void | Promise<void>): void {
       scrapeHooks.add(hook);
     },
     /** The Prometheus text of every metric, with the scrape hooks run first. */
     async text(): Promise<string> {
-      for (const hook of scrapeHooks) hook();
+      for (const hook of scrapeHooks) await hook();
       return registry.metrics();
     },
 
@@ -186,7 +186,7 @@ export function createMetrics(options: CreateMetricsOptions = {}) {
     }),
     modelErrors: new Counter({
       name: "pilotlight_model_errors_total",
-      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and calls (suggestions, summaries, chat) refused by the open breaker (breaker_open)",
+      help: "Failed LLM calls by error code (llm_timeout, llm_rate_limited, llm_unavailable, llm_rejected, llm_invalid_output), and calls (suggestions, summaries, chat) refused by the open breaker (breaker_open) or by their client address's budget (address_budget)",
       labelNames: ["code"] as const,
       registers,
     }),

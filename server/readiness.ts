@@ -8,7 +8,7 @@ export interface ReadinessStatus {
   [detail: string]: unknown;
 }
 
-export type ReadinessCheck = () => ReadinessStatus;
+export type ReadinessCheck = () => ReadinessStatus | Promise<ReadinessStatus>;
 
 export function createReadiness() {
   const checks = new Map<string, ReadinessCheck>();
@@ -16,13 +16,13 @@ export function createReadiness() {
     register(name: string, check: ReadinessCheck): void {
       checks.set(name, check);
     },
-    evaluate(): { ready: boolean; checks: Record<string, ReadinessStatus> } {
+    async evaluate(): Promise<{ ready: boolean; checks: Record<string, ReadinessStatus> }> {
       const results: Record<string, ReadinessStatus> = {};
       let ready = true;
       for (const [name, check] of checks) {
         let status: ReadinessStatus;
         try {
-          status = check();
+          status = await check();
         } catch (err) {
           status = { ok: false, reason: err instanceof Error ? err.message : String(err) };
         }

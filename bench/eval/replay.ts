@@ -54,10 +54,10 @@ export async function replay(opts: { productId: string; workflows: readonly Work
     env: { SUGGESTIONS_ENABLED: "false", RETENTION_DAYS: "0", ...opts.env },
   });
   const { productId } = opts;
-  if (!server.repos.products.findById(productId)) {
-    server.repos.products.save({ ...server.instance.defaultProduct, id: productId, productKey: `pk_eval_${productId}_0123456789` });
+  if (!await server.repos.products.findById(productId)) {
+    await server.repos.products.save({ ...server.instance.defaultProduct, id: productId, productKey: `pk_eval_${productId}_0123456789` });
   }
-  server.app.services.workflows.replace(productId, opts.workflows, "admin", clock.now());
+  await server.app.services.workflows.replace(productId, opts.workflows, "admin", clock.now());
   const engine = server.suggestions;
   const D = server.config.SUGGEST_DEBOUNCE_MS;
   const M = server.config.SUGGEST_MAX_WAIT_MS;
@@ -92,14 +92,14 @@ export async function replay(opts: { productId: string; workflows: readonly Work
             log.evaluations++;
             if (result.recheckAt !== undefined) sched.recheckAt = Math.max(result.recheckAt, clock.now() + 1);
             for (const p of published.slice(before)) {
-              const stored = server.repos.suggestions.findById(p.id)!;
+              const stored = (await server.repos.suggestions.findById(p.id))!;
               const d: Delivery = {
                 id: p.id, userKey: user.key, persona: user.persona, sessionId: s.sessionId, at: clock.now(), signal: p.signal,
                 workflowId: stored.workflowId, stepId: stored.stepId, text: p.text, label, onMastered: mastered(stored.workflowId), verdict: null,
               };
               const right = !!d.stepId && !!label.expected && label.expected.workflowId === d.workflowId && label.expected.stepIds.includes(d.stepId);
               d.verdict = label.needsHelp && right ? (rng.chance(0.5) ? "accepted" : null) : !label.needsHelp && rng.chance(0.6) ? "dismissed" : null;
-              if (d.verdict) engine.recordFeedback(d.id, d.verdict);
+              if (d.verdict) await engine.recordFeedback(d.id, d.verdict);
               log.deliveries.push(d);
               if (stop?.(d)) return d;
             }
@@ -115,7 +115,7 @@ export async function replay(opts: { productId: string; workflows: readonly Work
           });
           if (!parsed.ok) throw new Error(`eval: generated an invalid payload: ${JSON.stringify(parsed.issues)}`);
           await server.app.services.ingest.ingest(productId, parsed.value, "push");
-          ref ??= server.repos.sessions.idByKey(productId, s.sessionId);
+          ref ??= await server.repos.sessions.idByKey(productId, s.sessionId);
           // What the scheduler does on new activity: re-start the debounce, start the maximum wait if none runs.
           sched = { debounceAt: at + D, maxWaitAt: sched.maxWaitAt ?? at + M };
         };

@@ -6,7 +6,7 @@
  * interaction timeout ran out.
  */
 import type { BucketCount, BucketRange } from "../../db/activity-series.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { AdminStatsBucket, AdminStatsResponse } from "../contracts/admin.js";
 import type { StatsQuery } from "./admin-queries.schema.js";
 import { acceptanceRate } from "./suggestion-outcome.js";
@@ -30,21 +30,21 @@ export function densify(rows: readonly BucketCount[], count: number): number[] {
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
-export function activityStats(
-  deps: { repos: Repositories; interactionTimeoutMs: number },
+export async function activityStats(
+  deps: { repos: RepositoryPorts; interactionTimeoutMs: number },
   productId: string,
   query: StatsQuery,
   now: number,
-): AdminStatsResponse {
+): Promise<AdminStatsResponse> {
   const { repos, interactionTimeoutMs } = deps;
   const series = repos.activitySeries;
   const range = bucketRangeOf(now, query.minutes, query.bucket_s);
-  const feedback = series.feedbackPerBucket(productId, range);
-  const actions = densify(series.actionsPerBucket(productId, range), range.count);
-  const delivered = densify(series.deliveredPerBucket(productId, range), range.count);
+  const feedback = await series.feedbackPerBucket(productId, range);
+  const actions = densify(await series.actionsPerBucket(productId, range), range.count);
+  const delivered = densify(await series.deliveredPerBucket(productId, range), range.count);
   const accepted = densify(feedback.filter((r) => r.verdict === "accepted"), range.count);
   const dismissed = densify(feedback.filter((r) => r.verdict === "dismissed"), range.count);
-  const ignored = densify(series.ignoredPerBucket(productId, range, interactionTimeoutMs, now), range.count);
+  const ignored = densify(await series.ignoredPerBucket(productId, range, interactionTimeoutMs, now), range.count);
 
   const buckets = Array.from({ length: range.count }, (_, i): AdminStatsBucket => {
     const c = { accepted: accepted[i]!, dismissed: dismissed[i]!, ignored: ignored[i]! };
@@ -63,10 +63,10 @@ export function activityStats(
       actions: sum(actions),
       delivered: sum(delivered),
       ...totals,
-      pending: series.pendingCount(productId, range, interactionTimeoutMs, now),
+      pending: await series.pendingCount(productId, range, interactionTimeoutMs, now),
       acceptance_rate: acceptanceRate(totals),
-      delivery: series.deliveryCounts(productId, range),
+      delivery: await series.deliveryCounts(productId, range),
     },
-    skips_by_reason: series.skipsByReason(productId, range).map((r) => ({ reason: r.reason ?? "unknown", count: r.n })),
+    skips_by_reason: (await series.skipsByReason(productId, range)).map((r) => ({ reason: r.reason ?? "unknown", count: r.n })),
   };
 }

@@ -3,7 +3,7 @@
  * series, each scoped to one product (the default one unless the query names another) and read at the
  * injected clock's now.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type {
   AdminLiftResponse, AdminSessionAnalysisResponse, AdminSessionsResponse, AdminStatsResponse, AdminSuggestionsResponse, AdminUserMemoryResponse,
@@ -23,7 +23,7 @@ import { listLiveSessions } from "./live-sessions.js";
 import { listRecentSuggestions } from "./recent-suggestions.js";
 
 export interface AdminServiceDeps {
-  repos: Repositories;
+  repos: RepositoryPorts;
   clock: Clock;
   defaultProductId: string;
   /** CONTEXT_WINDOW_ACTIONS: the window whose text each session shows. */
@@ -40,25 +40,25 @@ export interface AdminServiceDeps {
 }
 
 export function createAdminService(deps: AdminServiceDeps) {
-  const productOf = (requested: string | undefined): string => {
+  const productOf = async (requested: string | undefined): Promise<string> => {
     if (requested === undefined) return deps.defaultProductId;
-    if (!deps.repos.products.findById(requested)) throw new NotFoundError("unknown_product", `no product ${JSON.stringify(requested)}`);
+    if (!await deps.repos.products.findById(requested)) throw new NotFoundError("unknown_product", `no product ${JSON.stringify(requested)}`);
     return requested;
   };
   const workflows = createWorkflowsAdmin({ repos: deps.repos, catalog: deps.catalog, clock: deps.clock, windowSize: deps.windowSize });
   const iso = (ms: number) => new Date(ms).toISOString();
   return {
-    sessions: (q: SessionsQuery): AdminSessionsResponse => listLiveSessions(deps, productOf(q.product_id), q, deps.clock.now()),
-    suggestions: (q: SuggestionsQuery): AdminSuggestionsResponse => listRecentSuggestions(deps, productOf(q.product_id), q, deps.clock.now()),
-    stats: (q: StatsQuery): AdminStatsResponse => activityStats(deps, productOf(q.product_id), q, deps.clock.now()),
-    installation: (q: ProductQuery) => installationReport(deps, deps.repos.products.findById(productOf(q.product_id))!, deps.clock.now()),
-    workflows: (q: ProductQuery) => workflows.get(productOf(q.product_id)),
-    validateWorkflows: (q: ProductQuery, body: unknown) => workflows.validate(productOf(q.product_id), body),
-    replaceWorkflows: (q: ProductQuery, body: unknown) => workflows.replace(productOf(q.product_id), body),
-    search(q: SearchQuery) {
-      const productId = productOf(q.product_id);
+    sessions: async (q: SessionsQuery): Promise<AdminSessionsResponse> => listLiveSessions(deps, await productOf(q.product_id), q, deps.clock.now()),
+    suggestions: async (q: SuggestionsQuery): Promise<AdminSuggestionsResponse> => listRecentSuggestions(deps, await productOf(q.product_id), q, deps.clock.now()),
+    stats: async (q: StatsQuery): Promise<AdminStatsResponse> => activityStats(deps, await productOf(q.product_id), q, deps.clock.now()),
+    installation: async (q: ProductQuery) => installationReport(deps, (await deps.repos.products.findById(await productOf(q.product_id)))!, deps.clock.now()),
+    workflows: async (q: ProductQuery) => workflows.get(await productOf(q.product_id)),
+    validateWorkflows: async (q: ProductQuery, body: unknown) => workflows.validate(await productOf(q.product_id), body),
+    replaceWorkflows: async (q: ProductQuery, body: unknown) => workflows.replace(await productOf(q.product_id), body),
+    async search(q: SearchQuery) {
+      const productId = await productOf(q.product_id);
       const now = deps.clock.now();
-      const hits = deps.repos.adminSearch.search(productId, q.q, now - q.days * 86_400_000, q.limit);
+      const hits = await deps.repos.adminSearch.search(productId, q.q, now - q.days * 86_400_000, q.limit);
       return {
         product_id: productId,
         q: q.q,
@@ -66,17 +66,17 @@ export function createAdminService(deps: AdminServiceDeps) {
         messages: hits.messages.map((m) => ({ conversation_id: m.conversationId, message_id: m.messageId, role: m.role, text: m.text, user_id: m.userId, created_at: iso(m.createdAt) })),
       };
     },
-    userMemory(userId: string, q: ProductQuery): AdminUserMemoryResponse {
-      const productId = productOf(q.product_id);
-      return userMemory(deps, productId, userId, deps.catalog.forProduct(productId), deps.clock.now());
+    async userMemory(userId: string, q: ProductQuery): Promise<AdminUserMemoryResponse> {
+      const productId = await productOf(q.product_id);
+      return userMemory(deps, productId, userId, await deps.catalog.forProduct(productId), deps.clock.now());
     },
-    sessionAnalysis(sessionId: string, q: ProductQuery): AdminSessionAnalysisResponse {
-      const productId = productOf(q.product_id);
-      return sessionAnalysis(deps, productId, sessionId, deps.catalog.forProduct(productId), deps.clock.now());
+    async sessionAnalysis(sessionId: string, q: ProductQuery): Promise<AdminSessionAnalysisResponse> {
+      const productId = await productOf(q.product_id);
+      return sessionAnalysis(deps, productId, sessionId, await deps.catalog.forProduct(productId), deps.clock.now());
     },
-    lift(q: LiftQuery): AdminLiftResponse {
-      const productId = productOf(q.product_id);
-      return liftReport(deps, productId, deps.catalog.forProduct(productId), q, deps.clock.now());
+    async lift(q: LiftQuery): Promise<AdminLiftResponse> {
+      const productId = await productOf(q.product_id);
+      return liftReport(deps, productId, await deps.catalog.forProduct(productId), q, deps.clock.now());
     },
   };
 }

@@ -11,12 +11,12 @@ import type { InstallationMonitor } from "./installation-monitor.js";
 const HOUR_MS = 3_600_000;
 const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function installationReport(
+export async function installationReport(
   deps: { installation: InstallationMonitor; catalog: WorkflowCatalog; connector: ConnectorClient | undefined },
   product: Product,
   now: number,
 ) {
-  const workflows = deps.catalog.describe(product.id);
+  const workflows = await deps.catalog.describe(product.id);
   const connector = deps.connector?.status();
   return {
     product_id: product.id,

@@ -7,7 +7,7 @@
  * difference (memory/lift.ts).
  */
 import type { CompletionGroup } from "../../db/lift.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { AdminCompletionGroup, AdminLiftResponse, AdminTriggerLift } from "../contracts/admin.js";
 import { newcombeDifference, ratio } from "../memory/lift.js";
 import { workflowVersion } from "../workflows/workflow-version.js";
@@ -29,23 +29,23 @@ function group(g: CompletionGroup | undefined): AdminCompletionGroup {
   return { units, completed, rate: ratio(completed, units), in_progress: g?.open ?? 0 };
 }
 
-export function liftReport(
-  deps: { repos: Repositories; lift: LiftSettings },
+export async function liftReport(
+  deps: { repos: RepositoryPorts; lift: LiftSettings },
   productId: string,
   workflows: readonly Workflow[],
   q: LiftQuery,
   now: number,
-): AdminLiftResponse {
+): Promise<AdminLiftResponse> {
   const from = now - q.days * DAY_MS;
   // Completion of the product's workflows as they are now, like its users' knowledge state.
   const current = Object.fromEntries(workflows.map((w) => [w.id, workflowVersion(w)]));
-  const groups = deps.repos.lift.completionByGroup(productId, current, from, now + 1, now - deps.lift.abandonAfterMs);
+  const groups = await deps.repos.lift.completionByGroup(productId, current, from, now + 1, now - deps.lift.abandonAfterMs);
   const treated = group(groups.find((g) => !g.holdout));
   const control = group(groups.find((g) => g.holdout));
   const diff = newcombeDifference(treated.completed, treated.units, control.completed, control.units);
 
   const byTrigger = new Map<string, AdminTriggerLift>();
-  for (const f of deps.repos.lift.triggerFacts(productId, from, now + 1, deps.lift.followWindowMs)) {
+  for (const f of await deps.repos.lift.triggerFacts(productId, from, now + 1, deps.lift.followWindowMs)) {
     const t = byTrigger.get(f.signal) ?? {
       trigger: f.signal, shown: 0, with_step: 0, followed: 0, follow_through: null, accepted: 0, dismissed: 0, dismiss_rate: null,
       held_out: 0, held_out_with_step: 0, held_out_followed: 0, natural_follow_rate: null,

@@ -4,35 +4,35 @@
  * indexed reads (its summary, the few columns of its window, its conversation link) — no full-session
  * counts — so a page that refreshes every few seconds stays cheap.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { AdminCurrentPage, AdminSession, AdminSessionsResponse } from "../contracts/admin.js";
 import { toText } from "../sessions/actions-text.js";
 import type { SessionsQuery } from "./admin-queries.schema.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-type TextAction = ReturnType<Repositories["actions"]["latestText"]>[number];
+type TextAction = Awaited<ReturnType<RepositoryPorts["actions"]["latestText"]>>[number];
 
 function currentPage(a: TextAction | undefined): AdminCurrentPage | null {
   return a ? { url: a.canonicalUrl, title: a.title, type: a.type, at: iso(a.receivedAt) } : null;
 }
 
-export function listLiveSessions(
-  deps: { repos: Repositories; windowSize: number },
+export async function listLiveSessions(
+  deps: { repos: RepositoryPorts; windowSize: number },
   productId: string,
   query: SessionsQuery,
   now: number,
-): AdminSessionsResponse {
+): Promise<AdminSessionsResponse> {
   const { repos } = deps;
-  const sessions = repos.sessions.recentlyActive(productId, now - query.active_within_ms, query.limit);
+  const sessions = await repos.sessions.recentlyActive(productId, now - query.active_within_ms, query.limit);
   return {
     product_id: productId,
     now: iso(now),
     active_within_ms: query.active_within_ms,
-    sessions: sessions.map((session): AdminSession => {
+    sessions: await Promise.all(sessions.map(async (session): Promise<AdminSession> => {
       // The window as the context endpoint builds it: the latest actions after what the summary covers.
-      const summary = repos.summaries.latest(session.id);
-      const window = repos.actions.latestText(session.id, summary?.coversThroughActionId ?? 0, deps.windowSize);
+      const summary = await repos.summaries.latest(session.id);
+      const window = await repos.actions.latestText(session.id, summary?.coversThroughActionId ?? 0, deps.windowSize);
       const actions = window.map((a, index) => ({ index, type: a.type, description: a.description, canonical_url: a.canonicalUrl }));
       return {
         session_id: session.sessionKey,
@@ -44,11 +44,11 @@ export function listLiveSessions(
         last_seen_at: iso(session.lastSeenAt),
         action_count: session.actionCount,
         // When a pushed summary covers every action the window is empty; the last action is still the page.
-        current_page: currentPage(window.at(-1) ?? repos.actions.latestText(session.id, 0, 1)[0]),
+        current_page: currentPage(window.at(-1) ?? (await repos.actions.latestText(session.id, 0, 1))[0]),
         text: toText({ session_id: session.sessionKey, actions }),
         summary: summary?.text ?? null,
-        conversation_id: repos.conversations.linkOf(session.id)?.conversationId ?? null,
+        conversation_id: (await repos.conversations.linkOf(session.id))?.conversationId ?? null,
       };
-    }),
+    })),
   };
 }

@@ -3,7 +3,7 @@
  * one session's task analysis (GET /v1/admin/sessions/:id/analysis), read from stored attempts.
  */
 import type { AttemptWithSteps } from "../../db/attempt.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { AdminAttempt, AdminSessionAnalysisResponse, AdminUserMemoryResponse } from "../contracts/admin.js";
 import { NotFoundError } from "../errors.js";
 import { currentAttempts, effectiveOutcome, knowledgeOf, presentKnowledge } from "../memory/knowledge-state.js";
@@ -18,15 +18,15 @@ export function masteryRuleText(s: MemorySettings): string {
   return `mastered after ${s.rule.completions} completed attempt(s)${clean}`;
 }
 
-export function userMemory(
-  deps: { repos: Repositories; memory: MemorySettings },
+export async function userMemory(
+  deps: { repos: RepositoryPorts; memory: MemorySettings },
   productId: string,
   userId: string,
   workflows: readonly Workflow[],
   now: number,
-): AdminUserMemoryResponse {
-  const known = loadUserKnowledge(deps.repos, deps.memory, productId, userId, workflows, now);
-  const verified = deps.repos.userSessions.recent(productId, userId, 0, 1)[0];
+): Promise<AdminUserMemoryResponse> {
+  const known = await loadUserKnowledge(deps.repos, deps.memory, productId, userId, workflows, now);
+  const verified = (await deps.repos.userSessions.recent(productId, userId, 0, 1))[0];
   if (!known && !verified) throw new NotFoundError("unknown_user", `no verified user ${JSON.stringify(userId.slice(0, 256))} in product ${JSON.stringify(productId)}`);
   const knowledge = known?.knowledge ?? knowledgeOf(workflows, [], deps.memory.rule, now, deps.memory.abandonAfterMs);
   const presented = presentKnowledge(workflows, knowledge);
@@ -62,16 +62,16 @@ function presentAttempt(a: AttemptWithSteps, w: Workflow, now: number, abandonAf
   };
 }
 
-export function sessionAnalysis(
-  deps: { repos: Repositories; memory: MemorySettings },
+export async function sessionAnalysis(
+  deps: { repos: RepositoryPorts; memory: MemorySettings },
   productId: string,
   sessionId: string,
   workflows: readonly Workflow[],
   now: number,
-): AdminSessionAnalysisResponse {
-  const session = deps.repos.sessions.findByKey(productId, sessionId);
+): Promise<AdminSessionAnalysisResponse> {
+  const session = await deps.repos.sessions.findByKey(productId, sessionId);
   if (!session) throw new NotFoundError("unknown_session", `no session ${JSON.stringify(sessionId.slice(0, 256))} in product ${JSON.stringify(productId)}`);
-  const attempts = currentAttempts(workflows, deps.repos.attempts.ofSession(session.id));
+  const attempts = currentAttempts(workflows, await deps.repos.attempts.ofSession(session.id));
   const tasks = workflows
     .map((w) => ({
       workflow_id: w.id,
@@ -85,7 +85,7 @@ export function sessionAnalysis(
     session_id: sessionId,
     now: iso(now),
     scope: memoryScopeOf(session),
-    holdout: deps.repos.attempts.assignmentOf(session.id)?.holdout ?? null,
+    holdout: (await deps.repos.attempts.assignmentOf(session.id))?.holdout ?? null,
     tasks,
     untouched: workflows.filter((w) => !tasks.some((t) => t.workflow_id === w.id)).map((w) => w.id),
   };

@@ -2,7 +2,7 @@
  * Recent suggestions across a product's sessions, each with the reason code of the decision that stored it
  * and its outcome, plus the recent skipped decisions (the gates' and the models' reasons for saying nothing).
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { AdminRuleNote, AdminSuggestionsResponse } from "../contracts/admin.js";
 import type { SuggestionsQuery } from "./admin-queries.schema.js";
 import { suggestionOutcome } from "./suggestion-outcome.js";
@@ -10,18 +10,18 @@ import { suggestionOutcome } from "./suggestion-outcome.js";
 const iso = (ms: number) => new Date(ms).toISOString();
 const rulesOf = (json: string | null): AdminRuleNote[] => (json ? (JSON.parse(json) as AdminRuleNote[]) : []);
 
-export function listRecentSuggestions(
-  deps: { repos: Repositories; interactionTimeoutMs: number },
+export async function listRecentSuggestions(
+  deps: { repos: RepositoryPorts; interactionTimeoutMs: number },
   productId: string,
   query: SuggestionsQuery,
   now: number,
-): AdminSuggestionsResponse {
+): Promise<AdminSuggestionsResponse> {
   const { repos, interactionTimeoutMs } = deps;
   return {
     product_id: productId,
     now: iso(now),
     interaction_timeout_ms: interactionTimeoutMs,
-    suggestions: repos.adminFeed.recentSuggestions(productId, query.limit).map((s) => ({
+    suggestions: (await repos.adminFeed.recentSuggestions(productId, query.limit)).map((s) => ({
       id: s.id,
       session_id: s.sessionId,
       conversation_id: s.conversationId,
@@ -42,7 +42,7 @@ export function listRecentSuggestions(
       feedback_at: s.feedbackAt === null ? null : iso(s.feedbackAt),
       created_at: iso(s.createdAt),
     })),
-    skips: repos.adminFeed.recentSkips(productId, query.limit).map((d) => ({
+    skips: (await repos.adminFeed.recentSkips(productId, query.limit)).map((d) => ({
       id: d.id,
       session_id: d.sessionId,
       reason: d.reason,

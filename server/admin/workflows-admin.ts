@@ -3,7 +3,7 @@
  * path and message), preview which of the last day's sessions each workflow would place, and replace them.
  * The preview reads each session's context window exactly as goal inference and the rules model do.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import { AppError, type IssueDetail } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
@@ -41,13 +41,13 @@ export function validateWorkflows(body: unknown): Workflow[] {
   return parsed.data.workflows;
 }
 
-export function previewWorkflows(
-  deps: { repos: Repositories; windowSize: number },
+export async function previewWorkflows(
+  deps: { repos: RepositoryPorts; windowSize: number },
   productId: string,
   workflows: readonly Workflow[],
   now: number,
-): { sessions_considered: number; since: string; workflows: WorkflowPreview[] } {
-  const sessions = deps.repos.sessions.recentlyActive(productId, now - DAY_MS, PREVIEW_SESSIONS);
+): Promise<{ sessions_considered: number; since: string; workflows: WorkflowPreview[] }> {
+  const sessions = await deps.repos.sessions.recentlyActive(productId, now - DAY_MS, PREVIEW_SESSIONS);
   const previews: WorkflowPreview[] = workflows.map((w) => ({
     workflow_id: w.id,
     name: w.name,
@@ -58,7 +58,7 @@ export function previewWorkflows(
     example_sessions: [],
   }));
   for (const session of sessions) {
-    const { window } = buildWindow(deps.repos, session, deps.windowSize);
+    const { window } = await buildWindow(deps.repos, session, deps.windowSize);
     workflows.forEach((w, i) => {
       const p = workflowProgress(w, window);
       if (p.doneSteps.length === 0) return;
@@ -73,9 +73,9 @@ export function previewWorkflows(
   return { sessions_considered: sessions.length, since: new Date(now - DAY_MS).toISOString(), workflows: previews };
 }
 
-export function createWorkflowsAdmin(deps: { repos: Repositories; catalog: WorkflowCatalog; clock: Clock; windowSize: number }) {
-  const present = (productId: string) => {
-    const d = deps.catalog.describe(productId);
+export function createWorkflowsAdmin(deps: { repos: RepositoryPorts; catalog: WorkflowCatalog; clock: Clock; windowSize: number }) {
+  const present = async (productId: string) => {
+    const d = await deps.catalog.describe(productId);
     return {
       product_id: productId,
       origin: d.origin,
@@ -86,14 +86,14 @@ export function createWorkflowsAdmin(deps: { repos: Repositories; catalog: Workf
   return {
     get: present,
     /** Validates without storing; the preview shows what the upload would match. */
-    validate(productId: string, body: unknown) {
+    async validate(productId: string, body: unknown) {
       const workflows = validateWorkflows(body);
-      return { product_id: productId, valid: true, workflows: workflows.length, preview: previewWorkflows(deps, productId, workflows, deps.clock.now()) };
+      return { product_id: productId, valid: true, workflows: workflows.length, preview: await previewWorkflows(deps, productId, workflows, deps.clock.now()) };
     },
-    replace(productId: string, body: unknown) {
+    async replace(productId: string, body: unknown) {
       const workflows = validateWorkflows(body);
-      deps.catalog.replace(productId, workflows, "admin", deps.clock.now());
-      return { ...present(productId), preview: previewWorkflows(deps, productId, workflows, deps.clock.now()) };
+      await deps.catalog.replace(productId, workflows, "admin", deps.clock.now());
+      return { ...(await present(productId)), preview: await previewWorkflows(deps, productId, workflows, deps.clock.now()) };
     },
   };
 }

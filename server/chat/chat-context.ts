@@ -4,7 +4,7 @@
  * recent sessions. Read-only; both the LLM prompt and the offline rules reply are built from it.
  */
 import type { Message } from "../../db/message.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { SlimAction } from "../ingest/autoplay.schema.js";
 import { loadSessionWindowByRef, type SessionWindow } from "../sessions/session-context.js";
 import { currentWorkflow, type WorkflowProgress } from "../workflows/workflow-progress.js";
@@ -41,35 +41,33 @@ export interface AssembleOptions {
   otherSessionsLimit: number;
 }
 
-export function assembleChatContext(
+export async function assembleChatContext(
   deps: {
-    repos: Repositories;
+    repos: RepositoryPorts;
     workflows: WorkflowSource;
     now: number;
     /** The user's memory as prompt lines, read against the product's workflows. */
-    memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => readonly string[];
+    memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => Promise<readonly string[]>;
   },
   input: { productId: string; sessionRef: number; userId: string | null; question: Message },
   opts: AssembleOptions,
-): ChatContext {
+): Promise<ChatContext> {
   const { repos } = deps;
-  const workflows = deps.workflows.forProduct(input.productId);
-  const session = loadSessionWindowByRef(repos, input.sessionRef, opts.windowSize);
+  const workflows = await deps.workflows.forProduct(input.productId);
+  const session = await loadSessionWindowByRef(repos, input.sessionRef, opts.windowSize);
   const window = session?.window ?? [];
-  const previous = repos.messages.lastUserBefore(input.question.conversationId, input.question.seq);
+  const previous = await repos.messages.lastUserBefore(input.question.conversationId, input.question.seq);
   const sinceLastMessage = previous
     ? window.filter((_, i) => (session?.windowReceivedAt[i] ?? 0) > previous.createdAt)
     : window;
-  const history = repos.messages
-    .recent(input.question.conversationId, opts.historyLimit + 1)
-    .filter((m) => m.seq < input.question.seq);
+  const history = (await repos.messages.recent(input.question.conversationId, opts.historyLimit + 1)).filter((m) => m.seq < input.question.seq);
 
   const otherSessions: OtherSession[] = [];
   if (input.userId) {
     const since = deps.now - opts.userLookbackMs;
-    for (const ref of repos.userSessions.recent(input.productId, input.userId, since, opts.otherSessionsLimit + 1)) {
+    for (const ref of await repos.userSessions.recent(input.productId, input.userId, since, opts.otherSessionsLimit + 1)) {
       if (ref.sessionRef === input.sessionRef || otherSessions.length >= opts.otherSessionsLimit) continue;
-      const other = loadSessionWindowByRef(repos, ref.sessionRef, 10);
+      const other = await loadSessionWindowByRef(repos, ref.sessionRef, 10);
       if (!other) continue;
       otherSessions.push({
         sessionId: ref.sessionId,
@@ -89,6 +87,6 @@ export function assembleChatContext(
     workflows,
     history,
     otherSessions,
-    memory: deps.memoryOf?.(input.sessionRef, workflows, deps.now) ?? [],
+    memory: (await deps.memoryOf?.(input.sessionRef, workflows, deps.now)) ?? [],
   };
 }

@@ -4,7 +4,9 @@
  * (Proactive suggestions enter conversations through suggestion-delivery.ts.)
  */
 import type { Message } from "../../db/message.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { Store } from "../../db/store.js";
+import type { KeyedLock } from "../cluster/keyed-lock.js";
+import { acquireWaiting, holdWhileRunning } from "../cluster/lock-holding.js";
 import type { Clock } from "../clock.js";
 import type { ConversationSynced, MessageSent, ServerToClientEvents } from "../contracts/realtime.js";
 import { LlmError } from "../errors.js";
@@ -24,21 +26,33 @@ export interface ConversationOutbox {
 }
 
 export interface ChatDeps {
-  repos: Repositories;
+  repos: Store;
   clock: Clock;
   logger: Logger;
   mapping: ConversationMapping;
   outbox: ConversationOutbox;
   workflows: WorkflowSource;
   /** The user's memory as prompt lines (against the product's workflows); absent: none. */
-  memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => readonly string[];
+  memoryOf?: (sessionRef: number, workflows: readonly Workflow[], now: number) => Promise<readonly string[]>;
   /** Primary responder (the LLM when configured); rules are the fallback. */
   responder: ChatResponder;
+  /** Whether the sender's address may cause one more model call (MODEL_CALLS_PER_ADDRESS_PER_HOUR); absent: always. */
+  admitModel?: (sender: Sender) => Promise<boolean>;
   /** Told when the user sends a message, so proactive suggestions hold back. */
-  onUserMessage: (sessionRef: number) => void;
+  onUserMessage: (sessionRef: number) => Promise<void>;
   context: AssembleOptions;
   maxReplyChars: number;
+  /**
+   * Server mode: replies to one conversation one at a time across instances (the KeyedLock
+   * `reply:<conversation>`). Absent in one process, where the in-process chain is the whole guarantee.
+   */
+  replyLock?: KeyedLock;
 }
+
+/** A reply's lock outlives a crashed instance by at most this; a live holder extends it. */
+const REPLY_LOCK_TTL_MS = 20_000;
+/** The longest a reply waits for another instance's reply to the same conversation; then it answers anyway. */
+const REPLY_LOCK_WAIT_MS = 120_000;
 
 /** A suggestion the engine decided to show (what the conversation stores and announces of it). */
 export interface SuggestionToDeliver {
@@ -57,6 +71,8 @@ export interface Sender {
   productId: string;
   sessionRef: number;
   userId: string | null;
+  /** The widget's client address, when known (the per-address model budget counts against it). */
+  address?: string | undefined;
 }
 
 export function createChatService(deps: ChatDeps) {
@@ -96,15 +112,19 @@ export function createChatService(deps: ChatDeps) {
 
   async function reply(sender: Sender, question: Message): Promise<void> {
     const conversationId = question.conversationId;
-    const ctx = assembleChatContext(
+    const ctx = await assembleChatContext(
       { repos, workflows: deps.workflows, now: deps.clock.now(), ...(deps.memoryOf ? { memoryOf: deps.memoryOf } : {}) },
       { productId: sender.productId, sessionRef: sender.sessionRef, userId: sender.userId, question },
       deps.context,
     );
     const id = newMessageId();
     let text = "";
+    // Over its address's budget the sender is answered from the rules (not refused): the budget bounds spend, not chat.
+    const overBudget = deps.responder.source === "llm" && deps.admitModel !== undefined && !(await deps.admitModel(sender));
+    // Debug, not info: a flooding address would fill the log (pilotlight_model_errors_total{code="address_budget"} counts it).
+    if (overBudget) logger.debug({ conversationId }, "chat reply from rules: the sender's address is over its model-call budget");
     try {
-      text = await streamReply(deps.responder, ctx, conversationId, id);
+      if (!overBudget) text = await streamReply(deps.responder, ctx, conversationId, id);
     } catch (err) {
       if (aborting) return;
       // An open breaker is the expected way for a failing model to answer: not worth a warning per message.
@@ -116,16 +136,49 @@ export function createChatService(deps: ChatDeps) {
       // Nothing usable came from the model: answer from the rules, continuing the same message id.
       text += await streamReply(rulesResponder, ctx, conversationId, id);
     }
-    const message = mapping.append({ id, conversationId, role: "assistant", text: text.trim(), sessionRef: sender.sessionRef });
+    const message = await mapping.append({ id, conversationId, role: "assistant", text: text.trim(), sessionRef: sender.sessionRef });
     outbox.emit(conversationId, "message:created", presentMessage(message));
   }
 
-  /** Replies one at a time per conversation, in the order the questions arrived. */
+  /**
+   * The reply, after any other instance's reply to the same conversation (server mode). Waiting is bounded:
+   * past REPLY_LOCK_WAIT_MS (a holder that cannot finish, a lock backend that is down) it answers anyway,
+   * since a late reply out of turn beats none.
+   */
+  async function replyInTurn(sender: Sender, question: Message): Promise<void> {
+    const locks = deps.replyLock;
+    if (!locks) return reply(sender, question);
+    const conversationId = question.conversationId;
+    // Shutdown (drain(true)) ends the wait too: this instance answers nothing more.
+    const { signal, release: forget } = replySignal();
+    let lock;
+    try {
+      lock = await acquireWaiting(locks, `reply:${conversationId}`, { ttlMs: REPLY_LOCK_TTL_MS, maxWaitMs: REPLY_LOCK_WAIT_MS, signal }).catch((err: unknown) => {
+        logger.warn({ err, conversationId }, "reply lock unavailable; replying without it");
+        return null;
+      });
+    } finally {
+      forget();
+    }
+    if (aborting) {
+      await lock?.release().catch(() => false);
+      return;
+    }
+    if (!lock) logger.warn({ conversationId }, "replying without the conversation's reply lock");
+    const release = lock ? holdWhileRunning(lock, REPLY_LOCK_TTL_MS) : async () => undefined;
+    try {
+      await reply(sender, question);
+    } finally {
+      await release();
+    }
+  }
+
+  /** Replies one at a time per conversation, in the order the questions arrived (on this instance; see replyInTurn). */
   function enqueueReply(sender: Sender, question: Message): void {
     const conversationId = question.conversationId;
     const previous = replies.get(conversationId) ?? Promise.resolve();
     const next = previous
-      .then(() => reply(sender, question))
+      .then(() => replyInTurn(sender, question))
       .catch((err: unknown) => logger.error({ err, conversationId }, "chat reply crashed"))
       .finally(() => {
         if (replies.get(conversationId) === next) replies.delete(conversationId);
@@ -135,28 +188,35 @@ export function createChatService(deps: ChatDeps) {
 
   return {
     /** Stores the user's message (once per clientMessageId), announces it and starts the reply. */
-    sendUserMessage(sender: Sender, input: { clientMessageId: string; text: string }): MessageSent {
-      const { conversation } = mapping.ensure(sender.productId, sender.sessionRef);
-      const existing = repos.messages.byClientId(conversation.id, input.clientMessageId);
-      if (existing) return { messageId: existing.id, conversationId: conversation.id, seq: existing.seq };
-      const message = mapping.append({
-        conversationId: conversation.id,
-        role: "user",
-        text: input.text,
-        sessionRef: sender.sessionRef,
-        clientMessageId: input.clientMessageId,
+    async sendUserMessage(sender: Sender, input: { clientMessageId: string; text: string }): Promise<MessageSent> {
+      const { conversation } = await mapping.ensure(sender.productId, sender.sessionRef);
+      // Check and store in one transaction: a message sent twice at once is stored once.
+      const stored = await repos.transaction(async (tx) => {
+        const existing = await tx.messages.byClientId(conversation.id, input.clientMessageId);
+        if (existing) return { existing };
+        return {
+          message: await mapping.append({
+            conversationId: conversation.id,
+            role: "user",
+            text: input.text,
+            sessionRef: sender.sessionRef,
+            clientMessageId: input.clientMessageId,
+          }, tx),
+        };
       });
+      if (stored.existing) return { messageId: stored.existing.id, conversationId: conversation.id, seq: stored.existing.seq };
+      const message = stored.message!;
       outbox.emit(conversation.id, "message:created", presentMessage(message));
-      deps.onUserMessage(sender.sessionRef);
+      deps.onUserMessage(sender.sessionRef).catch((err: unknown) => logger.error({ err, sessionRef: sender.sessionRef }, "noting a user message failed"));
       enqueueReply(sender, message);
       return { messageId: message.id, conversationId: conversation.id, seq: message.seq };
     },
 
     /** Everything after `afterSeq` in the session's conversation (nothing when it has none yet). */
-    sync(sessionRef: number, afterSeq: number, limit: number): ConversationSynced {
-      const conversation = mapping.conversationOf(sessionRef);
+    async sync(sessionRef: number, afterSeq: number, limit: number): Promise<ConversationSynced> {
+      const conversation = await mapping.conversationOf(sessionRef);
       if (!conversation) return { messages: [], hasMore: false };
-      const page = repos.messages.after(conversation.id, afterSeq, limit + 1);
+      const page = await repos.messages.after(conversation.id, afterSeq, limit + 1);
       return { messages: page.slice(0, limit).map(presentMessage), hasMore: page.length > limit };
     },
 

@@ -10,6 +10,7 @@ import type { AdminService } from "../admin/admin-service.js";
 import { InvalidQueryError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
+import { withoutNul } from "../contracts/without-nul.js";
 
 export interface AdminRouteDeps {
   admin: AdminService;
@@ -19,7 +20,7 @@ export interface AdminRouteDeps {
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const result = schema.safeParse(query);
+  const result = schema.safeParse(withoutNul(query));
   if (!result.success) {
     // Zod names an unknown key at the root, which parse-event's paths call "(body)".
     const issues = issuesOf(result.error).map((i) => (i.path === "(body)" ? { ...i, path: "(query)" } : i));
@@ -30,7 +31,7 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
 
 /** A path parameter, checked like a query value (422 invalid_query naming it). */
 function parsePathId(value: unknown, name: string): string {
-  const result = PathIdSchema.safeParse(value);
+  const result = PathIdSchema.safeParse(withoutNul(value));
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: `:${name}`, message: i.message }));
     throw new InvalidQueryError(`invalid ${name}: ${describeIssues(issues)}`, issues);
@@ -38,7 +39,11 @@ function parsePathId(value: unknown, name: string): string {
   return result.data;
 }
 
-const send = (res: Response, body: unknown) => res.set("Cache-Control", "no-store").json(body);
+/** Answers with what the admin use case resolves to (a rejection reaches the error handler). */
+const send = async (res: Response, body: Promise<unknown>) => {
+  const value = await body;
+  res.set("Cache-Control", "no-store").json(value);
+};
 
 export function adminRoutes(deps: AdminRouteDeps): Router {
   const router = Router();

@@ -10,8 +10,9 @@
  * Every answer to a browser — refusals included — carries CORS headers for the page's origin, so capture.js
  * can read why it was refused and tell the developer in the console; a refusal grants nothing else.
  */
+import type { AsyncProductRepository } from "../../db/store.js";
 import { Router, type RequestHandler } from "express";
-import type { Product, ProductRepository } from "../../db/product.repository.js";
+import type { Product } from "../../db/product.repository.js";
 import type { InstallationMonitor } from "../admin/installation-monitor.js";
 import type { Clock } from "../clock.js";
 import { AppError, ForbiddenError, UnauthorizedError, ValidationError } from "../errors.js";
@@ -29,7 +30,7 @@ import type { RateLimiter } from "./rate-limit.js";
 import { parseJson, rawBody } from "./json-body.js";
 
 export interface CaptureRouteDeps {
-  products: ProductRepository;
+  products: AsyncProductRepository;
   ingest: IngestService;
   clock: Clock;
   maxBodyBytes: number;
@@ -39,6 +40,8 @@ export interface CaptureRouteDeps {
   installation: InstallationMonitor;
   /** PUBLIC_URL's origin: what "own origin" means when set (else the request's Host). */
   publicOrigin: string | undefined;
+  /** Told which address fed a session (the per-address model budget counts its suggestions against it). */
+  onPublicSession?: (productId: string, sessionKey: string, address: string | undefined) => void;
 }
 
 /** How long browsers may cache a preflight answer (Chromium caps it at 2 hours). */
@@ -66,7 +69,7 @@ const productKeyOf = (body: unknown): unknown =>
   body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>).product_key : undefined;
 
 /** The product the raw body's key names, checked without parsing the body: 401 unless the key is well formed. */
-function authenticate(products: ProductRepository, raw: Buffer): { key: string; product: Product | undefined } {
+async function authenticate(products: AsyncProductRepository, raw: Buffer): Promise<{ key: string; product: Product | undefined }> {
   const found = productKeyInBody(raw);
   if (found.kind === "missing") {
     throw new UnauthorizedError("missing_product_key", "product_key is missing: send the product's public key (PRODUCT_KEY)");
@@ -74,7 +77,7 @@ function authenticate(products: ProductRepository, raw: Buffer): { key: string; 
   if (found.kind === "not_plain" || !isProductKeyShaped(found.value)) {
     throw new UnauthorizedError("invalid_product_key", `product_key must be a JSON string of ${PRODUCT_KEY_RULE} (check data-product-key)`);
   }
-  return { key: found.value, product: products.findByProductKey(found.value) };
+  return { key: found.value, product: await products.findByProductKey(found.value) };
 }
 
 export function captureRoutes(deps: CaptureRouteDeps): Router {
@@ -83,13 +86,13 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
   // capture.js sends text/plain and never needs a preflight; this answers other senders that post JSON.
   // A preflight carries no body, hence no product key: any origin some product allows (or the same
   // origin) gets an answer, and the POST itself is checked against its own product.
-  router.options("/v1/capture", (req, res) => {
+  router.options("/v1/capture", async (req, res) => {
     res.vary("Origin");
     const origin = req.get("origin");
     const self = selfOrigin(deps.publicOrigin, req.get("host"));
     const allowed =
       origin !== undefined &&
-      (originAllowed(origin, [], self) || deps.products.list().some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, self)));
+      (originAllowed(origin, [], self) || (await deps.products.list()).some((p) => p.allowedOrigins.length > 0 && originAllowed(origin, p.allowedOrigins, self)));
     if (!origin || !allowed) {
       res.status(403).json({
         error: { code: "origin_not_allowed", message: origin ? `origin ${origin.slice(0, 200)} may not send capture events` : "preflight without an Origin header" },
@@ -108,7 +111,7 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
       const normalised = origin && normaliseOrigin(origin);
       if (normalised) deps.installation.noteOrigin({ productId, origin: normalised, channel: "capture", allowed, code, reason }, deps.clock.now());
     };
-    const { key, product } = authenticate(deps.products, raw);
+    const { key, product } = await authenticate(deps.products, raw);
     if (!product) {
       const message = "product_key does not match any product: copy PRODUCT_KEY (npm run credentials shows it) into data-product-key";
       sighted(null, false, "unknown_product_key", message);
@@ -148,6 +151,7 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
       events: batch.events,
     });
     const result = await deps.ingest.ingest(product.id, payload, "capture", owner);
+    deps.onPublicSession?.(product.id, batch.session_id, req.ip);
     res.status(202).json(result);
   });
 

@@ -3,6 +3,7 @@
  * Unknown errors are logged and answered with a bare `internal_error`, never echoed.
  */
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { isDatabaseUnavailable } from "../../db/unavailable.js";
 import { AppError, PayloadTooLargeError, TooManyRequestsError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -48,6 +49,11 @@ export function toHttpError(err: unknown, logger: Logger): { status: number; bod
   if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
     return { status: e.status, body: { error: { code: e.type?.replace(/\W/g, "_") ?? "bad_request", message: e.message } } };
   }
+  if (isDatabaseUnavailable(err)) {
+    // Server mode with PostgreSQL away: nothing was committed; the client retries (Retry-After, see errorResponse).
+    logger.warn({ err: (err as Error).message }, "database unavailable");
+    return { status: 503, body: { error: { code: "database_unavailable", message: "the database did not answer; nothing was stored, retry shortly" } } };
+  }
   logger.error({ err }, "unhandled error");
   return { status: 500, body: { error: { code: "internal_error", message: "internal error" } } };
 }
@@ -75,7 +81,8 @@ export function errorResponse(err: unknown, route: string, logger: Logger, metri
     metrics.httpErrors.inc({ route, status: String(status), code });
     if (AUTH_STATUSES.has(status)) metrics.authFailures.inc({ route, code });
   }
-  const headers: [string, string][] = err instanceof TooManyRequestsError ? [["Retry-After", String(err.retryAfterS)]] : [];
+  const headers: [string, string][] =
+    err instanceof TooManyRequestsError ? [["Retry-After", String(err.retryAfterS)]] : code === "database_unavailable" ? [["Retry-After", "1"]] : [];
   return { status, body, code, headers };
 }
 

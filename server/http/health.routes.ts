@@ -6,8 +6,8 @@ export function healthRoutes(readiness: Readiness): Router {
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
-  router.get("/readyz", (_req, res) => {
-    const { ready, checks } = readiness.evaluate();
+  router.get("/readyz", async (_req, res) => {
+    const { ready, checks } = await readiness.evaluate();
     const reasons = Object.entries(checks)
       .filter(([, s]) => !s.ok)
       .map(([name, s]) => `${name}: ${s.reason ?? "not ready"}`);

@@ -5,9 +5,9 @@
  * secret on the raw bytes (401) → JSON (400) → schema (422) → pipeline → commit →
  * `202 {accepted, duplicates, dropped}`. An unauthenticated body is never parsed.
  */
+import type { AsyncProductRepository } from "../../db/store.js";
 import { Router } from "express";
 import { z } from "zod";
-import type { ProductRepository } from "../../db/product.repository.js";
 import type { Clock } from "../clock.js";
 import { NotFoundError, ValidationError } from "../errors.js";
 import type { IngestService } from "../ingest/ingest-event.js";
@@ -20,9 +20,10 @@ import type { Metrics } from "../metrics.js";
 import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
 import type { RateLimits } from "./rate-limit.js";
+import { withoutNul } from "../contracts/without-nul.js";
 
 export interface PosthogRouteDeps {
-  products: ProductRepository;
+  products: AsyncProductRepository;
   ingest: IngestService;
   clock: Clock;
   logger: Logger;
@@ -45,17 +46,17 @@ export function posthogRoutes(deps: PosthogRouteDeps): Router {
   const limit = deps.rateLimits.create({
     name: "posthog",
     perMinute: deps.rateLimitPerMinute,
-    productOf: (req) => {
+    productOf: async (req) => {
       const named = typeof req.query.product_id === "string" ? req.query.product_id : deps.defaultProductId;
-      return deps.products.findById(named) ? named : undefined;
+      return (await deps.products.findById(named)) ? named : undefined;
     },
   });
   router.post("/v1/webhooks/posthog", countIngestRejections(deps.metrics, "posthog", deps.refusalNotes), limit.middleware, requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
-    const query = QuerySchema.safeParse(req.query);
+    const query = QuerySchema.safeParse(withoutNul(req.query));
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const raw = req.body as Buffer;
     const productId = query.data.product_id ?? deps.defaultProductId;
-    const product = deps.products.findById(productId);
+    const product = await deps.products.findById(productId);
     if (product) res.locals.productId = product.id;
     if (!product) throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId)}`);
 

@@ -8,19 +8,21 @@
  * bytes for the top-level `product_id` (product-id-scan.ts), so a sender without the secret can make the server
  * do no more than read and hash its body, whatever it sends (malformed, deeply nested, huge).
  */
+import type { AsyncProductRepository } from "../../db/store.js";
 import type { IncomingHttpHeaders } from "node:http";
-import type { Product, ProductRepository } from "../../db/product.repository.js";
+import type { Product } from "../../db/product.repository.js";
 import type { Clock } from "../clock.js";
 import { BadRequestError, NotFoundError, ValidationError } from "../errors.js";
 import type { IngestResult, IngestService } from "../ingest/ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "../ingest/parse-event.js";
 import { scanProductId } from "../ingest/product-id-scan.js";
+import { stripNul } from "../contracts/without-nul.js";
 import { verifyPushSignature } from "../ingest/push-signature.js";
 import { parseJson } from "./json-body.js";
 import { rateLimitHeaders, type RateLimiter } from "./rate-limit.js";
 
 export interface PushWebhookDeps {
-  products: ProductRepository;
+  products: AsyncProductRepository;
   ingest: IngestService;
   clock: Clock;
   defaultProductId: string;
@@ -84,14 +86,15 @@ export function createPushWebhook(deps: PushWebhookDeps) {
      * refused the request (nothing stored). Rate-limit headers are set through `setHeader` either way.
      */
     accept(req: PushRequest, setHeader: (name: string, value: string) => void, done: PushCallback): void {
-      const productId = scanProductId(req.raw) ?? deps.defaultProductId;
-      const product = products.findById(productId);
-      if (product) req.onProduct?.(product.id);
-      // Only real products get their own bucket, so naming made-up products does not buy a sender more requests.
-      limiter.check({ product: product ? productId : undefined, address: req.address }).then((decision) => {
-        for (const [name, value] of rateLimitHeaders(limiter, decision)) setHeader(name, value);
-        if (!decision.allowed) throw limiter.errorFor(decision);
-        afterRateLimit(req, productId, product, done);
+      const productId = stripNul(scanProductId(req.raw) ?? deps.defaultProductId);
+      products.findById(productId).then((product) => {
+        if (product) req.onProduct?.(product.id);
+        // Only real products get their own bucket, so naming made-up products does not buy a sender more requests.
+        return limiter.check({ product: product ? productId : undefined, address: req.address }).then((decision) => {
+          for (const [name, value] of rateLimitHeaders(limiter, decision)) setHeader(name, value);
+          if (!decision.allowed) throw limiter.errorFor(decision);
+          afterRateLimit(req, productId, product, done);
+        });
       }).catch((error: unknown) => done(error));
     },
   };

@@ -32,7 +32,7 @@ export interface RateLimitOptions {
    * The product part of an HTTP request's key (an existing product's id, from a header, the query or an
    * already parsed body). Return undefined when the request names none: it then shares the address's "-" bucket.
    */
-  productOf?: (req: Request) => string | undefined;
+  productOf?: (req: Request) => Promise<string | undefined>;
 }
 
 export interface RateDecision {
@@ -130,7 +130,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
       store: asExpressStore(store),
       standardHeaders: "draft-7",
       legacyHeaders: false,
-      keyGenerator: (req) => rateLimitKey(options.productOf?.(req), req.ip),
+      keyGenerator: async (req) => rateLimitKey(await options.productOf?.(req), req.ip),
       // Our key generator does call ipKeyGenerator (through rateLimitKey); the check only reads source text.
       validate: { keyGeneratorIpFallback: false },
       handler: (req, _res, next) => {

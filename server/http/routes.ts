@@ -43,10 +43,12 @@ export interface RouteDeps extends AppDeps {
   installation: InstallationMonitor;
   workflows: WorkflowCatalog;
   connector: ConnectorClient | undefined;
+  /** Which address fed a session through capture (the per-address model budget). */
+  onPublicSession?: (productId: string, sessionKey: string, address: string | undefined) => void;
 }
 
 export function mountRoutes(app: Express, deps: RouteDeps): void {
-  const { config, logger, repos, clock, instance, metrics, rateLimits, readiness, ingest, streams, installation } = deps;
+  const { config, logger, store: repos, clock, instance, metrics, rateLimits, readiness, ingest, streams, installation } = deps;
   const refusalNotes = { installation, clock };
   app.disable("x-powered-by");
   // The client address that rate limits key on: the socket's, unless TRUST_PROXY names the proxies in front.
@@ -69,6 +71,7 @@ export function mountRoutes(app: Express, deps: RouteDeps): void {
       limiter: rateLimits.create({ name: "capture", perMinute: config.RATE_LIMIT_PUBLIC_PER_MIN }),
       installation,
       publicOrigin: config.PUBLIC_URL,
+      ...(deps.onPublicSession ? { onPublicSession: deps.onPublicSession } : {}),
     }),
   );
   app.use(

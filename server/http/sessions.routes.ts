@@ -5,7 +5,7 @@
  */
 import { Router, type RequestHandler } from "express";
 import { z } from "zod";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { NotFoundError, ValidationError } from "../errors.js";
@@ -13,9 +13,10 @@ import { issuesOf } from "../ingest/parse-event.js";
 import { loadSessionContext, type SessionContext } from "../sessions/session-context.js";
 import { describeSuggestions } from "../suggest/suggestion-view.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
+import { stripNul, withoutNul } from "../contracts/without-nul.js";
 
 export interface SessionRouteDeps {
-  repos: Repositories;
+  repos: RepositoryPorts;
   defaultProductId: string;
   windowSize: number;
   config: Config;
@@ -35,7 +36,7 @@ const MESSAGES_SHOWN = 200;
 /** `suggestions` (workflow position, gate, last suggestions and decisions) is added when given. */
 export function presentContext(
   ctx: SessionContext,
-  suggestions?: ReturnType<typeof describeSuggestions>,
+  suggestions?: Awaited<ReturnType<typeof describeSuggestions>>,
   conversation?: { conversation_id: string; link_kind: string; linked_at: string },
 ) {
   const { session, summary } = ctx;
@@ -72,29 +73,29 @@ export function presentContext(
 
 export function sessionRoutes(deps: SessionRouteDeps): Router {
   const router = Router();
-  router.get("/v1/sessions/:sessionId/context", deps.auth, (req, res) => {
-    const query = QuerySchema.safeParse(req.query);
+  router.get("/v1/sessions/:sessionId/context", deps.auth, async (req, res) => {
+    const query = QuerySchema.safeParse(withoutNul(req.query));
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const productId = query.data.product_id ?? deps.defaultProductId;
-    const sessionId = String(req.params.sessionId);
-    const ctx = loadSessionContext(deps.repos, productId, sessionId, deps.windowSize);
+    const sessionId = stripNul(String(req.params.sessionId));
+    const ctx = await loadSessionContext(deps.repos, productId, sessionId, deps.windowSize);
     if (!ctx) {
       throw new NotFoundError("unknown_session", `no session ${JSON.stringify(sessionId.slice(0, 256))} in product ${JSON.stringify(productId)}`);
     }
-    const link = deps.repos.conversations.linkOf(ctx.session.id);
+    const link = await deps.repos.conversations.linkOf(ctx.session.id);
     const conversation = link && { conversation_id: link.conversationId, link_kind: link.kind, linked_at: iso(link.linkedAt) };
-    res.json(presentContext(ctx, describeSuggestions(deps, ctx, deps.clock.now()), conversation));
+    res.json(presentContext(ctx, await describeSuggestions(deps, ctx, deps.clock.now()), conversation));
   });
 
   // What the copilot sees of one conversation: its messages, the sessions linked to it (with the context
   // of the most recent one) and the last suggestions shown in it.
-  router.get("/v1/conversations/:conversationId", deps.auth, (req, res) => {
-    const conversationId = String(req.params.conversationId);
-    const conversation = deps.repos.conversations.findById(conversationId);
+  router.get("/v1/conversations/:conversationId", deps.auth, async (req, res) => {
+    const conversationId = stripNul(String(req.params.conversationId));
+    const conversation = await deps.repos.conversations.findById(conversationId);
     if (!conversation) throw new NotFoundError("unknown_conversation", `no conversation ${JSON.stringify(conversationId.slice(0, 100))}`);
-    const links = deps.repos.conversations.linksOf(conversation.id);
+    const links = await deps.repos.conversations.linksOf(conversation.id);
     const latest = [...links].sort((a, b) => b.linkedAt - a.linkedAt)[0];
-    const ctx = latest && loadSessionContext(deps.repos, conversation.productId, latest.sessionId, deps.windowSize);
+    const ctx = latest && (await loadSessionContext(deps.repos, conversation.productId, latest.sessionId, deps.windowSize));
     res.json({
       conversation_id: conversation.id,
       product_id: conversation.productId,
@@ -103,7 +104,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
       created_at: iso(conversation.createdAt),
       last_message_at: conversation.lastMessageAt === null ? null : iso(conversation.lastMessageAt),
       sessions: links.map((l) => ({ session_id: l.sessionId, link_kind: l.kind, linked_at: iso(l.linkedAt) })),
-      messages: deps.repos.messages.recent(conversation.id, MESSAGES_SHOWN).map((m) => ({
+      messages: (await deps.repos.messages.recent(conversation.id, MESSAGES_SHOWN)).map((m) => ({
         id: m.id,
         seq: m.seq,
         role: m.role,
@@ -111,7 +112,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Router {
         suggestion_id: m.suggestionId,
         created_at: iso(m.createdAt),
       })),
-      context: ctx ? presentContext(ctx, describeSuggestions(deps, ctx, deps.clock.now())) : null,
+      context: ctx ? presentContext(ctx, await describeSuggestions(deps, ctx, deps.clock.now())) : null,
     });
   });
   return router;

@@ -4,17 +4,18 @@
  * Without a valid token an unknown product answers exactly like a known one with a wrong token (401), so
  * products cannot be probed for; only a holder of some product's stream token learns that an id is unknown.
  */
+import type { AsyncProductRepository } from "../../db/store.js";
 import { Router } from "express";
 import { z } from "zod";
-import type { ProductRepository } from "../../db/product.repository.js";
 import { BadRequestError, NotFoundError, UnauthorizedError, ValidationError } from "../errors.js";
 import { issuesOf } from "../ingest/parse-event.js";
 import type { StreamHub } from "../streams/stream-hub.js";
 import { tokenMatches } from "../products/secrets.js";
 import { bearerToken } from "./admin-auth.js";
+import { stripNul, withoutNul } from "../contracts/without-nul.js";
 
 export interface StreamRouteDeps {
-  products: ProductRepository;
+  products: AsyncProductRepository;
   hub: StreamHub;
 }
 
@@ -33,18 +34,18 @@ const QuerySchema = z.object({
 
 export function streamRoutes(deps: StreamRouteDeps): Router {
   const router = Router();
-  router.get("/v1/stream/:productId", (req, res) => {
-    const productId = String(req.params.productId);
+  router.get("/v1/stream/:productId", async (req, res) => {
+    const productId = stripNul(String(req.params.productId));
     const token = bearerToken(req.headers.authorization, "stream token");
-    const product = deps.products.findById(productId);
+    const product = await deps.products.findById(productId);
     if (!product || !tokenMatches(token, product.streamTokenHash)) {
-      if (!product && deps.products.list().some((p) => tokenMatches(token, p.streamTokenHash))) {
+      if (!product && (await deps.products.list()).some((p) => tokenMatches(token, p.streamTokenHash))) {
         throw new NotFoundError("unknown_product", `unknown product ${JSON.stringify(productId.slice(0, 64))}`);
       }
       throw new UnauthorizedError("bad_token", "the bearer token is not this product's stream token");
     }
 
-    const query = QuerySchema.safeParse(req.query);
+    const query = QuerySchema.safeParse(withoutNul(req.query));
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     let afterId = query.data.last_event_id ?? null;
     const header = req.get("last-event-id");
@@ -55,7 +56,7 @@ export function streamRoutes(deps: StreamRouteDeps): Router {
       }
       afterId = parsed.data;
     }
-    deps.hub.open(res, { productId: product.id, sessionKey: query.data.session_id ?? null, afterId });
+    await deps.hub.open(res, { productId: product.id, sessionKey: query.data.session_id ?? null, afterId });
   });
   return router;
 }

@@ -5,10 +5,9 @@
  * reconnect resumes exactly there. Reconnects back off with jitter; 401/403/404 stop it for good and make
  * the instance unready with the reason.
  */
+import type { AsyncProductRepository, AsyncSettingsRepository } from "../../db/store.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { EventSourceMessage } from "eventsource-parser";
-import type { ProductRepository } from "../../db/product.repository.js";
-import type { SettingsRepository } from "../../db/settings.repository.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { backoffDelay } from "./backoff.js";
@@ -18,6 +17,7 @@ import { OwnerConflictError } from "../sessions/session-ownership.js";
 import type { IngestResult, IngestService } from "./ingest-event.js";
 import { describeIssues, parseAutoplayEvent } from "./parse-event.js";
 import { timerDelay } from "../timers.js";
+import { jsonMayHoldNul, withoutNul } from "../contracts/without-nul.js";
 
 export interface ConnectorDeps {
   url: string;
@@ -27,9 +27,9 @@ export interface ConnectorDeps {
   backoffMaxMs: number;
   maxFrameChars: number;
   ingest: IngestService;
-  products: ProductRepository;
+  products: AsyncProductRepository;
   defaultProductId: string;
-  settings: SettingsRepository;
+  settings: AsyncSettingsRepository;
   clock: Clock;
   logger: Logger;
   random?: () => number;
@@ -40,15 +40,18 @@ export function createConnectorClient(deps: ConnectorDeps) {
   const log = deps.logger.child({ connector: target });
   // Keyed by the stream's address: pointing CONNECTOR_URL elsewhere must not resume with a foreign id.
   const cursorKey = `connector_last_event_id:${target}`;
-  const stop = new AbortController();
+  // One per run: the connector runs on the leader only and starts again when this instance leads again.
+  let stop = new AbortController();
   const status: ConnectorStatus = {
-    state: "connecting", url: target, connects: 0, reconnects: 0, consecutiveFailures: 0,
-    lastEventId: deps.settings.get(cursorKey) || null, events: 0, accepted: 0, duplicates: 0, invalidFrames: 0,
+    // Until this instance wins the connector lease (app.ts runs the connector as a leader job).
+    state: "standby", url: target, connects: 0, reconnects: 0, consecutiveFailures: 0,
+    // Read from the settings when the connector starts.
+    lastEventId: null, events: 0, accepted: 0, duplicates: 0, invalidFrames: 0,
     lastError: null, lastConnectedAt: null, nextRetryAt: null, fatalReason: null,
   };
   let loop: Promise<void> = Promise.resolve();
 
-  function toIngest(m: EventSourceMessage): Promise<IngestResult | null> | null {
+  async function toIngest(m: EventSourceMessage): Promise<IngestResult | null> {
     if (m.event !== undefined && m.event !== "message") {
       if (m.event !== "heartbeat") log.debug({ event: m.event.slice(0, 64) }, "connector: named event ignored");
       return null;
@@ -56,6 +59,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
     let json: unknown;
     try {
       json = JSON.parse(m.data);
+      if (jsonMayHoldNul(m.data)) json = withoutNul(json);
     } catch {
       status.invalidFrames++;
       // The frame itself is untrusted user data: log its size, never its content.
@@ -69,7 +73,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
       return null;
     }
     const named = parsed.value.product_id;
-    const productId = named && deps.products.findById(named) ? named : deps.defaultProductId;
+    const productId = named && (await deps.products.findById(named)) ? named : deps.defaultProductId;
     return deps.ingest.ingest(productId, parsed.value, "connector").catch((err: unknown) => {
       // A frame naming another user for an owned session is refused for good: skip it rather than retry it forever.
       if (!(err instanceof OwnerConflictError)) throw err;
@@ -81,7 +85,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
 
   /** Ingests a chunk's events together (one group commit), then moves the cursor past what committed. */
   async function handle(messages: EventSourceMessage[]): Promise<void> {
-    const outcomes = await Promise.allSettled(messages.map((m) => toIngest(m) ?? Promise.resolve(null)));
+    const outcomes = await Promise.allSettled(messages.map((m) => toIngest(m)));
     let cursor = status.lastEventId;
     let failure: unknown;
     for (const [i, outcome] of outcomes.entries()) {
@@ -100,13 +104,15 @@ export function createConnectorClient(deps: ConnectorDeps) {
     }
     if (cursor !== status.lastEventId) {
       status.lastEventId = cursor;
-      deps.settings.set(cursorKey, cursor ?? "");
+      await deps.settings.set(cursorKey, cursor ?? "");
     }
     // Reconnect and resume after the last committed event: the failed one comes again.
     if (failure !== undefined) throw failure;
   }
 
   async function run(): Promise<void> {
+    // Read at every start: another instance may have led (and moved the cursor) since this one last did.
+    status.lastEventId = (await deps.settings.get(cursorKey)) || null;
     while (!stop.signal.aborted) {
       status.state = "connecting";
       let reason: string;
@@ -160,6 +166,7 @@ export function createConnectorClient(deps: ConnectorDeps) {
 
   return {
     start(): void {
+      stop = new AbortController();
       loop = run().catch((err: unknown) => {
         status.state = "fatal";
         status.fatalReason = `connector crashed: ${describeError(err)}`;
@@ -175,6 +182,13 @@ export function createConnectorClient(deps: ConnectorDeps) {
       stop.abort();
       await loop;
       if (status.state !== "fatal") status.state = "stopped";
+    },
+    /**
+     * Marks the connector as waiting for the lease again (after stop(), when the lease was lost rather than the
+     * instance shut down). A fatal state stays: the configuration is still wrong wherever the connector runs.
+     */
+    standBy(): void {
+      if (status.state !== "fatal") status.state = "standby";
     },
   };
 }

@@ -3,7 +3,11 @@
  * stop it for good.
  */
 
-export type ConnectorState = "connecting" | "connected" | "backoff" | "fatal" | "stopped";
+/**
+ * `standby`: this instance does not hold the connector lease (another instance runs the subscription, or
+ * none has won it yet). Ready: a follower is not at fault for not subscribing.
+ */
+export type ConnectorState = "standby" | "connecting" | "connected" | "backoff" | "fatal" | "stopped";
 
 export interface ConnectorStatus {
   state: ConnectorState;

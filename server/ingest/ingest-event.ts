@@ -5,8 +5,7 @@
  * run after the commit's answers and must stay cheap: queue work, never do it (goals, suggestions).
  */
 import type { NewAction, StoredAction } from "../../db/action.repository.js";
-import { createGroupCommit, type CommitCallback, type GroupCommit } from "../../db/group-commit.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { Store, Transaction } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { claimSession, ownerForIngest } from "../sessions/session-ownership.js";
@@ -48,14 +47,16 @@ export type IngestedEvent =
 
 export type IngestListener = (event: IngestedEvent) => void;
 
+/** Called once the write holding the ingest has committed (or failed). */
+export type CommitCallback<T> = (error: unknown, result: T | undefined) => void;
+
 export interface IngestDeps {
-  repos: Repositories;
+  /** The store; its group commit (`write`) holds every ingest. */
+  repos: Store;
   clock: Clock;
   logger: Logger;
   /** CLIENT_CLOCK_SKEW_MS: how far into the future a sender's timestamp is believed. */
   maxClockSkewMs: number;
-  /** The app's group commit; a service of its own when absent (tools, unit tests). */
-  commits?: GroupCommit;
 }
 
 /** An inserted row as a read would return it. */
@@ -69,19 +70,18 @@ function storedAction(row: NewAction, id: number): StoredAction {
 
 export function createIngestService(deps: IngestDeps) {
   const { repos, clock, logger } = deps;
-  const commits = deps.commits ?? createGroupCommit({ transaction: repos.transaction, logger });
   const listeners = new Set<IngestListener>();
   /** Events committed by the group being written, announced once it has committed. */
   let committed: IngestedEvent[] = [];
 
-  function storeActions(productId: string, p: ActionsPayload, source: IngestSource, verifiedOwner: string | null | undefined, now: number) {
-    const existing = repos.sessions.idByKey(productId, p.session_id);
+  async function storeActions(tx: Transaction, productId: string, p: ActionsPayload, source: IngestSource, verifiedOwner: string | null | undefined, now: number) {
+    const existing = await tx.sessions.idByKey(productId, p.session_id);
     if (existing === undefined && p.actions.length === 0) return { sessionRef: 0, newSession: false, actionIds: [] as number[], positions: [] as number[], rows: [] as StoredAction[] };
     const sessionRef =
-      existing ?? repos.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now });
+      existing ?? (await tx.sessions.touch({ productId, sessionKey: p.session_id, userId: p.user_id, email: p.email, now }));
     // Refused (the whole job rolls back) when the session belongs to another user.
     const owner = ownerForIngest(source, p.user_id, verifiedOwner);
-    if (owner !== null) claimSession(repos, { productId, sessionRef, ownerId: owner, now });
+    if (owner !== null) await claimSession(tx, { productId, sessionRef, ownerId: owner, now });
     const rows: NewAction[] = p.actions.map((a) => ({
         sessionRef,
         dedupeKey: actionDedupeKey(a, p.forwarded_at),
@@ -98,11 +98,11 @@ export function createIngestService(deps: IngestDeps) {
         source,
         receivedAt: now,
       }));
-    const stored = repos.actions.insertNew(rows);
+    const stored = await tx.actions.insertNew(rows);
     const actionIds = stored.map((s) => s.id);
     // A fully duplicate delivery writes nothing at all, not even "last seen".
     if (actionIds.length > 0) {
-      repos.sessions.recordActivity(sessionRef, { userId: p.user_id, email: p.email, now, added: actionIds.length });
+      await tx.sessions.recordActivity(sessionRef, { userId: p.user_id, email: p.email, now, added: actionIds.length });
     }
     return {
       sessionRef,
@@ -113,12 +113,12 @@ export function createIngestService(deps: IngestDeps) {
     };
   }
 
-  function storeSummary(productId: string, s: SummaryPayload, source: IngestSource, now: number) {
-    const sessionRef = repos.sessions.touch({ productId, sessionKey: s.session_id, userId: null, email: null, now });
-    const previous = repos.summaries.latest(sessionRef);
+  async function storeSummary(tx: Transaction, productId: string, s: SummaryPayload, source: IngestSource, now: number) {
+    const sessionRef = await tx.sessions.touch({ productId, sessionKey: s.session_id, userId: null, email: null, now });
+    const previous = await tx.summaries.latest(sessionRef);
     // `replaces` counts the session's actions from its start that the summary stands in for.
-    const covers = Math.max(previous?.coversThroughActionId ?? 0, repos.actions.idOfNth(sessionRef, s.replaces));
-    const summaryId = repos.summaries.insert({
+    const covers = Math.max(previous?.coversThroughActionId ?? 0, await tx.actions.idOfNth(sessionRef, s.replaces));
+    const summaryId = await tx.summaries.insert({
       sessionRef,
       dedupeKey: summaryDedupeKey(s),
       text: s.summary,
@@ -150,7 +150,7 @@ export function createIngestService(deps: IngestDeps) {
    * Validates counts, stores, appends the outbound log entry, and says what listeners should hear. Runs inside
    * the group transaction, so the log entry commits (or rolls back) together with what it describes.
    */
-  function store(productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined): { result: IngestResult; event?: IngestedEvent } {
+  async function store(tx: Transaction, productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined): Promise<{ result: IngestResult; event?: IngestedEvent }> {
     const now = clock.now();
     if (event.type === "actions") {
       if (event.claimed_count !== null && event.claimed_count !== event.actions.length) {
@@ -159,21 +159,21 @@ export function createIngestService(deps: IngestDeps) {
           "actions payload count disagrees with its actions; using the real length",
         );
       }
-      const { sessionRef, newSession, actionIds, positions, rows } = storeActions(productId, event, source, owner, now);
+      const { sessionRef, newSession, actionIds, positions, rows } = await storeActions(tx, productId, event, source, owner, now);
       const result = { accepted: actionIds.length, duplicates: event.actions.length - actionIds.length };
       if (actionIds.length === 0) return { result };
       const actions = positions.length === event.actions.length ? event.actions : positions.map((i) => event.actions[i]!);
       const data = outboundActionsEvent(productId, event, actions);
-      const logId = repos.eventLog.append({ productId, sessionKey: event.session_id, kind: "actions", data, createdAt: now });
+      const logId = await tx.eventLog.append({ productId, sessionKey: event.session_id, kind: "actions", data, createdAt: now });
       return {
         result,
         event: { kind: "actions", productId, sessionRef, sessionId: event.session_id, source, logId, data, actionIds, actions, stored: rows, newSession },
       };
     }
-    const { sessionRef, summaryId } = storeSummary(productId, event, source, now);
+    const { sessionRef, summaryId } = await storeSummary(tx, productId, event, source, now);
     if (summaryId === undefined) return { result: { accepted: 0, duplicates: 1 } };
     const data = outboundSummaryEvent(productId, event);
-    const logId = repos.eventLog.append({ productId, sessionKey: event.session_id, kind: "summary", data, createdAt: now });
+    const logId = await tx.eventLog.append({ productId, sessionKey: event.session_id, kind: "summary", data, createdAt: now });
     return {
       result: { accepted: 1, duplicates: 0 },
       event: { kind: "summary", productId, sessionRef, sessionId: event.session_id, source, logId, data, summaryId },
@@ -185,26 +185,24 @@ export function createIngestService(deps: IngestDeps) {
    * verified (or null: nobody); undefined: the source decides (a trusted source's `user_id` owns the session).
    */
   function submit(productId: string, event: AutoplayEvent, source: IngestSource, owner: string | null | undefined, done: CommitCallback<IngestResult>): void {
-    commits.submit(
-      () => store(productId, event, source, owner),
-      (error, outcome) => {
-        if (error !== undefined || !outcome) {
-          done(error ?? new Error("ingest failed"), undefined);
-          return;
-        }
+    repos.write((tx) => store(tx, productId, event, source, owner)).then(
+      (outcome) => {
         if (outcome.event) {
-          if (committed.length === 0) commits.afterNextCommit(announce);
+          // Announced once every ingest of this commit has been answered: the group's pieces settle in one
+          // loop, so their continuations are all queued before this one.
+          if (committed.length === 0) queueMicrotask(announce);
           committed.push(outcome.event);
         }
         done(undefined, outcome.result);
       },
+      (error: unknown) => done(error ?? new Error("ingest failed"), undefined),
     );
   }
 
   return {
     /**
      * Stores the event's new content; duplicates are counted, not stored. Resolves once the content is
-     * committed to SQLite. `owner`: the user the edge verified (or null: nobody); when not given, the
+     * committed to the store. `owner`: the user the edge verified (or null: nobody); when not given, the
      * source decides (a trusted source's `user_id` owns the session). Rejects with OwnerConflictError,
      * storing nothing, when the session belongs to another user.
      */

@@ -5,7 +5,7 @@
  * nobody can pick ids that land outside it. Decided at a session's first evaluation and stored.
  */
 import crypto from "node:crypto";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { MemoryScope } from "./memory-scope.js";
 
 const SALT_KEY = "holdout_salt";
@@ -21,22 +21,19 @@ export function holdoutBucket(salt: string, productId: string, unit: "user" | "s
   return digest.readUInt32BE(0) % 10_000;
 }
 
-function saltOf(repos: Repositories): string {
-  let salt = repos.settings.get(SALT_KEY);
-  if (!salt) {
-    salt = crypto.randomBytes(32).toString("hex");
-    repos.settings.set(SALT_KEY, salt);
-  }
-  return salt;
+async function saltOf(repos: RepositoryPorts): Promise<string> {
+  // First writer wins: instances creating the salt at once all keep the one stored.
+  return (await repos.settings.get(SALT_KEY)) ?? (await repos.settings.setIfAbsent(SALT_KEY, crypto.randomBytes(32).toString("hex")));
 }
 
 /** Whether the session is held out: its stored assignment, or a new one made now. */
-export function holdoutOf(repos: Repositories, s: HoldoutSettings, session: { id: number; productId: string; sessionKey: string }, scope: MemoryScope, now: number): boolean {
-  const stored = repos.attempts.assignmentOf(session.id);
+export async function holdoutOf(repos: RepositoryPorts, s: HoldoutSettings, session: { id: number; productId: string; sessionKey: string }, scope: MemoryScope, now: number): Promise<boolean> {
+  const stored = await repos.attempts.assignmentOf(session.id);
   if (stored) return stored.holdout;
   const unit = s.unit === "user" && scope.kind === "user" ? "user" : "session";
   const key = unit === "user" ? scope.id : session.sessionKey;
-  const holdout = s.pct > 0 && holdoutBucket(saltOf(repos), session.productId, unit, key) < s.pct * 100;
-  repos.attempts.assign(session.id, holdout, unit, now);
-  return holdout;
+  const holdout = s.pct > 0 && holdoutBucket(await saltOf(repos), session.productId, unit, key) < s.pct * 100;
+  await repos.attempts.assign(session.id, holdout, unit, now);
+  // The first assignment stays: another instance may have made this session's at the same time.
+  return (await repos.attempts.assignmentOf(session.id))?.holdout ?? holdout;
 }

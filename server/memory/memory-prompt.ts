@@ -3,7 +3,7 @@
  * but issues quote labels from users' browsers: the caller puts these lines inside the data fence and
  * neutralises them like every other recorded text.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { loadMemoryView, type MemorySettings, type MemoryView } from "./memory-view.js";
 
@@ -30,7 +30,7 @@ export function describeMemory(view: MemoryView, workflows: readonly Workflow[])
 }
 
 /** The memory lines of a session's user, for chat (empty for an unknown session). */
-export function memoryLinesOf(repos: Repositories, settings: MemorySettings, sessionRef: number, workflows: readonly Workflow[], now: number): string[] {
-  const session = repos.sessions.findById(sessionRef);
-  return session ? describeMemory(loadMemoryView(repos, settings, session, workflows, now), workflows) : [];
+export async function memoryLinesOf(repos: RepositoryPorts, settings: MemorySettings, sessionRef: number, workflows: readonly Workflow[], now: number): Promise<string[]> {
+  const session = await repos.sessions.findById(sessionRef);
+  return session ? describeMemory(await loadMemoryView(repos, settings, session, workflows, now), workflows) : [];
 }

@@ -9,8 +9,7 @@
  */
 import type { AttemptWithSteps } from "../../db/attempt.repository.js";
 import type { StoredAction } from "../../db/action.repository.js";
-import type { GroupCommit } from "../../db/group-commit.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts, Store } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
@@ -20,9 +19,8 @@ import { emptyScan, restoreScan, summariseAttempt, trackActions, type ScanState,
 import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
 
 export interface MemoryServiceDeps {
-  repos: Repositories;
-  /** The app's group commit: a batch is one piece of it; absent, each batch is a transaction of its own. */
-  commits?: GroupCommit;
+  /** The store: a batch is one piece of its group commit (`write`). */
+  repos: Store;
   clock: Clock;
   logger: Logger;
   tracker: TrackerOptions;
@@ -62,16 +60,16 @@ export function createMemoryService(deps: MemoryServiceDeps) {
   let lastSweep = 0;
   let closed = false;
 
-  /** Brings one session's attempts up to date with its stored actions. Call inside a transaction. */
-  function syncOne(sessionRef: number): void {
-    const session = repos.sessions.findById(sessionRef);
+  /** Brings one session's attempts up to date with its stored actions, through the transaction `repos`. */
+  async function syncOne(repos: RepositoryPorts, sessionRef: number): Promise<void> {
+    const session = await repos.sessions.findById(sessionRef);
     if (!session) return;
-    const workflows = deps.workflows.forProduct(session.productId);
-    const cursor = repos.attempts.cursor(sessionRef);
+    const workflows = await deps.workflows.forProduct(session.productId, repos);
+    const cursor = await repos.attempts.cursor(sessionRef);
     // An anonymous session's visitor may have signed in since: its attempts become the owner's.
     const scope: MemoryScope = memoryScopeOf(session);
     const rescoped = cursor !== undefined && (cursor.scopeKind !== scope.kind || cursor.scopeId !== scope.id);
-    if (rescoped) repos.attempts.rescopeSession(sessionRef, scope.kind, scope.id);
+    if (rescoped) await repos.attempts.rescopeSession(sessionRef, scope.kind, scope.id);
 
     let after = cursor?.lastActionId ?? 0;
     const scan: ScanState = cursor ? restoreScan(cursor.scan) : emptyScan();
@@ -80,10 +78,10 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     let known = cursor === undefined ? fresh.get(sessionRef) : undefined;
     fresh.delete(sessionRef);
     for (;;) {
-      const batch = known ?? repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
+      const batch = known ?? await repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
       known = undefined;
       if (batch.length === 0) break;
-      attempts ??= repos.attempts.ofSession(sessionRef).map(toTrackedAttempt);
+      attempts ??= (await repos.attempts.ofSession(sessionRef)).map(toTrackedAttempt);
       trackActions(workflows, attempts, scan, batch.map(toTrackedAction), deps.tracker);
       after = batch.at(-1)!.id;
       if (batch.length < ACTIONS_PER_READ) break;
@@ -100,18 +98,18 @@ export function createMemoryService(deps: MemoryServiceDeps) {
         outcome: a.outcome, failedSubmits: a.failedSubmits, rageClicks: a.rageClicks, dwells: a.dwells, longestDwellMs: a.longestDwellMs,
         lastIssueCode: a.lastIssueCode, lastIssue: a.lastIssue, startedAt: a.startedAt, progressedAt: a.progressedAt, updatedAt: a.updatedAt, endedAt: a.endedAt,
       };
-      if (a.id === null) a.id = repos.attempts.insert(record);
-      else repos.attempts.update({ id: a.id, ...record });
-      repos.attempts.replaceSteps(a.id, a.steps);
+      if (a.id === null) a.id = await repos.attempts.insert(record);
+      else await repos.attempts.update({ id: a.id, ...record });
+      await repos.attempts.replaceSteps(a.id, a.steps);
     }
-    repos.attempts.saveCursor({
+    await repos.attempts.saveCursor({
       sessionRef, productId: session.productId, scopeKind: scope.kind, scopeId: scope.id, lastActionId: after, scan: JSON.stringify(scan), updatedAt: clock.now(),
     });
   }
 
-  function sweep(now: number): void {
+  async function sweep(repos: RepositoryPorts, now: number): Promise<void> {
     lastSweep = now;
-    while (repos.attempts.abandonQuiet(now - deps.tracker.abandonAfterMs, SWEEP_BATCH) === SWEEP_BATCH) {
+    while (await repos.attempts.abandonQuiet(now - deps.tracker.abandonAfterMs, SWEEP_BATCH) === SWEEP_BATCH) {
       // Keep going: each round is one short statement.
     }
   }
@@ -127,29 +125,27 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     syncBatch();
   }
 
-  function syncBatch(): void {
+  /** Batches written and not yet committed: close() waits for them. */
+  const inFlight = new Set<Promise<void>>();
+
+  function syncBatch(): Promise<void> {
     flushTimer = undefined;
     const batch = round.splice(0, BATCH_SIZE);
-    const work = () => {
-      for (const ref of batch) syncOne(ref);
+    const work = async (tx: RepositoryPorts) => {
+      for (const ref of batch) await syncOne(tx, ref);
       const now = clock.now();
-      if (now - lastSweep >= SWEEP_INTERVAL_MS) sweep(now);
+      if (now - lastSweep >= SWEEP_INTERVAL_MS) await sweep(tx, now);
     };
     // Nothing is lost when a batch fails: the cursors did not move, so the next sync of these sessions redoes the work.
     const failed = (err: unknown) => logger.error({ err, sessions: batch.length }, "user memory sync failed");
-    if (deps.commits && !closed) {
-      deps.commits.submit(work, (err) => err !== undefined && failed(err));
-    } else {
-      try {
-        repos.transaction(work);
-      } catch (err) {
-        failed(err);
-      }
-    }
-    if (closed) return;
+    const written = repos.write(work).catch(failed);
+    inFlight.add(written);
+    void written.finally(() => inFlight.delete(written));
+    if (closed) return written;
     if (round.length > 0) flushTimer = setTimeout(syncBatch, 0);
     else if (dirty.size > 0) flushTimer = setTimeout(flush, deps.flushDelayMs ?? ROUND_MS);
     flushTimer?.unref();
+    return written;
   }
 
   function schedule(): void {
@@ -168,16 +164,16 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     },
 
     /** Syncs one session now (before it is evaluated), in its own transaction. */
-    syncSession(sessionRef: number): void {
+    async syncSession(sessionRef: number): Promise<void> {
       dirty.delete(sessionRef);
-      repos.transaction(() => syncOne(sessionRef));
+      await repos.transaction((tx) => syncOne(tx, sessionRef));
     },
 
     /** Marks quiet attempts abandoned now (tests, and the job every minute). */
-    sweep: (): void => repos.transaction(() => sweep(clock.now())),
+    sweep: (): Promise<void> => repos.transaction((tx) => sweep(tx, clock.now())),
 
     /** Stops the job after syncing what is pending; call before the database closes. */
-    close(): void {
+    async close(): Promise<void> {
       closed = true;
       clearTimeout(flushTimer);
       for (const ref of round) dirty.add(ref);
@@ -185,8 +181,9 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       while (dirty.size > 0) {
         round = [...dirty];
         dirty.clear();
-        while (round.length > 0) syncBatch();
+        while (round.length > 0) await syncBatch();
       }
+      await Promise.all([...inFlight]);
     },
   };
 }

@@ -4,7 +4,7 @@
  * attempts, when the user was last active before this session, and whether they learn quickly.
  */
 import type { AttemptWithSteps } from "../../db/attempt.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Session } from "../../db/session.repository.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { currentAttempts, isQuickLearner, knowledgeOf, type MasteryRule, type WorkflowKnowledge } from "./knowledge-state.js";
@@ -31,15 +31,15 @@ export interface MemoryView {
 /** Most attempts one user's memory reads (the newest). */
 const MAX_ATTEMPTS = 2_000;
 
-export function loadMemoryView(repos: Repositories, settings: MemorySettings, session: Session, workflows: readonly Workflow[], now: number): MemoryView {
+export async function loadMemoryView(repos: RepositoryPorts, settings: MemorySettings, session: Session, workflows: readonly Workflow[], now: number): Promise<MemoryView> {
   const scope = memoryScopeOf(session);
-  const sessionAttempts = currentAttempts(workflows, repos.attempts.ofSession(session.id));
+  const sessionAttempts = currentAttempts(workflows, await repos.attempts.ofSession(session.id));
   const attempts =
-    scope.kind === "user" ? repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;
+    scope.kind === "user" ? await repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;
   const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
   let previousActivityAt: number | null = null;
   if (scope.kind === "user") {
-    for (const s of repos.attempts.scopeSessions(session.productId, "user", scope.id, 50)) {
+    for (const s of await repos.attempts.scopeSessions(session.productId, "user", scope.id, 50)) {
       if (s.sessionRef !== session.id) previousActivityAt = Math.max(previousActivityAt ?? 0, s.lastSeenAt);
     }
   }
@@ -54,9 +54,9 @@ export function loadMemoryView(repos: Repositories, settings: MemorySettings, se
 }
 
 /** A verified user's knowledge across their sessions, or undefined when the user is unknown here. */
-export function loadUserKnowledge(repos: Repositories, settings: MemorySettings, productId: string, userId: string, workflows: readonly Workflow[], now: number) {
-  const attempts = repos.attempts.ofScope(productId, "user", userId, now - settings.lookbackMs, MAX_ATTEMPTS);
-  const sessions = repos.attempts.scopeSessions(productId, "user", userId, 1);
+export async function loadUserKnowledge(repos: RepositoryPorts, settings: MemorySettings, productId: string, userId: string, workflows: readonly Workflow[], now: number) {
+  const attempts = await repos.attempts.ofScope(productId, "user", userId, now - settings.lookbackMs, MAX_ATTEMPTS);
+  const sessions = await repos.attempts.scopeSessions(productId, "user", userId, 1);
   if (attempts.length === 0 && sessions.length === 0) return undefined;
   const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
   return { knowledge, quickLearner: isQuickLearner(knowledge.values(), settings.rule), lastSeenAt: sessions[0]?.lastSeenAt ?? null };

@@ -4,7 +4,7 @@
  * transaction and the job yields to the event loop (setImmediate) after each, so ingestion — which commits
  * on the same connection — is never held up for more than one small batch.
  */
-import type { RetentionRepository } from "../../db/retention.repository.js";
+import type { AsyncRetentionRepository } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -33,7 +33,7 @@ export interface RetentionReport {
 }
 
 export interface RetentionDeps {
-  retention: RetentionRepository;
+  retention: AsyncRetentionRepository;
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
@@ -56,7 +56,7 @@ export function createRetentionJob(deps: RetentionDeps) {
     const horizon = clock.now() - settings.days * DAY_MS;
     const report: RetentionReport = { horizon, deleted: {}, batches: 0, durationMs: 0, complete: false };
     try {
-      const tables = retention.tables();
+      const tables = await retention.tables();
       for (const table of tables) report.deleted[table] = 0;
       // Round-robin, one batch per table per round, until a round finds nothing: parents are purged right
       // behind their children, and every batch is followed by a yield so ingestion gets its turn.
@@ -69,7 +69,7 @@ export function createRetentionJob(deps: RetentionDeps) {
             report.durationMs = performance.now() - started;
             return report;
           }
-          const n = retention.purgeBatch(table, horizon, settings.batchSize);
+          const n = await retention.purgeBatch(table, horizon, settings.batchSize);
           report.batches += 1;
           report.deleted[table] = (report.deleted[table] ?? 0) + n;
           deletedInRound += n;
@@ -117,9 +117,11 @@ export function createRetentionJob(deps: RetentionDeps) {
   }
 
   return {
-    /** Starts the periodic job (no-op when RETENTION_DAYS is 0). */
+    /** Starts the periodic job (no-op when RETENTION_DAYS is 0); on the leader only (app.ts). */
     start(): void {
-      if (settings.days <= 0 || timer || stopped) return;
+      if (settings.days <= 0 || timer) return;
+      // Startable again after stop(): a leader that lost its lease and got it back runs the job again.
+      stopped = false;
       schedule(Math.min(settings.intervalMs, FIRST_RUN_MAX_DELAY_MS));
     },
     runOnce,
@@ -127,6 +129,7 @@ export function createRetentionJob(deps: RetentionDeps) {
     async stop(): Promise<void> {
       stopped = true;
       clearTimeout(timer);
+      timer = undefined;
       await running;
     },
     /** Called after each complete run (tests and the admin page). Returns the unsubscribe function. */

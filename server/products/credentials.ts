@@ -6,7 +6,7 @@
  * pinned in the environment (or .env) cannot be rotated here: it would come back at the next start.
  */
 import type { Product } from "../../db/product.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Config } from "../config.js";
 import { ADMIN_TOKEN_HASH_SETTING } from "./bootstrap-instance.js";
 import { generateSecret, hashToken } from "./secrets.js";
@@ -32,9 +32,9 @@ function pinned(config: Config, key: CredentialKey, product: Product | undefined
 }
 
 /** The credentials report: every product (or one), then the instance's admin token. */
-export function describeCredentials(deps: { repos: Repositories; config: Config }, productId?: string): string {
-  const products = productId ? [deps.repos.products.findById(productId)].filter((p): p is Product => p !== undefined) : deps.repos.products.list();
-  if (productId && products.length === 0) throw new CredentialsError(`no product ${JSON.stringify(productId)} (known: ${deps.repos.products.list().map((p) => p.id).join(", ")})`);
+export async function describeCredentials(deps: { repos: RepositoryPorts; config: Config }, productId?: string): Promise<string> {
+  const products = productId ? [await deps.repos.products.findById(productId)].filter((p): p is Product => p !== undefined) : await deps.repos.products.list();
+  if (productId && products.length === 0) throw new CredentialsError(`no product ${JSON.stringify(productId)} (known: ${(await deps.repos.products.list()).map((p) => p.id).join(", ")})`);
   const lines: string[] = [];
   const width = Math.max(...CREDENTIAL_KEYS.map((k) => k.length), "ALLOWED_ORIGINS".length);
   const row = (key: string, value: string, note = "") => `  ${key.padEnd(width)}  ${value}${note ? `  — ${note}` : ""}`;
@@ -54,20 +54,20 @@ export function describeCredentials(deps: { repos: Repositories; config: Config 
 }
 
 /** Generates and stores a new value; returns it (the caller prints it once). */
-export function rotateCredential(deps: { repos: Repositories; config: Config; now: number }, key: string, productId: string = deps.config.PRODUCT_ID): string {
+export async function rotateCredential(deps: { repos: RepositoryPorts; config: Config; now: number }, key: string, productId: string = deps.config.PRODUCT_ID): Promise<string> {
   if (!CREDENTIAL_KEYS.includes(key as CredentialKey)) throw new CredentialsError(`unknown credential ${JSON.stringify(key)}; one of ${CREDENTIAL_KEYS.join(", ")}`);
-  const product = key === "ADMIN_TOKEN" ? undefined : deps.repos.products.findById(productId);
+  const product = key === "ADMIN_TOKEN" ? undefined : await deps.repos.products.findById(productId);
   if (key !== "ADMIN_TOKEN" && !product) throw new CredentialsError(`no product ${JSON.stringify(productId)}`);
   if (pinned(deps.config, key as CredentialKey, product)) {
     throw new CredentialsError(`${key} is set in the environment (or .env): change it there and restart Pilotlight`);
   }
   if (key === "ADMIN_TOKEN") {
     const value = generateSecret("pladm");
-    deps.repos.settings.set(ADMIN_TOKEN_HASH_SETTING, hashToken(value));
+    await deps.repos.settings.set(ADMIN_TOKEN_HASH_SETTING, hashToken(value));
     return value;
   }
   const c = PRODUCT_CREDENTIALS[key as keyof typeof PRODUCT_CREDENTIALS];
   const value = generateSecret(c.prefix);
-  deps.repos.products.save({ ...product!, [c.field]: c.shown ? value : hashToken(value), updatedAt: deps.now });
+  await deps.repos.products.save({ ...product!, [c.field]: c.shown ? value : hashToken(value), updatedAt: deps.now });
   return value;
 }

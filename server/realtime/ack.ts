@@ -7,6 +7,7 @@ import type { Ack } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import type { Logger } from "../logger.js";
+import { withoutNul } from "../contracts/without-nul.js";
 
 export interface CommandContext {
   logger: Logger;
@@ -28,7 +29,7 @@ export function handleCommand<S extends z.ZodType, T>(
       ctx.onResult?.(event, r.ok ? "ok" : r.error.code);
       send(r);
     };
-    const parsed = schema.safeParse(payload);
+    const parsed = schema.safeParse(withoutNul(payload));
     if (!parsed.success) {
       reply({ ok: false, error: { code: "invalid_payload", message: `${event}: ${describeIssues(issuesOf(parsed.error))}` } });
       return;

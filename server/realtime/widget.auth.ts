@@ -3,13 +3,14 @@
  * (userHash), the shape of a resume request — and asks the session access use case (sessions/) whether and
  * where the widget may join. Every check runs before anything is written, so a refused handshake stores nothing.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import { HandshakeAuthSchema, type SocketData } from "../contracts/realtime.js";
 import { AppError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { isValidUserHash } from "../products/identity.js";
 import { checkOrigin } from "../products/origin-policy.js";
 import type { Binding, SessionAccess } from "../sessions/session-access.js";
+import { withoutNul } from "../contracts/without-nul.js";
 
 export class HandshakeError extends AppError {
   constructor(code: string, message: string) {
@@ -24,7 +25,7 @@ export interface HandshakeInput {
 }
 
 export interface AuthDeps {
-  repos: Repositories;
+  repos: RepositoryPorts;
   access: SessionAccess;
 }
 
@@ -37,12 +38,12 @@ export function socketDataOf(b: Binding): SocketData {
  * Throws HandshakeError (or the access use case's AccessDeniedError) with a clear message; returns the
  * widget's binding when it may connect.
  */
-export function authenticateWidget(deps: AuthDeps, input: HandshakeInput): Binding {
-  const parsed = HandshakeAuthSchema.safeParse(input.auth ?? {});
+export async function authenticateWidget(deps: AuthDeps, input: HandshakeInput): Promise<Binding> {
+  const parsed = HandshakeAuthSchema.safeParse(withoutNul(input.auth ?? {}));
   if (!parsed.success) throw new HandshakeError("invalid_auth", `handshake auth: ${describeIssues(issuesOf(parsed.error))}`);
   const auth = parsed.data;
 
-  const product = deps.repos.products.findByProductKey(auth.productKey);
+  const product = await deps.repos.products.findByProductKey(auth.productKey);
   if (!product) {
     throw new HandshakeError("invalid_product_key", "unknown productKey: copy PRODUCT_KEY (npm run credentials shows it) into the widget's data-product-key");
   }

@@ -3,8 +3,9 @@
  * Every packet first passes the socket's and the conversation's limits; events outside the contract are
  * answered `unknown_event` there too.
  */
+import type { IncomingMessage } from "node:http";
 import type { Socket } from "socket.io";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { ChatService } from "../chat/chat-service.js";
 import type { SuggestionDelivery } from "../chat/suggestion-delivery.js";
 import {
@@ -27,20 +28,22 @@ export type WidgetSocket = Socket<ClientToServerEvents, ServerToClientEvents, Re
 
 /** What the suggestion engine needs to hear from the widget (its gates). */
 export interface SuggestionHooks {
-  noteTyping(sessionRef: number, active: boolean): void;
-  noteUserMessage(sessionRef: number): void;
-  recordFeedback(suggestionId: number, verdict: "accepted" | "dismissed"): void;
+  noteTyping(sessionRef: number, active: boolean): Promise<void>;
+  noteUserMessage(sessionRef: number): Promise<void>;
+  recordFeedback(suggestionId: number, verdict: "accepted" | "dismissed"): Promise<unknown>;
 }
 
 export interface HandlerDeps {
   logger: Logger;
   metrics: Metrics;
-  repos: Repositories;
+  repos: RepositoryPorts;
   chat: ChatService;
   mapping: ConversationMapping;
   hooks: SuggestionHooks;
   delivery: Pick<SuggestionDelivery, "confirmShown">;
   limits: CommandLimits;
+  /** The client address of a request as express sees it (TRUST_PROXY honoured): the handshake's, here. */
+  clientAddress: (req: IncomingMessage) => string | undefined;
 }
 
 /** The commands registered below (PROTOCOL.md §3.2); anything else is answered `unknown_event`. */
@@ -51,12 +54,15 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
   const data = socket.data;
   const ctx = { logger: deps.logger, onResult: (event: string, result: string) => deps.metrics.socketEvents.inc({ event, result }) };
   const unknownEvent = handleUnknownEvent(ctx, COMMANDS);
+  const address = deps.clientAddress(socket.request);
 
   // Runs for every packet, before any handler (onAny listeners would run before it: unknown events are answered here).
   socket.use(([event, ...args], next) => {
     const known = typeof event === "string" && COMMANDS.has(event);
-    const conversationKey = mapping.conversationOf(data.sessionRef)?.id ?? `session:${data.sessionRef}`;
-    limits.admitCommand(socket.id, conversationKey).then(
+    mapping
+      .conversationOf(data.sessionRef)
+      .then((conversation) => limits.admitCommand(socket.id, conversation?.id ?? `session:${data.sessionRef}`))
+      .then(
       () => (known ? next() : unknownEvent(event, ...args)),
       (err: unknown) => refuseCommand(ctx, known ? event : "unknown", args, err),
     );
@@ -65,9 +71,9 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
   socket.on(
     "message:send",
     handleCommand(ctx, "message:send", MessageSendSchema, async (cmd) => {
-      const existing = mapping.conversationOf(data.sessionRef)?.id;
+      const existing = (await mapping.conversationOf(data.sessionRef))?.id;
       if (existing) await limits.admitMessage(existing);
-      const sent = chat.sendUserMessage({ productId: data.productId, sessionRef: data.sessionRef, userId: data.userId }, cmd);
+      const sent = await chat.sendUserMessage({ productId: data.productId, sessionRef: data.sessionRef, userId: data.userId, address }, cmd);
       if (!existing) await limits.countFirstMessage(sent.conversationId);
       return sent;
     }),
@@ -80,25 +86,25 @@ export function registerWidgetHandlers(socket: WidgetSocket, deps: HandlerDeps):
 
   socket.on(
     "suggestion:feedback",
-    handleCommand(ctx, "suggestion:feedback", SuggestionFeedbackSchema, (cmd) => {
+    handleCommand(ctx, "suggestion:feedback", SuggestionFeedbackSchema, async (cmd) => {
       // Only a suggestion shown in this socket's own conversation (or, verified, in one of its user's) can be judged from here.
-      const message = repos.messages.bySuggestion(cmd.suggestionId);
-      const mine = mapping.conversationOf(data.sessionRef);
-      const owned = message !== undefined && data.userId !== null && repos.conversations.findById(message.conversationId)?.userId === data.userId;
+      const message = await repos.messages.bySuggestion(cmd.suggestionId);
+      const mine = await mapping.conversationOf(data.sessionRef);
+      const owned = message !== undefined && data.userId !== null && (await repos.conversations.findById(message.conversationId))?.userId === data.userId;
       if (!message || (message.conversationId !== mine?.id && !owned)) {
         throw new NotFoundError("unknown_suggestion", `no suggestion ${cmd.suggestionId} in this conversation`);
       }
       // It is in this widget's thread and judged: it was seen, whatever became of its acknowledgement.
-      delivery.confirmShown(cmd.suggestionId);
-      hooks.recordFeedback(cmd.suggestionId, cmd.verdict);
+      await delivery.confirmShown(cmd.suggestionId);
+      await hooks.recordFeedback(cmd.suggestionId, cmd.verdict);
       return {};
     }),
   );
 
   socket.on(
     "typing",
-    handleCommand(ctx, "typing", TypingSchema, (cmd) => {
-      hooks.noteTyping(data.sessionRef, cmd.active);
+    handleCommand(ctx, "typing", TypingSchema, async (cmd) => {
+      await hooks.noteTyping(data.sessionRef, cmd.active);
       return {};
     }),
   );

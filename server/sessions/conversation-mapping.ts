@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import type { Conversation, ConversationLink } from "../../db/conversation.repository.js";
 import type { Message, MessageRole } from "../../db/message.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts, Store, Transaction } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import { issueConversationToken, verifyConversationToken } from "./conversation-token.js";
 
@@ -14,7 +14,7 @@ import { issueConversationToken, verifyConversationToken } from "./conversation-
 export type LinkListener = (event: { productId: string; sessionRef: number; conversationId: string; token: string }) => void;
 
 export interface MappingDeps {
-  repos: Repositories;
+  repos: Store;
   clock: Clock;
   tokenSecret: string;
   onLinked: LinkListener;
@@ -31,22 +31,48 @@ export function createConversationMapping(deps: MappingDeps) {
     deps.onLinked({ productId, sessionRef: link.sessionRef, conversationId: link.conversationId, token: token(productId, link.conversationId) });
   }
 
+  /** Links the session (to its owner's latest conversation, or a new one) unless it is linked; inside `tx`. */
+  async function ensureIn(
+    tx: Transaction,
+    productId: string,
+    sessionRef: number,
+    defer: (announcement: () => void) => void,
+  ): Promise<{ conversation: Conversation; created: boolean }> {
+    const current = await conversationOf(sessionRef, tx);
+    if (current) return { conversation: current, created: false };
+    const owner = (await tx.sessions.findById(sessionRef))?.ownerId ?? null;
+    const theirs = owner ? await tx.conversations.latestForUser(productId, owner) : undefined;
+    const now = clock.now();
+    const id = theirs ? theirs.id : newConversationId();
+    if (!theirs) await tx.conversations.create({ id, productId, userId: owner, now });
+    // A session linked meanwhile (by another instance) keeps that link: `link` returns the one in force.
+    const link = await tx.conversations.link(sessionRef, id, theirs ? "resumed" : "new", now);
+    // Lost the race: the conversation made above would be an empty orphan owned by the user.
+    if (!theirs && link.conversationId !== id) await tx.conversations.discardUnlinked(id);
+    defer(() => announce(productId, link));
+    return { conversation: (await tx.conversations.findById(link.conversationId))!, created: !theirs && link.conversationId === id };
+  }
+
+  /** The conversation the session is linked to, if any. */
+  async function conversationOf(sessionRef: number, via?: RepositoryPorts): Promise<Conversation | undefined> {
+    const r = via ?? repos;
+    const link = await r.conversations.linkOf(sessionRef);
+    return link && (await r.conversations.findById(link.conversationId));
+  }
+
   return {
     token,
 
-    /** The conversation the session is linked to, if any. */
-    conversationOf(sessionRef: number): Conversation | undefined {
-      const link = repos.conversations.linkOf(sessionRef);
-      return link && repos.conversations.findById(link.conversationId);
-    },
+    /** The conversation the session is linked to, if any (`via`: the caller's open transaction). */
+    conversationOf,
 
     /**
      * Checks a widget's resume request. Returns the conversation when the token is genuine and the
      * conversation belongs to the product; undefined otherwise (forged, foreign or unknown).
      */
-    verifyResume(productId: string, conversationId: string, presented: string): Conversation | undefined {
+    async verifyResume(productId: string, conversationId: string, presented: string): Promise<Conversation | undefined> {
       if (!verifyConversationToken(deps.tokenSecret, productId, conversationId, presented)) return undefined;
-      const conversation = repos.conversations.findById(conversationId);
+      const conversation = await repos.conversations.findById(conversationId);
       return conversation?.productId === productId ? conversation : undefined;
     },
 
@@ -54,10 +80,11 @@ export function createConversationMapping(deps: MappingDeps) {
      * Links a session to an existing conversation (a resume: reload, new tab, other device). A session that
      * is already linked keeps its own conversation. Returns the link in force.
      */
-    resume(productId: string, sessionRef: number, conversationId: string, defer?: (announcement: () => void) => void): ConversationLink {
-      const existing = repos.conversations.linkOf(sessionRef);
+    async resume(productId: string, sessionRef: number, conversationId: string, defer?: (announcement: () => void) => void, via?: Transaction): Promise<ConversationLink> {
+      const r = via ?? repos;
+      const existing = await r.conversations.linkOf(sessionRef);
       if (existing) return existing;
-      const link = repos.conversations.link(sessionRef, conversationId, "resumed", clock.now());
+      const link = await r.conversations.link(sessionRef, conversationId, "resumed", clock.now());
       if (defer) defer(() => announce(productId, link));
       else announce(productId, link);
       return link;
@@ -66,30 +93,29 @@ export function createConversationMapping(deps: MappingDeps) {
     /**
      * The session's conversation, linked now if it has none: an owned session joins its owner's latest
      * conversation (one thread per user, whichever device or source the session came from), else gets a new
-     * one that belongs to the session's owner (or to nobody, for an anonymous session). A caller inside a larger
-     * transaction passes `defer`, which receives the link's announcement to make once that has committed.
+     * one that belongs to the session's owner (or to nobody, for an anonymous session). Check and create run
+     * in one transaction (a savepoint of `via`, the caller's, when given), so two callers never create two.
+     * A caller inside a larger transaction passes `defer`, which receives the link's announcement to make
+     * once that has committed.
      */
-    ensure(productId: string, sessionRef: number, defer?: (announcement: () => void) => void): { conversation: Conversation; created: boolean } {
-      const current = this.conversationOf(sessionRef);
+    async ensure(
+      productId: string,
+      sessionRef: number,
+      defer?: (announcement: () => void) => void,
+      via?: Transaction,
+    ): Promise<{ conversation: Conversation; created: boolean }> {
+      const current = await conversationOf(sessionRef, via);
       if (current) return { conversation: current, created: false };
-      const owner = repos.sessions.findById(sessionRef)?.ownerId ?? null;
-      const theirs = owner ? repos.conversations.latestForUser(productId, owner) : undefined;
-      if (theirs) {
-        const link = this.resume(productId, sessionRef, theirs.id, defer);
-        return { conversation: repos.conversations.findById(link.conversationId)!, created: false };
+      const later: (() => void)[] = [];
+      const result = await (via ?? repos).transaction((tx) => ensureIn(tx, productId, sessionRef, (a) => later.push(a)));
+      for (const announcement of later) {
+        if (defer) defer(announcement);
+        else announcement();
       }
-      const now = clock.now();
-      const id = newConversationId();
-      const link = repos.transaction(() => {
-        repos.conversations.create({ id, productId, userId: owner, now });
-        return repos.conversations.link(sessionRef, id, "new", now);
-      });
-      if (defer) defer(() => announce(productId, link));
-      else announce(productId, link);
-      return { conversation: repos.conversations.findById(id)!, created: true };
+      return result;
     },
 
-    /** Appends a message with the conversation's next seq (in one transaction). */
+    /** Appends a message with the conversation's next seq (in one transaction: a savepoint of `via`, when given). */
     append(input: {
       conversationId: string;
       role: MessageRole;
@@ -98,13 +124,13 @@ export function createConversationMapping(deps: MappingDeps) {
       id?: string;
       clientMessageId?: string | null;
       suggestionId?: number | null;
-    }): Message {
+    }, via?: Transaction): Promise<Message> {
       const now = clock.now();
-      return repos.transaction(() =>
-        repos.messages.insert({
+      return (via ?? repos).transaction(async (tx) =>
+        tx.messages.insert({
           id: input.id ?? newMessageId(),
           conversationId: input.conversationId,
-          seq: repos.conversations.nextSeq(input.conversationId, now),
+          seq: await tx.conversations.nextSeq(input.conversationId, now),
           role: input.role,
           text: input.text,
           sessionRef: input.sessionRef,

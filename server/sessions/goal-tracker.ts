@@ -10,8 +10,7 @@
  * just stored. Nothing here scans all sessions: recently refreshed sessions are remembered in two generations
  * of one interval each, and the older generation is dropped whole.
  */
-import type { GroupCommit } from "../../db/group-commit.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { Store } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
@@ -22,8 +21,8 @@ import { startTimer } from "../timers.js";
 import type { WindowCache } from "./window-cache.js";
 
 export interface GoalTrackerDeps {
-  repos: Repositories;
-  commits: GroupCommit;
+  /** The store: changed goals are one piece of its group commit (`write`). */
+  repos: Store;
   /** Windows of active sessions kept from their ingests; a refresh reads the store only when it misses. */
   windows: WindowCache;
   workflows: WorkflowSource;
@@ -80,55 +79,65 @@ export function createGoalTracker(deps: GoalTrackerDeps) {
     due.set(sessionRef, marked);
     if (!batchScheduled) {
       batchScheduled = true;
-      setImmediate(refreshDue);
+      setImmediate(() => void refreshDue());
     }
   }
 
   /** The session's window: the cached one if it still matches the store, else read (and cached). */
-  function windowOf(sessionRef: number): readonly MatchableAction[] | undefined {
-    const key = repos.sessions.windowKey(sessionRef);
+  async function windowOf(sessionRef: number): Promise<readonly MatchableAction[] | undefined> {
+    const key = await repos.sessions.windowKey(sessionRef);
     if (!key) return undefined;
     let actions = deps.windows.get(sessionRef, key.actionCount, key.covered);
     if (!actions) {
-      actions = repos.actions.latest(sessionRef, key.covered, deps.windowSize);
-      deps.windows.put(sessionRef, key.actionCount, key.covered, actions);
+      // The key and the rows it describes are read in one transaction, so the cached window matches its key.
+      const read = await repos.transaction(async (tx) => {
+        const current = await tx.sessions.windowKey(sessionRef);
+        return current && { key: current, actions: await tx.actions.latest(sessionRef, current.covered, deps.windowSize) };
+      });
+      if (!read) return undefined;
+      actions = read.actions;
+      deps.windows.put(sessionRef, read.key.actionCount, read.key.covered, actions);
     }
     return actions.map((a) => ({ type: a.type, title: a.title, description: a.description, canonical_url: a.canonicalUrl }));
   }
 
   /** Infers the due sessions' goals and writes the changed ones in one piece of the group commit. */
-  function refreshDue(): void {
+  async function refreshDue(): Promise<void> {
     batchScheduled = false;
     if (stopped || due.size === 0) return;
     const now = clock.now();
     const updates: { sessionRef: number; marked: Marked; inferred: InferredGoal }[] = [];
-    for (const [sessionRef, marked] of due) {
+    // Taken now: ingests arriving during the reads below mark their sessions for the next batch.
+    const batch = [...due];
+    due.clear();
+    for (const [sessionRef, marked] of batch) {
       recent.set(sessionRef, now);
       try {
-        const window = marked.window ?? windowOf(sessionRef);
+        const window = marked.window ?? (await windowOf(sessionRef));
         if (!window) continue;
-        const inferred = inferGoal(deps.workflows.forProduct(marked.productId), window);
+        const inferred = inferGoal(await deps.workflows.forProduct(marked.productId), window);
         if (inferred) updates.push({ sessionRef, marked, inferred });
       } catch (err) {
         logger.error({ err, sessionId: marked.sessionId }, "session goal inference failed");
       }
     }
-    due.clear();
-    if (updates.length === 0) return;
-    deps.commits.submit(
-      () => updates.filter((u) => repos.sessions.setGoalIfChanged(u.sessionRef, u.inferred.goal, u.inferred.source)),
-      (error, changed) => {
-        if (error !== undefined) {
-          logger.error({ err: error, sessions: updates.length }, "storing session goals failed");
-          return;
-        }
-        for (const { marked, inferred } of changed!) {
-          logger.debug({ productId: marked.productId, sessionId: marked.sessionId, source: inferred.source }, "session goal updated");
-          const change = { ...inferred, productId: marked.productId, sessionId: marked.sessionId };
-          for (const listener of listeners) listener(change);
-        }
-      },
-    );
+    if (updates.length === 0 || stopped) return;
+    let changed: typeof updates;
+    try {
+      changed = await repos.write(async (tx) => {
+        const stored: typeof updates = [];
+        for (const u of updates) if (await tx.sessions.setGoalIfChanged(u.sessionRef, u.inferred.goal, u.inferred.source)) stored.push(u);
+        return stored;
+      });
+    } catch (error) {
+      logger.error({ err: error, sessions: updates.length }, "storing session goals failed");
+      return;
+    }
+    for (const { marked, inferred } of changed) {
+      logger.debug({ productId: marked.productId, sessionId: marked.sessionId, source: inferred.source }, "session goal updated");
+      const change = { ...inferred, productId: marked.productId, sessionId: marked.sessionId };
+      for (const listener of listeners) listener(change);
+    }
   }
 
   return {

@@ -14,7 +14,7 @@
  */
 import crypto from "node:crypto";
 import type { Conversation } from "../../db/conversation.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts, Store, Transaction } from "../../db/store.js";
 import type { Session } from "../../db/session.repository.js";
 import type { Clock } from "../clock.js";
 import { AppError } from "../errors.js";
@@ -54,7 +54,7 @@ export class AccessDeniedError extends AppError {
 }
 
 export interface AccessDeps {
-  repos: Repositories;
+  repos: Store;
   clock: Clock;
   mapping: ConversationMapping;
   /** USER_SESSION_ACTIVE_S in ms: how recent a user's activity must be for a verified widget to be bound to it. */
@@ -71,11 +71,11 @@ export function createSessionAccess(deps: AccessDeps) {
   const { repos, clock, mapping } = deps;
 
   /** Why `userId` (null: anonymous) may not be in the session, or null when it may. */
-  function refusal(session: Session, userId: string | null, resumeId: string | undefined): AccessDeniedError | null {
+  async function refusal(tx: RepositoryPorts, session: Session, userId: string | null, resumeId: string | undefined): Promise<AccessDeniedError | null> {
     if (session.ownerId !== null && session.ownerId !== userId) {
       return new AccessDeniedError("session_forbidden", "this session belongs to another user: start a new session (a new sessionId)");
     }
-    const conversation = mapping.conversationOf(session.id);
+    const conversation = await mapping.conversationOf(session.id, tx);
     if (!conversation) return null;
     if (conversation.userId !== null && conversation.userId !== userId) {
       return new AccessDeniedError("session_forbidden", "this session's conversation belongs to another user: start a new session (a new sessionId)");
@@ -90,9 +90,9 @@ export function createSessionAccess(deps: AccessDeps) {
   }
 
   /** The conversation a resume request names, when its token is genuine and the widget may have it. */
-  function resumable(productId: string, userId: string | null, resume: JoinRequest["resume"]): Conversation | undefined {
+  async function resumable(productId: string, userId: string | null, resume: JoinRequest["resume"]): Promise<Conversation | undefined> {
     if (!resume) return undefined;
-    const conversation = mapping.verifyResume(productId, resume.conversationId, resume.token);
+    const conversation = await mapping.verifyResume(productId, resume.conversationId, resume.token);
     if (!conversation) throw new AccessDeniedError("invalid_conversation_token", "conversationToken is not valid for this conversation");
     if (conversation.userId !== null && conversation.userId !== userId) {
       throw new AccessDeniedError("invalid_conversation_token", "this conversation belongs to another user");
@@ -101,11 +101,11 @@ export function createSessionAccess(deps: AccessDeps) {
   }
 
   /** The user's most recently active session the widget may join, if any is active enough. */
-  function activeSession(productId: string, userId: string, resumeId: string | undefined): Session | undefined {
+  async function activeSession(tx: RepositoryPorts, productId: string, userId: string, resumeId: string | undefined): Promise<Session | undefined> {
     const since = clock.now() - deps.activeWindowMs;
-    for (const ref of repos.userSessions.recent(productId, userId, since, ACTIVE_CANDIDATES)) {
-      const session = repos.sessions.findById(ref.sessionRef);
-      if (session && !refusal(session, userId, resumeId)) return session;
+    for (const ref of await tx.userSessions.recent(productId, userId, since, ACTIVE_CANDIDATES)) {
+      const session = await tx.sessions.findById(ref.sessionRef);
+      if (session && !(await refusal(tx, session, userId, resumeId))) return session;
     }
     return undefined;
   }
@@ -115,58 +115,75 @@ export function createSessionAccess(deps: AccessDeps) {
    * user, their latest (cross-device resume). An anonymous conversation a verified user may enter (checked
    * before) becomes theirs.
    */
-  function bindConversation(productId: string, sessionRef: number, userId: string | null, resume: Conversation | undefined): string | null {
-    const target = mapping.conversationOf(sessionRef) ?? resume ?? (userId ? repos.conversations.latestForUser(productId, userId) : undefined);
+  async function bindConversation(
+    tx: Transaction,
+    productId: string,
+    sessionRef: number,
+    userId: string | null,
+    resume: Conversation | undefined,
+    defer: (announcement: () => void) => void,
+  ): Promise<string | null> {
+    const target = (await mapping.conversationOf(sessionRef, tx)) ?? resume ?? (userId ? await tx.conversations.latestForUser(productId, userId) : undefined);
     if (!target) return null;
-    if (userId !== null && target.userId === null) repos.conversations.claimForUser(target.id, userId);
-    return mapping.resume(productId, sessionRef, target.id).conversationId;
+    if (userId !== null && target.userId === null) await tx.conversations.claimForUser(target.id, userId);
+    return (await mapping.resume(productId, sessionRef, target.id, defer, tx)).conversationId;
+  }
+
+  /** Runs `fn` in one transaction and makes the link announcements it deferred once that has committed. */
+  async function inTransaction<T>(fn: (tx: Transaction, defer: (announcement: () => void) => void) => Promise<T>): Promise<T> {
+    const later: (() => void)[] = [];
+    const result = await repos.transaction((tx) => fn(tx, (a) => later.push(a)));
+    for (const announcement of later) announcement();
+    return result;
   }
 
   return {
     /** Decides whether a widget may connect and binds it. Throws AccessDeniedError (nothing written) when not. */
-    join(req: JoinRequest): Binding {
+    async join(req: JoinRequest): Promise<Binding> {
       const { productId, userId } = req;
       if (userId === null && req.sessionKey === undefined) {
         throw new AccessDeniedError("invalid_auth", "sessionId is required: only a verified widget (userId with userHash) may leave the session to the server");
       }
-      const resume = resumable(productId, userId, req.resume);
-      let sessionKey: string;
-      let reason: BindReason;
-      if (req.sessionKey !== undefined) {
-        const existing = repos.sessions.findByKey(productId, req.sessionKey);
-        const refused = existing && refusal(existing, userId, resume?.id);
-        if (refused) throw refused;
-        [sessionKey, reason] = [req.sessionKey, "named"];
-      } else {
-        const active = activeSession(productId, userId!, resume?.id);
-        [sessionKey, reason] = active ? [active.sessionKey, "active"] : [newSessionKey(), "new"];
-      }
-
-      const now = clock.now();
-      const sessionRef = repos.transaction(() => {
-        const ref = repos.sessions.touch({ productId, sessionKey, userId, email: null, now });
-        if (userId !== null) claimSession(repos, { productId, sessionRef: ref, ownerId: userId, now });
-        return ref;
+      const resume = await resumable(productId, userId, req.resume);
+      // Check, create, claim and link in one transaction: nothing written when refused, no race between checks.
+      return inTransaction(async (tx, defer) => {
+        let sessionKey: string;
+        let reason: BindReason;
+        if (req.sessionKey !== undefined) {
+          const existing = await tx.sessions.findByKey(productId, req.sessionKey);
+          const refused = existing && (await refusal(tx, existing, userId, resume?.id));
+          if (refused) throw refused;
+          [sessionKey, reason] = [req.sessionKey, "named"];
+        } else {
+          const active = await activeSession(tx, productId, userId!, resume?.id);
+          [sessionKey, reason] = active ? [active.sessionKey, "active"] : [newSessionKey(), "new"];
+        }
+        const now = clock.now();
+        const sessionRef = await tx.sessions.touch({ productId, sessionKey, userId, email: null, now });
+        if (userId !== null) await claimSession(tx, { productId, sessionRef, ownerId: userId, now });
+        const conversationId = await bindConversation(tx, productId, sessionRef, userId, resume, defer);
+        return { productId, userId, sessionRef, sessionKey, reason, follows: req.sessionKey === undefined, conversationId };
       });
-      const conversationId = bindConversation(productId, sessionRef, userId, resume);
-      return { productId, userId, sessionRef, sessionKey, reason, follows: req.sessionKey === undefined, conversationId };
     },
 
     /**
      * A verified widget that follows its user moves into `sessionRef`, where the user has just been active.
      * Returns the new binding, or undefined when that session is not the user's to enter.
      */
-    follow(current: Binding, sessionRef: number): Binding | undefined {
+    async follow(current: Binding, sessionRef: number): Promise<Binding | undefined> {
       if (!current.follows || current.userId === null || current.sessionRef === sessionRef) return undefined;
-      const session = repos.sessions.findById(sessionRef);
-      if (!session || session.productId !== current.productId || session.ownerId !== current.userId || refusal(session, current.userId, undefined)) return undefined;
-      const conversationId = bindConversation(current.productId, session.id, current.userId, undefined);
-      return { ...current, sessionRef: session.id, sessionKey: session.sessionKey, reason: "followed", conversationId };
+      const userId = current.userId;
+      return inTransaction(async (tx, defer) => {
+        const session = await tx.sessions.findById(sessionRef);
+        if (!session || session.productId !== current.productId || session.ownerId !== userId || (await refusal(tx, session, userId, undefined))) return undefined;
+        const conversationId = await bindConversation(tx, current.productId, session.id, userId, undefined, defer);
+        return { ...current, sessionRef: session.id, sessionKey: session.sessionKey, reason: "followed" as const, conversationId };
+      });
     },
 
     /** The verified owner of a session (null when anonymous or locked), for following activity. */
-    ownerOf(sessionRef: number): string | null {
-      return repos.sessions.findById(sessionRef)?.ownerId || null;
+    async ownerOf(sessionRef: number): Promise<string | null> {
+      return (await repos.sessions.findById(sessionRef))?.ownerId || null;
     },
   };
 }

@@ -3,7 +3,7 @@
  * the inferred goal and counts. The same object feeds the admin endpoint, prompts and the rules model.
  */
 import type { StoredAction } from "../../db/action.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Session } from "../../db/session.repository.js";
 import type { StoredSummary } from "../../db/summary.repository.js";
 import type { SlimAction } from "../ingest/autoplay.schema.js";
@@ -40,28 +40,28 @@ export function toSlimAction(a: StoredAction, index: number, sessionKey: string)
   };
 }
 
-export function loadSessionContext(
-  repos: Repositories,
+export async function loadSessionContext(
+  repos: RepositoryPorts,
   productId: string,
   sessionKey: string,
   windowSize: number,
-): SessionContext | undefined {
-  const session = repos.sessions.findByKey(productId, sessionKey);
-  return session && buildContext(repos, session, windowSize);
+): Promise<SessionContext | undefined> {
+  const session = await repos.sessions.findByKey(productId, sessionKey);
+  return session && (await buildContext(repos, session, windowSize));
 }
 
 /** The part of a context the suggestion engine reads on every evaluation: no counts, so no full-session scans. */
 export type SessionWindow = Pick<SessionContext, "session" | "summary" | "window" | "windowActionIds" | "windowReceivedAt">;
 
-export function loadSessionWindowByRef(repos: Repositories, sessionRef: number, windowSize: number): SessionWindow | undefined {
-  const session = repos.sessions.findById(sessionRef);
-  return session && buildWindow(repos, session, windowSize);
+export async function loadSessionWindowByRef(repos: RepositoryPorts, sessionRef: number, windowSize: number): Promise<SessionWindow | undefined> {
+  const session = await repos.sessions.findById(sessionRef);
+  return session && (await buildWindow(repos, session, windowSize));
 }
 
 /** The window of a session already at hand (no second read of its row). */
-export function buildWindow(repos: Repositories, session: Session, windowSize: number): SessionWindow {
-  const summary = repos.summaries.latest(session.id) ?? null;
-  return windowOf(session, summary, repos.actions.latest(session.id, summary?.coversThroughActionId ?? 0, windowSize));
+export async function buildWindow(repos: RepositoryPorts, session: Session, windowSize: number): Promise<SessionWindow> {
+  const summary = await repos.summaries.latest(session.id) ?? null;
+  return windowOf(session, summary, await repos.actions.latest(session.id, summary?.coversThroughActionId ?? 0, windowSize));
 }
 
 /** A window from rows already read: the session's newest unsummarised actions, oldest first. */
@@ -75,10 +75,10 @@ export function windowOf(session: Session, summary: StoredSummary | null, stored
   };
 }
 
-function buildContext(repos: Repositories, session: Session, windowSize: number): SessionContext {
-  const { summary, window, windowActionIds, windowReceivedAt } = buildWindow(repos, session, windowSize);
+async function buildContext(repos: RepositoryPorts, session: Session, windowSize: number): Promise<SessionContext> {
+  const { summary, window, windowActionIds, windowReceivedAt } = await buildWindow(repos, session, windowSize);
   const coveredThrough = summary?.coversThroughActionId ?? 0;
-  const unsummarized = repos.actions.countAfter(session.id, coveredThrough);
+  const unsummarized = await repos.actions.countAfter(session.id, coveredThrough);
   return {
     session,
     summary,
@@ -90,7 +90,7 @@ function buildContext(repos: Repositories, session: Session, windowSize: number)
       actions: session.actionCount,
       inWindow: window.length,
       summarized: session.actionCount - unsummarized,
-      byType: repos.actions.countByType(session.id),
+      byType: await repos.actions.countByType(session.id),
     },
   };
 }

@@ -4,7 +4,7 @@
  * PostHog person); it is set once and never rewritten, and a different user is refused rather than merged.
  * Owning a session puts it in that user's session index (chat look-back, binding of verified widgets).
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import { AppError } from "../errors.js";
 import type { IngestSource } from "../ingest/ingest-event.js";
 
@@ -35,10 +35,10 @@ export function ownerForIngest(source: IngestSource, claimedUserId: string | nul
  * Makes the session `ownerId`'s when it has no owner yet (and indexes it for that user). Throws
  * OwnerConflictError when it belongs to someone else. Call inside the transaction that writes for the owner.
  */
-export function claimSession(repos: Repositories, input: { productId: string; sessionRef: number; ownerId: string; now: number }): void {
-  const session = repos.sessions.findById(input.sessionRef);
+export async function claimSession(repos: RepositoryPorts, input: { productId: string; sessionRef: number; ownerId: string; now: number }): Promise<void> {
+  const session = await repos.sessions.findById(input.sessionRef);
   if (!session) throw new Error(`session ${input.sessionRef} does not exist`);
   if (session.ownerId === input.ownerId) return;
-  if (session.ownerId !== null || !repos.sessions.setOwner(session.id, input.ownerId)) throw new OwnerConflictError(session.sessionKey);
-  repos.userSessions.touch(input.productId, input.ownerId, session.id, input.now);
+  if (session.ownerId !== null || !await repos.sessions.setOwner(session.id, input.ownerId)) throw new OwnerConflictError(session.sessionKey);
+  await repos.userSessions.touch(input.productId, input.ownerId, session.id, input.now);
 }

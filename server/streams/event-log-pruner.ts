@@ -3,13 +3,13 @@
  * in small batches with a yield between them, so a large backlog never holds the single SQLite writer for
  * long. The timer is unref'd and stops on close.
  */
-import type { EventLogRepository } from "../../db/event-log.repository.js";
+import type { AsyncEventLogRepository } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { startTimer } from "../timers.js";
 
 export interface PrunerDeps {
-  eventLog: EventLogRepository;
+  eventLog: AsyncEventLogRepository;
   clock: Clock;
   logger: Logger;
   retentionMs: number;
@@ -24,37 +24,40 @@ export function createEventLogPruner(deps: PrunerDeps) {
   let stopped = false;
   let total = 0;
 
-  const pruneBatch = (): number => deps.eventLog.pruneBatch(deps.clock.now() - deps.retentionMs, batch);
+  const pruneBatch = (): Promise<number> => deps.eventLog.pruneBatch(deps.clock.now() - deps.retentionMs, batch);
 
   function schedule(delayMs: number, fn: () => void): void {
     if (stopped) return;
     timer = startTimer(fn, delayMs);
   }
 
-  function tick(pruned = 0): void {
+  async function tick(pruned = 0): Promise<void> {
     let n = 0;
     try {
-      n = pruneBatch();
+      n = await pruneBatch();
     } catch (err) {
       deps.logger.error({ err }, "event log pruning failed");
     }
     total += n;
     if (n === batch) {
-      schedule(0, () => tick(pruned + n));
+      schedule(0, () => void tick(pruned + n));
       return;
     }
     if (pruned + n > 0) deps.logger.debug({ pruned: pruned + n }, "event log: expired entries deleted");
-    schedule(intervalMs, () => tick());
+    schedule(intervalMs, () => void tick());
   }
 
   return {
+    /** Startable again after stop(): it runs on the leader only, for as long as it leads (app.ts). */
     start(): void {
-      schedule(Math.min(1_000, intervalMs), () => tick());
+      stopped = false;
+      if (timer) clearTimeout(timer);
+      schedule(Math.min(1_000, intervalMs), () => void tick());
     },
     /** Deletes everything expired now, batch by batch; returns how many entries went. */
-    pruneNow(): number {
+    async pruneNow(): Promise<number> {
       let pruned = 0;
-      for (let n = batch; n === batch; pruned += n) n = pruneBatch();
+      for (let n = batch; n === batch; pruned += n) n = await pruneBatch();
       total += pruned;
       return pruned;
     },
@@ -62,6 +65,7 @@ export function createEventLogPruner(deps: PrunerDeps) {
     stop(): void {
       stopped = true;
       if (timer) clearTimeout(timer);
+      timer = undefined;
     },
   };
 }

@@ -3,22 +3,30 @@
  * log after a Last-Event-ID, live fan-out of committed ingests, heartbeats, and the numbers /readyz and
  * /metrics show.
  *
- * Replay → live with no gap and no duplicate: better-sqlite3 reads are synchronous and the group commit
- * announces committed ingests in the same synchronous run as the commit, so between two turns every committed
- * entry has already been announced. A subscriber therefore joins the live set in the very turn whose read found
- * the end of the log: entries up to that read came from SQLite, everything later comes live.
+ * Replay → live with no gap and no duplicate: a replay listens to the live fan-out from just before each read
+ * of the log until that read's answer is handled. When a read finds the end of the log, the subscriber writes
+ * the page, then what it heard meanwhile with ids past the page (announcements follow commits, and ids grow
+ * with commit order), and joins the live set in that same step: entries up to the read came from the store,
+ * anything committed while it was in flight was heard, everything later comes live. Nothing depends on the
+ * read being synchronous, so it holds for any store.
  *
  * Replays share the event loop with everything else: one pump serves every replaying subscriber a page at a
  * time, round-robin, and yields after REPLAY_SLICE_MS, so a crowd resuming from an old id delays an ingest by
  * a slice, never by the whole replay.
+ *
+ * Several instances (server mode, `bus` given): subscribers also get what other instances commit, read from
+ * the shared log by a per-product feed (stream-feed.ts) and handed to the same fan-out, so the handoff above
+ * is unchanged. Without a bus the in-process announcement is the feed.
  */
 import type { ServerResponse } from "node:http";
-import type { Repositories } from "../../db/repositories.js";
+import type { Bus } from "../cluster/bus.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import { ServiceUnavailableError } from "../errors.js";
-import type { IngestedEvent, IngestService } from "../ingest/ingest-event.js";
+import type { IngestService } from "../ingest/ingest-event.js";
 import type { LogEntry } from "../../db/event-log.repository.js";
 import type { Logger } from "../logger.js";
 import { commentFrame, eventFrame, HEARTBEAT_FRAME, retryFrame } from "./sse-frames.js";
+import { createStreamFeeds, type FeedEntry } from "./stream-feed.js";
 import { createSubscriber, type CloseReason, type Subscriber } from "./stream-subscriber.js";
 
 /** Entries read per replay query. */
@@ -27,13 +35,16 @@ const REPLAY_PAGE = 200;
 const REPLAY_SLICE_MS = 4;
 
 export interface StreamHubDeps {
-  repos: Repositories;
+  repos: RepositoryPorts;
   ingest: IngestService;
   logger: Logger;
   heartbeatMs: number;
   retryMs: number;
   maxBufferedBytes: number;
+  /** Server mode: commits are announced across instances and every hub reads the log for them. */
+  bus?: Bus;
 }
+
 
 export interface OpenStream {
   productId: string;
@@ -83,7 +94,16 @@ export function createStreamHub(deps: StreamHubDeps) {
     }
   }
 
-  function fanOut(event: IngestedEvent): void {
+  /** Replays with a read of the log in flight: they hear the fan-out meanwhile (see the module comment). */
+  const listening = new Set<Replay>();
+
+  /** One committed entry to the subscribers of its product (and session), and to the replays listening. */
+  function fanOut(event: FeedEntry): void {
+    for (const replay of listening) {
+      const { sub } = replay;
+      if (sub.productId !== event.productId || (sub.sessionKey !== null && sub.sessionKey !== event.sessionId)) continue;
+      replay.heard.push({ id: event.logId, data: event.data });
+    }
     const subs = live.get(event.productId);
     if (!subs || subs.size === 0) return;
     const frame = eventFrame(event.logId, event.data);
@@ -103,40 +123,53 @@ export function createStreamHub(deps: StreamHubDeps) {
     at: number;
     /** The last read reached the end of the log: once `page` is written, the replay is done. */
     end: boolean;
+    /** Entries fanned out while the last read was in flight, in commit order. */
+    heard: { id: number; data: string }[];
   }
   let queue: Replay[] = [];
   let pumpScheduled = false;
+  let pumping = false;
 
   function schedulePump(): void {
-    if (pumpScheduled || queue.length === 0) return;
+    if (pumpScheduled || pumping || queue.length === 0) return;
     pumpScheduled = true;
-    setImmediate(pump);
+    setImmediate(() => void pump());
   }
 
   /** Serves replays page by page, round-robin, for at most one slice; then yields and goes on. */
-  function pump(): void {
+  async function pump(): Promise<void> {
     pumpScheduled = false;
+    pumping = true;
     const deadline = performance.now() + REPLAY_SLICE_MS;
     while (queue.length > 0 && performance.now() < deadline) {
       const replay = queue.shift()!;
       try {
-        step(replay);
+        await step(replay);
       } catch (err) {
         logger.error({ err, productId: replay.sub.productId }, "stream replay failed");
         replaying.delete(replay.sub);
         replay.sub.destroy("error");
       }
     }
+    pumping = false;
     schedulePump();
   }
 
   /** Writes one page (reading it first when needed); then the replay goes live, waits for drain, or queues again. */
-  function step(replay: Replay): void {
+  async function step(replay: Replay): Promise<void> {
     const { sub } = replay;
     if (sub.closed) return;
     let readNow = false;
     if (replay.at >= replay.page.length) {
-      const page = repos.eventLog.after(sub.productId, replay.cursor, REPLAY_PAGE, sub.sessionKey);
+      replay.heard = [];
+      listening.add(replay);
+      let page;
+      try {
+        page = await repos.eventLog.after(sub.productId, replay.cursor, REPLAY_PAGE, sub.sessionKey);
+      } finally {
+        listening.delete(replay);
+      }
+      if (sub.closed || closed) return;
       replay.page = page.entries;
       replay.at = 0;
       replay.cursor = page.through;
@@ -151,8 +184,15 @@ export function createStreamHub(deps: StreamHubDeps) {
     }
     // Live only from the turn whose read found the end; a page finished later is read on from its cursor.
     if (replay.end && readNow && replay.at >= replay.page.length) {
-      // Caught up, in the same turn as the read: go live (see the module comment). Should the last write
-      // have filled the socket, live frames queue behind it under the usual buffer limit.
+      // Caught up, in the same step as the read: what was committed while it was in flight, then live (see
+      // the module comment). Should the last write have filled the socket, live frames queue behind it under
+      // the usual buffer limit.
+      for (const entry of replay.heard) {
+        if (entry.id <= replay.cursor) continue;
+        sub.send(entry.id, eventFrame(entry.id, entry.data));
+        counts.sentEvents++;
+      }
+      replay.heard = [];
       replaying.delete(sub);
       liveSet(sub.productId).add(sub);
       return;
@@ -167,7 +207,18 @@ export function createStreamHub(deps: StreamHubDeps) {
     queue.push(replay);
   }
 
-  const unsubscribe = deps.ingest.onIngested(fanOut);
+  const feeds = deps.bus
+    ? createStreamFeeds({
+        repos,
+        bus: deps.bus,
+        logger,
+        catchUpMs: deps.heartbeatMs,
+        fanOut,
+        bySession: (productId) =>
+          [...(live.get(productId) ?? [])].some((sub) => sub.sessionKey !== null) || [...listening].some((r) => r.sub.sessionKey !== null),
+      })
+    : undefined;
+  const unsubscribe = deps.ingest.onIngested(feeds ? (event) => feeds.committed(event) : fanOut);
   const heartbeat = setInterval(() => {
     for (const subs of live.values()) {
       for (const sub of subs) {
@@ -180,14 +231,18 @@ export function createStreamHub(deps: StreamHubDeps) {
 
   return {
     /** Answers `res` with the stream described by `open`. Validation and auth are the caller's. */
-    open(res: ServerResponse, open: OpenStream): void {
+    async open(res: ServerResponse, open: OpenStream): Promise<void> {
       if (closed) throw new ServiceUnavailableError("shutting_down", "the server is shutting down; reconnect shortly");
+      // Server mode: the product's feed is positioned before anything is read, so nothing committed after
+      // this point can pass it unheard.
+      await feeds?.ready(open.productId);
       // The client may already be gone; a subscriber registered now would never hear its 'close'.
-      if (!res.socket || res.socket.destroyed) return;
-      const head = repos.eventLog.head();
+      const head = await repos.eventLog.head();
       // An id from the future (say, the log of a server that was since reset) resumes from now.
       const afterId = open.afterId === null ? null : Math.min(open.afterId, head);
-      const prunedThrough = afterId === null ? 0 : repos.eventLog.prunedThrough();
+      const prunedThrough = afterId === null ? 0 : await repos.eventLog.prunedThrough();
+      if (closed) throw new ServiceUnavailableError("shutting_down", "the server is shutting down; reconnect shortly");
+      if (!res.socket || res.socket.destroyed) return;
       const truncated = afterId !== null && afterId < prunedThrough;
 
       res.writeHead(200, {
@@ -220,7 +275,7 @@ export function createStreamHub(deps: StreamHubDeps) {
       }
       counts.replays++;
       replaying.add(sub);
-      queue.push({ sub, cursor: afterId, page: [], at: 0, end: false });
+      queue.push({ sub, cursor: afterId, page: [], at: 0, end: false, heard: [] });
       schedulePump();
     },
 
@@ -236,7 +291,9 @@ export function createStreamHub(deps: StreamHubDeps) {
       closed = true;
       clearInterval(heartbeat);
       unsubscribe();
+      feeds?.close();
       queue = [];
+      listening.clear();
       for (const sub of [...replaying]) sub.end();
       for (const subs of live.values()) for (const sub of [...subs]) sub.end();
     },

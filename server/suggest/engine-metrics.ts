@@ -9,8 +9,8 @@ export function observeEngine(engine: SuggestionEngine, metrics: Metrics): Sugge
   });
   return {
     ...engine,
-    recordFeedback(suggestionId, verdict) {
-      const stored = engine.recordFeedback(suggestionId, verdict);
+    async recordFeedback(suggestionId, verdict) {
+      const stored = await engine.recordFeedback(suggestionId, verdict);
       metrics.suggestionFeedback.inc({ verdict });
       return stored;
     },

@@ -12,8 +12,7 @@
  * in its own transaction when it has any to write: the assessment must read them.)
  */
 import type { GateRecord } from "../../db/gate.repository.js";
-import type { GroupCommit } from "../../db/group-commit.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { Store, Transaction } from "../../db/store.js";
 import type { DecisionOutcome, NewSuggestion, RecentSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
@@ -58,8 +57,8 @@ export interface Decision {
 }
 
 export interface EvaluatorDeps {
-  repos: Repositories;
-  commits: GroupCommit;
+  /** The store: an evaluation's writes are one piece of its group commit (`write`). */
+  repos: Store;
   windows: WindowCache;
   clock: Clock;
   logger: Logger;
@@ -96,7 +95,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   const { repos, clock, config } = deps;
   const gateConfig = gateConfigOf(config);
   const settled = (sessionRef: number, record: GateRecord | undefined, now: number) => settleGate(record ?? initialGate(sessionRef, now), now, gateConfig);
-  const gateOf = (sessionRef: number, now: number) => settled(sessionRef, repos.gates.find(sessionRef), now);
+  const gateOf = async (tx: Transaction, sessionRef: number, now: number) => settled(sessionRef, await tx.gates.find(sessionRef), now);
 
   interface Pending {
     ctx: SessionWindow;
@@ -104,7 +103,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     started: number;
     modelMs: number;
     /** What the evaluation stores besides its decision (summary, retractions), inside its piece of the commit. */
-    writes: (() => void)[];
+    writes: ((tx: Transaction) => Promise<void>)[];
     /** What it announces once that piece has committed (retractions). */
     after: (() => void)[];
     rules?: RuleNote[];
@@ -116,8 +115,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   /** Stores what the evaluation gathered without a decision (a summary, retractions), then announces it. */
   async function storeOnly(p: Pick<Pending, "writes" | "after">): Promise<void> {
     if (p.writes.length === 0) return;
-    await deps.commits.run(() => {
-      for (const write of p.writes) write();
+    await repos.write(async (tx) => {
+      for (const write of p.writes) await write(tx);
     });
     for (const fn of p.after) fn();
   }
@@ -132,12 +131,12 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const sessionRef = session.id;
     // The evaluation's own time: what follows is its share of a commit that other work shares too.
     const totalMs = performance.now() - p.started;
-    const stored = await deps.commits.run(() => {
-      for (const write of p.writes) write();
-      const suggestionId = suggestion ? repos.suggestions.insert(suggestion) : null;
+    const stored = await repos.write(async (tx) => {
+      for (const write of p.writes) await write(tx);
+      const suggestionId = suggestion ? await tx.suggestions.insert(suggestion) : null;
       // The gate moves on a delivery — or a holdout, so the holdout's timing mirrors what is shown.
-      if (d.outcome === "delivered" || d.reason === "holdout") repos.gates.save(afterDelivered(gateOf(sessionRef, now), now, gateConfig));
-      const decisionId = repos.suggestions.insertDecision({
+      if (d.outcome === "delivered" || d.reason === "holdout") await tx.gates.save(afterDelivered(await gateOf(tx, sessionRef, now), now, gateConfig));
+      const decisionId = await tx.suggestions.insertDecision({
         sessionRef, suggestionId, outcome: d.outcome, reason: d.reason, trigger: p.trigger, source: d.source,
         modelError: d.modelError, detail: d.detail ?? null, rules: p.rules ?? [], holdout: p.holdout ?? false, createdAt: now,
       });
@@ -145,14 +144,14 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       if (suggestion && suggestionId !== null && d.outcome === "delivered") {
         try {
           // Its own savepoint: a delivery that fails leaves the decision standing, marked publish_failed.
-          announce = repos.transaction(() => deps.deliver({
+          announce = await tx.transaction((sp) => deps.deliver({
             id: suggestionId, productId: session.productId, sessionRef, sessionId: session.sessionKey, text: suggestion.text,
             source: suggestion.source, model: suggestion.model, signal: suggestion.signal, createdAt: suggestion.createdAt,
             evidence: suggestion.evidence.indexes, evidenceActionIds: suggestion.evidence.actionIds,
-          }));
+          }, sp));
         } catch (err) {
           deps.logger.error({ err, suggestionId }, "delivering a suggestion failed");
-          repos.suggestions.setStatus(suggestionId, "publish_failed");
+          await tx.suggestions.setStatus(suggestionId, "publish_failed");
         }
       }
       return { suggestionId, decisionId, announce };
@@ -174,7 +173,9 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   /** Withdraws a shown (or still pending) suggestion once this evaluation has committed. */
   function retractLater(p: Pending, id: number, reason: string): void {
     const { session } = p.ctx;
-    p.writes.push(() => repos.suggestions.setStatus(id, "retracted"));
+    p.writes.push(async (tx) => {
+      await tx.suggestions.setStatus(id, "retracted");
+    });
     p.after.push(() => deps.retract({ id, productId: session.productId, sessionRef: session.id, sessionId: session.sessionKey, reason }));
   }
 
@@ -195,9 +196,9 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
 
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
-    const read = readForEvaluation(repos, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
+    const read = await repos.transaction((tx) => readForEvaluation(tx, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount));
     if (!read) return {};
-    const writes: (() => void)[] = [];
+    const writes: ((tx: Transaction) => Promise<void>)[] = [];
     const after: (() => void)[] = [];
     let summary = read.summary;
     let modelMs = 0;
@@ -207,8 +208,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
         const fold = await deps.summarizer.fold(read.session, read.summary, read.toFold, signal);
         if (fold?.writer === "llm") modelMs += performance.now() - t0;
         if (fold) {
-          writes.push(() => {
-            if (fold.store() !== undefined) after.push(() => deps.windows.folded(sessionRef, fold.coversThroughActionId));
+          writes.push(async (tx) => {
+            if ((await fold.store(tx)) !== undefined) after.push(() => deps.windows.folded(sessionRef, fold.coversThroughActionId));
           });
           summary = provisionalSummary(read.session, read.summary, fold, clock.now());
         }
@@ -218,7 +219,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     }
     const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
     // The session's workflow attempts (user memory) are brought up to date first.
-    if (!signal.aborted && !deps.isClosed()) deps.memory?.prepare(sessionRef);
+    if (!signal.aborted && !deps.isClosed()) await deps.memory?.prepare(sessionRef);
     if (signal.aborted || deps.isClosed()) {
       if (signal.reason === SUPERSEDED && !deps.isClosed()) {
         await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
@@ -232,11 +233,11 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     }
     // A delivery always saves the session's gate: a session without one has never been shown a suggestion,
     // so there is nothing to retract, count or repeat (a brand-new session's evaluation reads no history).
-    const gate = repos.gates.find(sessionRef);
+    const gate = await repos.gates.find(sessionRef);
     let shownBefore = gate !== undefined;
-    const recent = shownBefore ? repos.suggestions.recentSteps(sessionRef, RETRACT_LOOKBACK) : [];
+    const recent = shownBefore ? await repos.suggestions.recentSteps(sessionRef, RETRACT_LOOKBACK) : [];
     // This product's workflows only: another product's steps are never suggested here.
-    const workflows = deps.workflows.forProduct(ctx.session.productId);
+    const workflows = await deps.workflows.forProduct(ctx.session.productId);
     retractCompleted(p, recent, workflows);
 
     const now = clock.now();
@@ -247,7 +248,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
 
     // Memory, behaviour triggers, precision holds and the holdout, against the product's own workflows.
     const base = suggestionInputOf(ctx, workflows, config.DWELL_MS, now);
-    const assessment = deps.memory?.assess(ctx, base, trigger, now);
+    const assessment = await deps.memory?.assess(ctx, base, trigger, now);
     const input = assessment?.input ?? base;
     p.rules = assessment?.notes;
     p.holdout = assessment?.holdout;
@@ -257,8 +258,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
     const replacesStale = stale !== undefined;
 
-    const deliveredLastHour = () => (shownBefore ? repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
-    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredLastHour(), replacesStale });
+    const deliveredLastHour = async () => (shownBefore ? await repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
+    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: await deliveredLastHour(), replacesStale });
     if (early) {
       await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
@@ -293,11 +294,11 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const at = clock.now();
     const normText = normaliseText(r.text);
     // The model may have taken a while: look again (another evaluation may have delivered meanwhile).
-    const gateNow = repos.gates.find(sessionRef);
+    const gateNow = await repos.gates.find(sessionRef);
     shownBefore ||= gateNow !== undefined;
     const late = blockingReason(settled(sessionRef, gateNow, at), at, gateConfig, {
-      deliveredLastHour: deliveredLastHour(),
-      shownRecently: shownBefore && repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      deliveredLastHour: await deliveredLastHour(),
+      shownRecently: shownBefore && await repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
       replacesStale: replacesStale && STRUGGLE_SIGNALS.has(r.signal),
     });
     const suggestion: NewSuggestion = {

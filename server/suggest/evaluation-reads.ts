@@ -4,7 +4,7 @@
  * serves the fold and the window), else only the window, which usually comes from the window cache.
  */
 import type { StoredAction } from "../../db/action.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Session } from "../../db/session.repository.js";
 import type { StoredSummary } from "../../db/summary.repository.js";
 import type { WindowCache } from "../sessions/window-cache.js";
@@ -18,29 +18,30 @@ export interface EvaluationReads {
   window: StoredAction[];
 }
 
-export function readForEvaluation(
-  repos: Repositories,
+/** Call inside a transaction: the reads must agree with each other. */
+export async function readForEvaluation(
+  repos: RepositoryPorts,
   windows: WindowCache,
   sessionRef: number,
   windowSize: number,
   foldCount: (pending: number) => number,
-): EvaluationReads | undefined {
-  const session = repos.sessions.findById(sessionRef);
+): Promise<EvaluationReads | undefined> {
+  const session = await repos.sessions.findById(sessionRef);
   if (!session) return undefined;
-  const summary = repos.summaries.latest(sessionRef) ?? null;
+  const summary = await repos.summaries.latest(sessionRef) ?? null;
   const covered = summary?.coversThroughActionId ?? 0;
   // Without a summary every action is unsummarised: no need to count them.
-  const pending = summary ? repos.actions.countAfter(sessionRef, covered) : session.actionCount;
+  const pending = summary ? await repos.actions.countAfter(sessionRef, covered) : session.actionCount;
   const folding = foldCount(pending);
   if (folding <= 0) {
     let window = windows.get(sessionRef, session.actionCount, covered);
     if (!window) {
-      window = repos.actions.latest(sessionRef, covered, windowSize);
+      window = await repos.actions.latest(sessionRef, covered, windowSize);
       windows.put(sessionRef, session.actionCount, covered, window);
     }
     return { session, summary, toFold: [], window };
   }
-  const unsummarised = repos.actions.oldest(sessionRef, covered, pending);
+  const unsummarised = await repos.actions.oldest(sessionRef, covered, pending);
   const rest = unsummarised.slice(folding);
   return { session, summary, toFold: unsummarised.slice(0, folding), window: rest.slice(Math.max(0, rest.length - windowSize)) };
 }

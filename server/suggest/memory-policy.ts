@@ -3,7 +3,7 @@
  * workflow attempts; then it reads the user's memory, runs the precision holds and the behaviour triggers,
  * and settles the session's holdout assignment — everything the evaluation needs, in one assessment.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Config } from "../config.js";
 import { holdoutOf } from "../memory/holdout.js";
 import { describeMemory } from "../memory/memory-prompt.js";
@@ -40,7 +40,7 @@ export function memorySettingsOf(config: Config): MemorySettings {
   };
 }
 
-export function createMemoryPolicy(deps: { repos: Repositories; config: Config; memory: MemoryService }) {
+export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Config; memory: MemoryService }) {
   const { repos, config } = deps;
   const settings = memorySettingsOf(config);
   const disabled = new Set(config.TRIGGERS_DISABLED ?? []);
@@ -65,12 +65,12 @@ export function createMemoryPolicy(deps: { repos: Repositories; config: Config; 
 
   return {
     /** Brings the session's workflow attempts up to date before it is evaluated. */
-    prepare(sessionRef: number): void {
-      deps.memory.syncSession(sessionRef);
+    prepare(sessionRef: number): Promise<void> {
+      return deps.memory.syncSession(sessionRef);
     },
 
-    assess(ctx: SessionWindow, input: SuggestionInput, trigger: Trigger, now: number): Assessment {
-      const view = loadMemoryView(repos, settings, ctx.session, input.workflows, now);
+    async assess(ctx: SessionWindow, input: SuggestionInput, trigger: Trigger, now: number): Promise<Assessment> {
+      const view = await loadMemoryView(repos, settings, ctx.session, input.workflows, now);
       const held = precisionHold(
         { window: ctx.window, receivedAt: ctx.windowReceivedAt, windowActionIds: ctx.windowActionIds, placement: input.placement, signals: input.signals, sessionAttempts: view.sessionAttempts, trigger, now },
         precision,
@@ -79,7 +79,7 @@ export function createMemoryPolicy(deps: { repos: Repositories; config: Config; 
       const notes = [...outcome.notes];
       const hold = held ? { code: held.code, detail: held.detail } : outcome.hold;
       if (held) notes.push(hold!);
-      const inHoldout = holdoutOf(repos, holdout, ctx.session, view.scope, now);
+      const inHoldout = await holdoutOf(repos, holdout, ctx.session, view.scope, now);
       if (inHoldout) notes.push({ code: "holdout", detail: `in the ${holdout.pct} % holdout: computed and stored, never shown` });
       return {
         input: { ...input, triggers: outcome, memoryLines: describeMemory(view, input.workflows) },

@@ -4,6 +4,7 @@
  */
 import type { SuggestionSource } from "../../db/suggestion.repository.js";
 import type { Logger } from "../logger.js";
+import type { Transaction } from "../../db/store.js";
 
 export interface PublishedSuggestion {
   id: number;
@@ -33,12 +34,12 @@ export type Publisher = (suggestion: PublishedSuggestion) => void | Promise<void
  * the message) — and returns the announcement to make once that transaction has committed. If it throws,
  * what it stored rolls back and the suggestion is marked `publish_failed`.
  */
-export type Deliverer = (suggestion: PublishedSuggestion) => (() => void) | void;
+export type Deliverer = (suggestion: PublishedSuggestion, tx: Transaction) => Promise<(() => void) | void>;
 
 /** A publisher as a deliverer: it stores nothing and hears about the suggestion after the commit. */
 export function publishAfterCommit(publish: Publisher, logger: Logger): Deliverer {
   const failed = (err: unknown, id: number) => logger.error({ err, suggestionId: id }, "publishing a suggestion failed");
-  return (s) => () => {
+  return async (s) => () => {
     try {
       void Promise.resolve(publish(s)).catch((err: unknown) => failed(err, s.id));
     } catch (err) {

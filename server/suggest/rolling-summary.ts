@@ -7,7 +7,7 @@
  * stored with the rest of what the evaluation stores, in one piece of the group commit.
  */
 import type { StoredAction } from "../../db/action.repository.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Session } from "../../db/session.repository.js";
 import type { StoredSummary } from "../../db/summary.repository.js";
 import type { Clock } from "../clock.js";
@@ -23,7 +23,7 @@ import { parseSummaryReply } from "./llm-reply.js";
 import { buildSummaryPrompt } from "./prompt-builder.js";
 
 export interface RollingSummaryDeps {
-  repos: Repositories;
+  repos: RepositoryPorts;
   clock: Clock;
   logger: Logger;
   workflows: WorkflowSource;
@@ -32,6 +32,8 @@ export interface RollingSummaryDeps {
   limits: PromptLimits;
   /** The LLM gateway when one is configured. */
   llm: LlmClient | null;
+  /** MODEL_CALLS_PER_ADDRESS_PER_HOUR: whether the session's public address may cause one more model call; absent: always. */
+  admitLlm?: (productId: string, sessionKey: string) => Promise<boolean>;
 }
 
 /** A summary written for the oldest unsummarised actions, not stored yet. */
@@ -45,15 +47,17 @@ export interface Fold {
    * Stores it; call inside a transaction (the evaluation's piece of the group commit). Returns its id, or
    * undefined when a newer summary (pushed meanwhile) already covers as much — the window never moves back.
    */
-  store(): number | undefined;
+  store(tx: RepositoryPorts): Promise<number | undefined>;
 }
 
 export function createRollingSummarizer(deps: RollingSummaryDeps) {
-  const { repos, clock, logger } = deps;
+  const { clock, logger } = deps;
 
-  async function write(productId: string, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
+  async function write(session: Session, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
+    const { productId } = session;
     const llm = deps.llm;
-    if (llm) {
+    // Over its address's budget the session's summary is extractive, like the breaker's answer.
+    if (llm && (!deps.admitLlm || (await deps.admitLlm(productId, session.sessionKey)))) {
       try {
         const res = await llm.complete(buildSummaryPrompt({ previous, actions, limits: deps.limits }), { signal, maxTokens: 400, temperature: 0 });
         const text = parseSummaryReply(res.text, MAX_SUMMARY_TEXT);
@@ -64,7 +68,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
         if (code !== "llm_breaker_open") logger.warn({ code }, "LLM summary failed; writing an extractive one");
       }
     }
-    return { text: buildExtractiveSummary(previous, actions, deps.workflows.forProduct(productId)), writer: "extractive" as const };
+    return { text: buildExtractiveSummary(previous, actions, await deps.workflows.forProduct(productId)), writer: "extractive" as const };
   }
 
   return {
@@ -79,7 +83,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
       const last = actions.at(-1);
       if (!last) return undefined;
       const slim = actions.map((a, i) => toSlimAction(a, i, session.sessionKey));
-      const { text, writer } = await write(session.productId, previous?.text ?? null, slim, signal);
+      const { text, writer } = await write(session, previous?.text ?? null, slim, signal);
       if (signal.aborted) return undefined;
       const folded = actions.length;
       return {
@@ -87,10 +91,10 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
         writer,
         folded,
         coversThroughActionId: last.id,
-        store() {
-          const latest = repos.summaries.latest(session.id);
+        async store(repos: RepositoryPorts) {
+          const latest = await repos.summaries.latest(session.id);
           if ((latest?.coversThroughActionId ?? 0) >= last.id) return undefined;
-          const summaryId = repos.summaries.insert({
+          const summaryId = await repos.summaries.insert({
             sessionRef: session.id,
             dedupeKey: rollingSummaryDedupeKey(last.id),
             text,

@@ -9,10 +9,20 @@
  * for the next minute and `onBudgetExceeded` hears it once per minute.
  *
  * All timers are unref'd so they never keep the process alive; `close()` stops them and aborts what runs.
+ *
+ * Several instances (server mode): each schedules the sessions whose activity it received, so one session's
+ * burst spread over instances is scheduled on each. `exclusive` makes "one evaluation in flight per session"
+ * hold across them: a run takes the KeyedLock `eval:<session>` first (kept alive while it runs); a run that
+ * finds it taken evaluates nothing and tries again after `retryMs` (the holder may have read the session
+ * before this instance's latest activity committed). A superseded run on this instance is awaited before the
+ * next takes the lock, so even the abort never overlaps two model calls. Without `exclusive` (one process)
+ * nothing of this runs: the scheduler's own single flight is the whole story.
  */
 import type { Clock } from "../clock.js";
 import { createWindowCounter } from "../limits/rate-limit-store.js";
 import type { Logger } from "../logger.js";
+import type { KeyedLock } from "../cluster/keyed-lock.js";
+import { holdWhileRunning } from "../cluster/lock-holding.js";
 import { startTimer } from "../timers.js";
 
 export type Trigger = "activity" | "max_wait" | "recheck" | "manual";
@@ -44,6 +54,16 @@ export interface SchedulerOptions {
   evaluationsPerMinute: number;
   /** Told (once per minute and session) that an evaluation waits for the budget. */
   onBudgetExceeded?: (sessionRef: number, trigger: Trigger) => void;
+  /** Cluster-wide single flight (server mode); absent in one process. */
+  exclusive?: ExclusiveOptions;
+}
+
+export interface ExclusiveOptions {
+  locks: KeyedLock;
+  /** The lock's TTL: how long a crashed instance can block a session's evaluations. */
+  ttlMs: number;
+  /** How long a run that found the session busy elsewhere waits before trying again. */
+  retryMs: number;
 }
 
 const BUDGET_WINDOW_MS = 60_000;
@@ -53,6 +73,7 @@ const BUDGET_MAX_SESSIONS = 100_000;
 /** Why an in-flight evaluation was aborted. */
 export const SUPERSEDED = "superseded";
 export const CLOSING = "closing";
+export const LOCK_LOST = "lock_lost";
 
 export function createScheduler(o: SchedulerOptions) {
   const entries = new Map<number, Entry>();
@@ -87,27 +108,61 @@ export function createScheduler(o: SchedulerOptions) {
     if (!e.debounce && !e.maxWait && !e.recheck && !e.inFlight) entries.delete(sessionRef);
   }
 
-  /** Starts an evaluation now, superseding one in flight. */
-  function fire(sessionRef: number, trigger: Trigger): Promise<void> {
+  /** Takes the session's cluster-wide lock: a release function, null when another instance holds it. */
+  async function takeExclusive(sessionRef: number, x: ExclusiveOptions, controller: AbortController): Promise<(() => Promise<void>) | null> {
+    try {
+      const lock = await x.locks.acquire(`eval:${sessionRef}`, x.ttlMs);
+      // Lost (not extended in time, say while Redis was away): another instance may evaluate now; this one stops.
+      return lock && holdWhileRunning(lock, x.ttlMs, () => controller.abort(LOCK_LOST));
+    } catch (err) {
+      // The lock's backend is down: evaluating (and maybe overlapping another instance) beats never suggesting.
+      o.logger.warn({ err, sessionRef }, "evaluation lock unavailable; evaluating without it");
+      return async () => undefined;
+    }
+  }
+
+  /** Starts an evaluation now, superseding one in flight (`budgeted`: counts against the session's budget). */
+  function fire(sessionRef: number, trigger: Trigger, budgeted = true): Promise<void> {
     const e = entry(sessionRef);
     clearTimeout(e.debounce);
     clearTimeout(e.maxWait);
     clearTimeout(e.recheck);
     e.debounce = e.maxWait = e.recheck = undefined;
     // Whatever runs now goes on; the held-back evaluation runs when the budget allows.
-    if (overBudget(sessionRef, e, trigger)) return e.inFlight?.done ?? Promise.resolve();
-    e.inFlight?.controller.abort(SUPERSEDED);
+    if (budgeted && overBudget(sessionRef, e, trigger)) return e.inFlight?.done ?? Promise.resolve();
+    const previous = e.inFlight;
+    previous?.controller.abort(SUPERSEDED);
 
     const controller = new AbortController();
     const done = (async () => {
       let result: RunResult | void = undefined;
+      let busyElsewhere = false;
+      let release: (() => Promise<void>) | null = null;
       try {
-        result = await o.run(sessionRef, controller.signal, trigger);
+        if (o.exclusive) {
+          // The superseded run still holds the lock (and maybe a model call) until it has settled.
+          await previous?.done;
+          if (!controller.signal.aborted && !closed) {
+            release = await takeExclusive(sessionRef, o.exclusive, controller);
+            busyElsewhere = release === null;
+          }
+        }
+        if (!busyElsewhere && !controller.signal.aborted) result = await o.run(sessionRef, controller.signal, trigger);
       } catch (err) {
         if (!controller.signal.aborted) o.logger.error({ err, sessionRef }, "suggestion evaluation failed");
+      } finally {
+        await release?.();
       }
       if (e.inFlight?.controller !== controller) return; // superseded: the newer run owns the entry
       e.inFlight = undefined;
+      if (busyElsewhere && !closed && !e.debounce && !e.recheck) {
+        // Not counted again: the budget is about evaluations started, and this one has not run.
+        e.recheck = timer(o.exclusive!.retryMs, () => {
+          e.recheck = undefined;
+          void fire(sessionRef, trigger, false);
+        });
+        return;
+      }
       // New activity already pending will re-evaluate anyway, and set its own recheck; so will an
       // evaluation waiting for the budget.
       if (!closed && result?.recheckAt !== undefined && !e.debounce && !e.recheck) {

@@ -13,20 +13,30 @@ export interface SuggestOutcome {
   /** Time spent in the model that answered, in ms (a failed LLM attempt is included: the user waited for it). */
   latencyMs: number;
   /** Why the LLM did not answer, when one is configured and rules answered instead. */
-  modelError: Exclude<LlmErrorCode, "llm_breaker_open"> | "breaker_open" | null;
+  modelError: Exclude<LlmErrorCode, "llm_breaker_open"> | "breaker_open" | "address_budget" | null;
 }
 
 export interface Suggester {
   suggest(input: SuggestionInput, signal: AbortSignal): Promise<SuggestOutcome>;
 }
 
-export function createSuggester(deps: { rules: SuggestionModel; llm: SuggestionModel | null; logger: Logger }): Suggester {
+export interface SuggesterDeps {
+  rules: SuggestionModel;
+  llm: SuggestionModel | null;
+  logger: Logger;
+  /** Whether this session's public address may cause one more model call; absent: always. */
+  admitLlm?: (input: SuggestionInput) => Promise<boolean>;
+}
+
+export function createSuggester(deps: SuggesterDeps): Suggester {
   const { rules, llm, logger } = deps;
   return {
     async suggest(input, signal) {
       const started = performance.now();
       let modelError: SuggestOutcome["modelError"] = null;
-      if (llm) {
+      if (llm && deps.admitLlm && !(await deps.admitLlm(input))) {
+        modelError = "address_budget";
+      } else if (llm) {
         try {
           const result = await llm.suggest(input, { signal });
           return { result, source: "llm", latencyMs: performance.now() - started, modelError: null };

@@ -4,8 +4,7 @@
  * or fail ingestion. The realtime layer calls `noteTyping`, `noteUserMessage` and `recordFeedback`, and
  * stores and announces delivered suggestions through the `deliver` function createApp hands it.
  */
-import type { GroupCommit } from "../../db/group-commit.js";
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts, Store } from "../../db/store.js";
 import type { FeedbackVerdict, StoredSuggestion } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
@@ -23,19 +22,19 @@ import { createMemoryPolicy } from "./memory-policy.js";
 import type { Deliverer, Retractor } from "./publisher.js";
 import { createRollingSummarizer } from "./rolling-summary.js";
 import { createRulesModel } from "./rules.model.js";
-import { createScheduler, type RunResult, type Trigger } from "./scheduler.js";
+import { createScheduler, type ExclusiveOptions, type RunResult, type Trigger } from "./scheduler.js";
 import { createSuggester } from "./suggester.js";
+import type { SuggestionInput } from "./suggestion-model.js";
 
 export interface SuggestionEngineDeps {
   config: Config;
   logger: Logger;
-  repos: Repositories;
+  repos: Store;
   clock: Clock;
   workflows: WorkflowSource;
   /** The LLM gateway when one is configured (SUGGESTER / OPENAI_*), else null: the rules model alone. */
   llm: LlmClient | null;
   /** The app's group commit: an evaluation stores everything as one piece of it. */
-  commits: GroupCommit;
   /** Windows of active sessions kept from their ingests; an evaluation reads the store only when it misses. */
   windows: WindowCache;
   /** Delivers what the gates let through (the conversation's widgets), inside the evaluation's commit. */
@@ -44,6 +43,10 @@ export interface SuggestionEngineDeps {
   retract: Retractor;
   /** User memory (issue 14): workflow attempts feed triggers, suppression, precision holds and the holdout. */
   memory?: MemoryService;
+  /** Server mode: one evaluation in flight per session across instances (scheduler.ts). Absent in one process. */
+  exclusive?: ExclusiveOptions;
+  /** MODEL_CALLS_PER_ADDRESS_PER_HOUR: whether a session's public address may cause one more model call. */
+  admitLlm?: (productId: string, sessionKey: string) => Promise<boolean>;
 }
 
 export type DecisionListener = (decision: Decision) => void;
@@ -54,6 +57,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
   const gateConfig = gateConfigOf(config);
   const limits = { maxActions: config.PROMPT_MAX_ACTIONS, maxChars: config.PROMPT_MAX_CHARS };
   const listeners = new Set<DecisionListener>();
+  const admitLlm = deps.admitLlm;
   let closed = false;
 
   const evaluate = createSessionEvaluator({
@@ -66,6 +70,7 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       rules: createRulesModel(),
       llm: deps.llm ? createLlmSuggestionModel(deps.llm, limits) : null,
       logger,
+      ...(admitLlm ? { admitLlm: (input: SuggestionInput) => (input.productId ? admitLlm(input.productId, input.sessionId) : Promise.resolve(true)) } : {}),
     }),
     summarizer: createRollingSummarizer({
       repos,
@@ -76,8 +81,8 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       keep: config.SUMMARY_KEEP_ACTIONS,
       limits,
       llm: deps.llm,
+      ...(admitLlm ? { admitLlm } : {}),
     }),
-    commits: deps.commits,
     windows: deps.windows,
     deliver: deps.deliver,
     retract: deps.retract,
@@ -100,12 +105,12 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
   }
 
   /** A session over its evaluation budget: recorded (once a minute) like any other skip. */
-  function recordBudgetSkip(sessionRef: number, trigger: Trigger): void {
-    const session = repos.sessions.findById(sessionRef);
+  async function recordBudgetSkip(sessionRef: number, trigger: Trigger): Promise<void> {
+    const session = await repos.sessions.findById(sessionRef);
     if (!session || closed) return;
     const now = clock.now();
     const detail = `more than ${config.SUGGEST_EVALUATIONS_PER_MIN} evaluations in a minute; the next one waits for the next minute`;
-    const id = repos.suggestions.insertDecision({
+    const id = await repos.suggestions.insertDecision({
       sessionRef, suggestionId: null, outcome: "skipped", reason: "evaluation_budget", trigger, source: null, modelError: null, detail, createdAt: now,
     });
     logger.warn({ sessionRef, trigger }, "session over its evaluation budget");
@@ -123,15 +128,20 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     clock,
     logger,
     run: evaluate,
+    ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
   });
 
   /** Applies a gate change for a session that must exist (the gates table references sessions). */
-  function updateGate(sessionRef: number, change: (g: ReturnType<typeof initialGate>, now: number) => ReturnType<typeof initialGate>): void {
-    if (!repos.sessions.findById(sessionRef)) throw new NotFoundError("unknown_session", `no session with ref ${sessionRef}`);
-    const now = clock.now();
-    repos.transaction(() => {
-      const current = settleGate(repos.gates.find(sessionRef) ?? initialGate(sessionRef, now), now, gateConfig);
-      repos.gates.save(change(current, now));
+  /** Read, change and save in one transaction: two changes at once never lose one. */
+  async function updateGate(
+    sessionRef: number,
+    change: (g: ReturnType<typeof initialGate>, now: number, tx: RepositoryPorts) => Promise<ReturnType<typeof initialGate>>,
+  ): Promise<void> {
+    await repos.transaction(async (tx) => {
+      if (!(await tx.sessions.findById(sessionRef))) throw new NotFoundError("unknown_session", `no session with ref ${sessionRef}`);
+      const now = clock.now();
+      const current = settleGate((await tx.gates.find(sessionRef)) ?? initialGate(sessionRef, now), now, gateConfig);
+      await tx.gates.save(await change(current, now, tx));
     });
   }
 
@@ -142,28 +152,28 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     },
 
     /** The user is (or stopped) typing in the chat: proactive suggestions hold back meanwhile. */
-    noteTyping(sessionRef: number, active: boolean): void {
-      updateGate(sessionRef, (g, now) => afterTyping(g, active, now, gateConfig));
+    noteTyping(sessionRef: number, active: boolean): Promise<void> {
+      return updateGate(sessionRef, async (g, now) => afterTyping(g, active, now, gateConfig));
     },
 
     /** The user sent a chat message: the conversation turns reactive, and nothing proactive follows right away. */
-    noteUserMessage(sessionRef: number): void {
-      updateGate(sessionRef, (g, now) => afterUserMessage(g, now));
+    noteUserMessage(sessionRef: number): Promise<void> {
+      return updateGate(sessionRef, async (g, now) => afterUserMessage(g, now));
     },
 
     /** The user accepted or dismissed a suggestion; dismissals lengthen the session's cooldown. */
-    recordFeedback(suggestionId: number, verdict: FeedbackVerdict): StoredSuggestion {
-      const suggestion = repos.suggestions.findById(suggestionId);
+    async recordFeedback(suggestionId: number, verdict: FeedbackVerdict): Promise<StoredSuggestion> {
+      const suggestion = await repos.suggestions.findById(suggestionId);
       if (!suggestion) throw new NotFoundError("unknown_suggestion", `no suggestion ${suggestionId}`);
       // Pending or expired ones may have been shown without their acknowledgement arriving (feedback proves it).
       if (suggestion.status !== "delivered" && suggestion.status !== "pending" && suggestion.status !== "expired") {
         throw new BadRequestError("suggestion_not_delivered", `suggestion ${suggestionId} was never shown (status ${suggestion.status})`);
       }
-      updateGate(suggestion.sessionRef, (g, now) => {
-        repos.suggestions.setFeedback(suggestionId, verdict, now);
+      await updateGate(suggestion.sessionRef, async (g, now, tx) => {
+        await tx.suggestions.setFeedback(suggestionId, verdict, now);
         return afterFeedback(g, verdict, now, gateConfig);
       });
-      return repos.suggestions.findById(suggestionId)!;
+      return (await repos.suggestions.findById(suggestionId))!;
     },
 
     /** Evaluates a session now, skipping the debounce (admin tools, tests, benches). */

@@ -11,6 +11,7 @@ import type { SuggestionInput } from "./suggestion-model.js";
 export function suggestionInputOf(ctx: SessionWindow, workflows: readonly Workflow[], dwellMs: number, now: number): SuggestionInput {
   const lastActivityAt = lastActivityTime(ctx.window, ctx.session.lastSeenAt);
   return {
+    productId: ctx.session.productId,
     sessionId: ctx.session.sessionKey,
     goal: ctx.session.goal,
     summary: ctx.summary?.text ?? null,

@@ -10,6 +10,8 @@ import type { TriggerOutcome } from "./rule-notes.js";
 import type { StruggleSignal } from "./struggle-detectors.js";
 
 export interface SuggestionInput {
+  /** The session's product (the per-address model budget finds the session's address by it and sessionId). */
+  productId?: string;
   sessionId: string;
   goal: string | null;
   summary: string | null;

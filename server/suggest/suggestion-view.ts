@@ -2,7 +2,7 @@
  * What the admin context endpoint shows about suggestions: where the user stands in a workflow, the gate
  * state as of now, the last suggestions and the last decisions with their reasons.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Config } from "../config.js";
 import type { SessionContext } from "../sessions/session-context.js";
 import { redactMessages } from "../llm/redact-messages.js";
@@ -15,20 +15,20 @@ import { suggestionInputOf } from "./suggestion-input.js";
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number) => (ms > 0 ? iso(ms) : null);
 
-export function describeSuggestions(
-  deps: { repos: Repositories; config: Config; workflows: WorkflowSource },
+export async function describeSuggestions(
+  deps: { repos: RepositoryPorts; config: Config; workflows: WorkflowSource },
   ctx: SessionContext,
   now: number,
   limit = 10,
 ) {
   const sessionRef = ctx.session.id;
-  const input = suggestionInputOf(ctx, deps.workflows.forProduct(ctx.session.productId), deps.config.DWELL_MS, now);
+  const input = suggestionInputOf(ctx, await deps.workflows.forProduct(ctx.session.productId), deps.config.DWELL_MS, now);
   const placement = input.placement;
   // The prompt an LLM would get for this session now, after redaction: what leaves the process.
   const prompt = redactMessages(
     buildSuggestionPrompt({ ...input, actions: input.window, limits: { maxActions: deps.config.PROMPT_MAX_ACTIONS, maxChars: deps.config.PROMPT_MAX_CHARS } }).messages,
   );
-  const stored = deps.repos.gates.find(sessionRef);
+  const stored = await deps.repos.gates.find(sessionRef);
   const gate = settleGate(stored ?? initialGate(sessionRef, now), now, gateConfigOf(deps.config));
   return {
     workflow: placement?.nextStep
@@ -48,7 +48,7 @@ export function describeSuggestions(
       last_user_message_at: isoOrNull(gate.lastUserMessageAt),
       dismissals: gate.dismissals,
     },
-    suggestions: deps.repos.suggestions.recent(sessionRef, limit).map((s) => ({
+    suggestions: (await deps.repos.suggestions.recent(sessionRef, limit)).map((s) => ({
       id: s.id,
       text: s.text,
       status: s.status,
@@ -65,7 +65,7 @@ export function describeSuggestions(
       feedback: s.feedback,
       created_at: iso(s.createdAt),
     })),
-    decisions: deps.repos.suggestions.recentDecisions(sessionRef, limit).map((d) => ({
+    decisions: (await deps.repos.suggestions.recentDecisions(sessionRef, limit)).map((d) => ({
       id: d.id,
       outcome: d.outcome,
       reason: d.reason,

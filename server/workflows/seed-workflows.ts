@@ -4,7 +4,7 @@
  * product has none stored or when its stored ones came from a file and the file changed since; workflows
  * uploaded through the admin API are never overwritten by a file.
  */
-import type { Repositories } from "../../db/repositories.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import type { AppPaths } from "../paths.js";
@@ -35,31 +35,31 @@ export function planWorkflowSeeds(input: {
   return seeds;
 }
 
-export function seedWorkflows(deps: { repos: Repositories; logger: Logger }, seeds: readonly WorkflowSeed[], now: number): void {
+export async function seedWorkflows(deps: { repos: RepositoryPorts; logger: Logger }, seeds: readonly WorkflowSeed[], now: number): Promise<void> {
   for (const seed of seeds) {
     const document = JSON.stringify({ workflows: seed.workflows });
-    const stored = deps.repos.workflows.find(seed.productId);
+    const stored = await deps.repos.workflows.find(seed.productId);
     if (stored?.origin === "admin") {
       deps.logger.info({ productId: seed.productId, file: seed.file }, "workflows were uploaded through the admin API; the workflows file is not applied");
       continue;
     }
     if (stored?.document === document) continue;
-    deps.repos.workflows.save(seed.productId, document, "file", now);
+    await deps.repos.workflows.save(seed.productId, document, "file", now);
     deps.logger.info({ productId: seed.productId, file: seed.file, workflows: seed.workflows.length }, "workflows seeded from file");
   }
 }
 
 /** Plans and applies the start-up seeds for an instance (main.ts and the test server alike). */
-export function seedInstanceWorkflows(
-  deps: { repos: Repositories; logger: Logger },
+export async function seedInstanceWorkflows(
+  deps: { repos: RepositoryPorts; logger: Logger },
   start: { config: Pick<Config, "WORKFLOWS_PATH">; paths: Pick<AppPaths, "defaultWorkflows">; instance: Pick<Instance, "defaultProduct" | "demoProduct"> },
   now: number,
-): void {
+): Promise<void> {
   const seeds = planWorkflowSeeds({
     workflowsPath: start.config.WORKFLOWS_PATH,
     exampleFile: start.paths.defaultWorkflows,
     defaultProductId: start.instance.defaultProduct.id,
     demoProductId: start.instance.demoProduct?.id,
   });
-  seedWorkflows(deps, seeds, now);
+  await seedWorkflows(deps, seeds, now);
 }

@@ -4,12 +4,17 @@
  * with none gets an empty list, never another product's steps. Parsed documents are cached per product and
  * dropped when the product's workflows are replaced.
  */
-import type { StoredWorkflows, WorkflowRepository, WorkflowsOrigin } from "../../db/workflow.repository.js";
+import type { StoredWorkflows, WorkflowsOrigin } from "../../db/workflow.repository.js";
+import type { RepositoryPorts } from "../../db/store.js";
 import type { Logger } from "../logger.js";
 import { WorkflowsFileSchema, type Workflow } from "./workflows.schema.js";
 
 export interface WorkflowSource {
-  forProduct(productId: string): readonly Workflow[];
+  /**
+   * `via`: the open transaction, when the caller is inside one — a read on the store itself would wait for
+   * that very transaction to end.
+   */
+  forProduct(productId: string, via?: RepositoryPorts): Promise<readonly Workflow[]>;
 }
 
 export interface ProductWorkflows {
@@ -24,10 +29,10 @@ const NONE: ProductWorkflows = { workflows: [], origin: null, updatedAt: null };
 
 /** The same list for every product: for unit tests of code that takes a WorkflowSource. */
 export function staticWorkflows(workflows: readonly Workflow[]): WorkflowSource {
-  return { forProduct: () => workflows };
+  return { forProduct: () => Promise.resolve(workflows) };
 }
 
-export function createWorkflowCatalog(deps: { repo: WorkflowRepository; logger: Logger }) {
+export function createWorkflowCatalog(deps: { repo: RepositoryPorts["workflows"]; logger: Logger }) {
   const cache = new Map<string, ProductWorkflows>();
 
   function parse(stored: StoredWorkflows): ProductWorkflows {
@@ -40,10 +45,10 @@ export function createWorkflowCatalog(deps: { repo: WorkflowRepository; logger: 
     return { workflows: parsed.data.workflows, origin: stored.origin, updatedAt: stored.updatedAt };
   }
 
-  function describe(productId: string): ProductWorkflows {
+  async function describe(productId: string, via?: RepositoryPorts): Promise<ProductWorkflows> {
     let entry = cache.get(productId);
     if (!entry) {
-      const stored = deps.repo.find(productId);
+      const stored = await (via?.workflows ?? deps.repo).find(productId);
       entry = stored ? parse(stored) : NONE;
       if (cache.size >= MAX_CACHED) cache.clear();
       cache.set(productId, entry);
@@ -52,11 +57,11 @@ export function createWorkflowCatalog(deps: { repo: WorkflowRepository; logger: 
   }
 
   return {
-    forProduct: (productId: string): readonly Workflow[] => describe(productId).workflows,
+    forProduct: async (productId: string, via?: RepositoryPorts): Promise<readonly Workflow[]> => (await describe(productId, via)).workflows,
     describe,
     /** Stores a validated list as the product's workflows (an empty list removes them all). */
-    replace(productId: string, workflows: readonly Workflow[], origin: WorkflowsOrigin, now: number): ProductWorkflows {
-      deps.repo.save(productId, JSON.stringify({ workflows }), origin, now);
+    async replace(productId: string, workflows: readonly Workflow[], origin: WorkflowsOrigin, now: number): Promise<ProductWorkflows> {
+      await deps.repo.save(productId, JSON.stringify({ workflows }), origin, now);
       cache.delete(productId);
       return describe(productId);
     },

@@ -45,17 +45,20 @@ function parseSegments(url: string): string[] {
   return urlPath(url).toLowerCase().split("/").filter(Boolean);
 }
 
-// Canonical URLs repeat (a product has few pages), so their parsed segments are memoised. Bounded: the
-// cache is dropped and rebuilt when it reaches its size, which costs one re-parse per page.
-const SEGMENT_CACHE_MAX = 10_000;
-const segmentCache = new Map<string, string[]>();
+/**
+ * Parsed segments of an action's URL, memoised on the action object itself: a window is matched against every
+ * step of every workflow, on every evaluation and goal refresh, and its action objects live on in the app's
+ * window cache. Weakly held, so an entry lives exactly as long as its action: nothing is kept for URLs (client
+ * input) apart from the actions that carry them, and no two apps share an entry (each has its own actions).
+ * Actions are never mutated after they are built.
+ */
+const actionSegments = new WeakMap<MatchableAction, string[]>();
 
-function segmentsOf(url: string): string[] {
-  let segments = segmentCache.get(url);
+function segmentsOfAction(action: MatchableAction): string[] {
+  let segments = actionSegments.get(action);
   if (!segments) {
-    if (segmentCache.size >= SEGMENT_CACHE_MAX) segmentCache.clear();
-    segments = parseSegments(url);
-    segmentCache.set(url, segments);
+    segments = parseSegments(action.canonical_url);
+    actionSegments.set(action, segments);
   }
   return segments;
 }
@@ -74,7 +77,7 @@ function segmentsMatch(pattern: readonly string[], actual: readonly string[]): b
 
 /** `:name` matches one segment, a trailing `*` the rest (possibly nothing); otherwise segments compare exactly. */
 export function pathMatches(pattern: string, path: string): boolean {
-  return segmentsMatch(segmentsOf(pattern), segmentsOf(path));
+  return segmentsMatch(parseSegments(pattern), parseSegments(path));
 }
 
 // Matching runs for every workflow step against every window action on each evaluation and goal
@@ -89,7 +92,7 @@ const compiledMatches = new WeakMap<StepMatch, CompiledMatch>();
 function compile(match: StepMatch): CompiledMatch {
   let c = compiledMatches.get(match);
   if (!c) {
-    c = { segments: match.url === undefined ? undefined : segmentsOf(match.url), type: match.type, text: match.text?.toLowerCase() };
+    c = { segments: match.url === undefined ? undefined : parseSegments(match.url), type: match.type, text: match.text?.toLowerCase() };
     compiledMatches.set(match, c);
   }
   return c;
@@ -100,7 +103,7 @@ const includesFolded = (haystack: string, needle: string) => haystack.toLowerCas
 export function actionMatches(action: MatchableAction, match: StepMatch): boolean {
   const m = compile(match);
   if (m.type !== undefined && action.type !== m.type) return false;
-  if (m.segments !== undefined && !segmentsMatch(m.segments, segmentsOf(action.canonical_url))) return false;
+  if (m.segments !== undefined && !segmentsMatch(m.segments, segmentsOfAction(action))) return false;
   if (m.text !== undefined && !includesFolded(action.title, m.text) && !includesFolded(action.description, m.text)) return false;
   return true;
 }
@@ -169,7 +172,7 @@ export function currentWorkflow(workflows: readonly Workflow[], actions: readonl
 
 /** Whether a URL lies on one of a workflow's pages (the url patterns its steps name). */
 export function onWorkflowPage(workflow: Workflow, url: string): boolean {
-  const segments = segmentsOf(url);
+  const segments = parseSegments(url);
   return workflow.steps.some((s) => {
     const m = compile(s.match);
     return m.segments !== undefined && segmentsMatch(m.segments, segments);

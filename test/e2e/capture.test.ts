@@ -163,7 +163,7 @@ describe("capture.js in Chromium", () => {
     // What was typed never left the page, and nothing from the ignored region did either.
     const sent = capture.bodies().join("\n");
     for (const secret of [TYPED_EMAIL, TYPED_PASSWORD, TYPED_SECRET, "Secret action", "Secret field", "tab=card", "dana.visible", "ref=list"]) expect(sent).not.toContain(secret);
-    const everything = JSON.stringify(server.db.prepare("SELECT * FROM actions").all());
+    const everything = JSON.stringify(await server.sql.all("SELECT * FROM actions"));
     for (const secret of [TYPED_EMAIL, TYPED_PASSWORD, TYPED_SECRET, "Secret"]) expect(everything).not.toContain(secret);
     // sendBeacon cannot set JSON without a preflight: every request went out as text/plain.
     expect(capture.requests.every((r) => r.headers()["content-type"]?.startsWith("text/plain"))).toBe(true);

@@ -93,7 +93,7 @@ describe("(a) one tab, several people", () => {
     await server?.close();
   });
 
-  const conversationOf = (sessionId: string) => server.repos.conversations.linkOf(server.repos.sessions.idByKey("demo", sessionId)!)?.conversationId;
+  const conversationOf = async (sessionId: string) => (await server.repos.conversations.linkOf((await server.repos.sessions.idByKey("demo", sessionId))!))?.conversationId;
 
   it("signing in keeps the visitor's thread; switching to another user shows nothing of it", async () => {
     const anonymousSession = await captureSession(page);
@@ -104,12 +104,12 @@ describe("(a) one tab, several people", () => {
     // capture.js follows the widget's identity: verified, so the session is alice's from either side.
     expect(await captured(page, "Reports")).toMatchObject({ session_id: anonymousSession, user_id: "alice", user_hash: userHash("alice") });
     expect((await thread(page)).join("\n")).toContain("visitor question");
-    const aliceConversation = conversationOf(anonymousSession)!;
-    expect(server.repos.conversations.findById(aliceConversation)?.userId).toBe("alice");
+    const aliceConversation = (await conversationOf(anonymousSession))!;
+    expect((await server.repos.conversations.findById(aliceConversation))?.userId).toBe("alice");
     // An unsent draft and a suggestion on screen: neither may outlive alice.
     await widget(page, "textarea").fill("alice unsent draft");
     await page.evaluate(() => (window as unknown as { Pilotlight: (c: string) => void }).Pilotlight("close"));
-    deliverTestSuggestion(server, anonymousSession, "A hint for alice only.");
+    await deliverTestSuggestion(server, anonymousSession, "A hint for alice only.");
     await widget(page, ".pl-preview p").waitFor();
 
     await command(page, "update", { userId: "bob", userHash: userHash("bob") });
@@ -126,7 +126,7 @@ describe("(a) one tab, several people", () => {
     expect(shown).toContain("bob question");
     expect(shown).not.toContain("alice private question");
     expect(shown).not.toContain("visitor question");
-    expect(conversationOf(bobSession)).not.toBe(aliceConversation);
+    expect(await conversationOf(bobSession)).not.toBe(aliceConversation);
     await page.screenshot({ path: path.join(ARTIFACTS, "identity-switch-user.png") });
   });
 
@@ -235,7 +235,7 @@ describe("widgets on another origin bound to a source's sessions", () => {
     const preview = widget(p, ".pl-preview p");
     await preview.waitFor({ timeout: 15_000 });
     expect(await preview.textContent()).toContain(TEAM_HINT);
-    await waitFor(() => server.repos.suggestions.recent(server.repos.sessions.idByKey("demo", posthogSession)!, 1)[0]?.status === "delivered", "the suggestion to be acknowledged");
+    await waitFor(async () => (await server.repos.suggestions.recent((await server.repos.sessions.idByKey("demo", posthogSession))!, 1))[0]?.status === "delivered", "the suggestion to be acknowledged");
     await p.screenshot({ path: path.join(ARTIFACTS, "identity-posthog-session.png") });
     await context.close();
   });
@@ -253,7 +253,7 @@ describe("widgets on another origin bound to a source's sessions", () => {
 
     await command(p, "update", { userId: "dora", userHash: userHash("dora") });
     expect(await lastReady(p)).toEqual({ sessionId: first }); // signing in keeps the session
-    expect(server.repos.sessions.findByKey("demo", first)?.ownerId).toBe("dora");
+    expect((await server.repos.sessions.findByKey("demo", first))?.ownerId).toBe("dora");
 
     await command(p, "update", {});
     const afterSignOut = (await lastReady(p))!.sessionId!;
@@ -312,7 +312,7 @@ describe("widgets on another origin bound to a source's sessions", () => {
     const { context, page: p } = await open(page("/verified", boot));
     // No capture.js, PostHog or session id on this page: the server chose a fresh session for carol.
     const bound = await lastReady(p);
-    expect(server.repos.sessions.findByKey("demo", bound!.sessionId!)?.ownerId).toBe("carol");
+    expect((await server.repos.sessions.findByKey("demo", bound!.sessionId!))?.ownerId).toBe("carol");
     const connectorSession = `ap_${crypto.randomBytes(16).toString("hex")}`;
     expect((await pushEvent(server.url, teamPush(connectorSession, "carol"))).status).toBe(202);
     const preview = widget(p, ".pl-preview p");

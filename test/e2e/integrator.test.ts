@@ -66,7 +66,7 @@ beforeAll(async () => {
   // Step 1 of the walkthrough: a product of its own and the page's origin allowed (default debounce).
   pilotlight = await startTestServer({ env: { PRODUCT_ID: "acme", ALLOWED_ORIGINS: site.origin } });
   // Step 2: the product key `npm run credentials` shows (the first start printed it too).
-  productKey = pilotlight.repos.products.findById("acme")!.productKey;
+  productKey = (await pilotlight.repos.products.findById("acme"))!.productKey;
   // Step 3: the product's own workflows.
   const upload = await fetch(`${pilotlight.url}/v1/admin/workflows?product_id=acme`, {
     method: "PUT",

@@ -115,8 +115,8 @@ describe("the widget on the demo (rules model)", () => {
     await widget(page, ".pl-panel").waitFor({ state: "visible" });
     await widget(page, ".pl-suggestion .pl-verdict").waitFor();
     expect(await widget(page, ".pl-suggestion .pl-verdict").textContent()).toBe("Thanks — marked as helpful.");
-    const suggestion = server.repos.suggestions.recent(server.repos.sessions.idByKey("demo", await sessionIdOf(page))!, 5)[0]!;
-    await waitFor(() => server.repos.suggestions.findById(suggestion.id)?.feedback === "accepted", "the accepted verdict to be stored");
+    const suggestion = (await server.repos.suggestions.recent((await server.repos.sessions.idByKey("demo", await sessionIdOf(page)))!, 5))[0]!;
+    await waitFor(async () => (await server.repos.suggestions.findById(suggestion.id))?.feedback === "accepted", "the accepted verdict to be stored");
   });
 
   it("a dismissed suggestion is marked and stored as dismissed", async () => {
@@ -128,7 +128,7 @@ describe("the widget on the demo (rules model)", () => {
     await card.locator(".pl-verdict").waitFor();
     expect(await card.locator(".pl-verdict").textContent()).toBe("Dismissed.");
     const id = Number(await card.locator("[data-suggestion]").getAttribute("data-suggestion"));
-    await waitFor(() => server.repos.suggestions.findById(id)?.feedback === "dismissed", "the dismissal to be stored");
+    await waitFor(async () => (await server.repos.suggestions.findById(id))?.feedback === "dismissed", "the dismissal to be stored");
   });
 
   it("answers a question offline with the page the user is on", async () => {

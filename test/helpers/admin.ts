@@ -11,6 +11,6 @@ export async function adminGet<T>(server: Pick<TestServer, "url">, path: string,
 }
 
 /** Another product beside the demo: the demo's settings under its own id and key, with no workflows until given some. */
-export function addProduct(server: Pick<TestServer, "repos">, id: string): void {
-  server.repos.products.save({ ...server.repos.products.findById("demo")!, id, productKey: `pk_${id}_0123456789` });
+export async function addProduct(server: Pick<TestServer, "repos">, id: string): Promise<void> {
+  await server.repos.products.save({ ...(await server.repos.products.findById("demo"))!, id, productKey: `pk_${id}_0123456789` });
 }

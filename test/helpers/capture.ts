@@ -18,10 +18,12 @@ export function batch(sessionId: string, events: RawEvent[], extra: Partial<Capt
 export interface SendOptions {
   origin?: string | null;
   contentType?: string;
+  /** Further request headers (e.g. X-Forwarded-For). */
+  headers?: Record<string, string>;
 }
 
 export async function sendCapture(baseUrl: string, body: unknown, options: SendOptions = {}) {
-  const headers: Record<string, string> = { "content-type": options.contentType ?? "application/json" };
+  const headers: Record<string, string> = { "content-type": options.contentType ?? "application/json", ...options.headers };
   const origin = options.origin === undefined ? ALLOWED_ORIGIN : options.origin;
   if (origin !== null) headers.origin = origin;
   const res = await fetch(`${baseUrl}/v1/capture`, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });

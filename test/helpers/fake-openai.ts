@@ -42,9 +42,26 @@ export interface RecordedRequest {
   aborted: boolean;
   /** Set once the response has been fully written. */
   completed: boolean;
+  /** performance.now() when the request arrived, and when its response ended or the client went away. */
+  startedAt: number;
+  endedAt?: number;
 }
 
-type ScriptSource = FakeScript | ((req: RecordedRequest) => FakeScript);
+/** The most requests of `requests` that were in flight at one moment (from their start and end times). */
+export function maxOverlap(requests: readonly RecordedRequest[]): number {
+  const edges = requests.flatMap((r) => [
+    { t: r.startedAt, d: 1 },
+    { t: r.endedAt ?? Number.POSITIVE_INFINITY, d: -1 },
+  ]);
+  // An end and a start at the same instant do not overlap: ends first.
+  edges.sort((a, b) => a.t - b.t || a.d - b.d);
+  let now = 0;
+  let max = 0;
+  for (const e of edges) max = Math.max(max, (now += e.d));
+  return max;
+}
+
+export type ScriptSource = FakeScript | ((req: RecordedRequest) => FakeScript);
 
 export interface FakeOpenAI {
   /** Base URL including `/v1`, as OPENAI_BASE_URL expects. */
@@ -54,6 +71,8 @@ export interface FakeOpenAI {
   enqueue(...scripts: FakeScript[]): void;
   /** What requests get when the queue is empty. */
   setDefault(script: ScriptSource): void;
+  /** Requests arrived and not yet answered or abandoned, now; and the most there ever were at once. */
+  concurrency(): { now: number; max: number };
   /** Resolves once `n` requests in total have arrived. */
   waitForRequests(n: number, timeoutMs?: number): Promise<RecordedRequest[]>;
   close(): Promise<void>;
@@ -78,6 +97,8 @@ export async function startFakeOpenAI(options: { default?: ScriptSource } = {}):
   const requests: RecordedRequest[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   let created = 1_700_000_000;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const notify = () => {
     for (const w of [...waiters]) if (requests.length >= w.n) {
@@ -107,6 +128,7 @@ export async function startFakeOpenAI(options: { default?: ScriptSource } = {}):
         script: "reply",
         aborted: false,
         completed: false,
+        startedAt: performance.now(),
       };
       if (record.method !== "POST" || record.path !== "/v1/chat/completions") {
         res.writeHead(404, { "content-type": "application/json" });
@@ -115,6 +137,13 @@ export async function startFakeOpenAI(options: { default?: ScriptSource } = {}):
       }
       const script = queue.shift() ?? (typeof fallback === "function" ? fallback(record) : fallback);
       record.script = script.kind;
+      // In flight from arrival until the response ends or the client goes away (whichever comes first).
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      res.once("close", () => {
+        inFlight--;
+        record.endedAt = performance.now();
+      });
       requests.push(record);
       notify();
       void respond(script, record, res);
@@ -197,6 +226,7 @@ export async function startFakeOpenAI(options: { default?: ScriptSource } = {}):
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     enqueue: (...scripts) => void queue.push(...scripts),
+    concurrency: () => ({ now: inFlight, max: maxInFlight }),
     setDefault(script) {
       fallback = script;
     },

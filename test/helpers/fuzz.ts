@@ -42,13 +42,13 @@ export async function runFuzz<I>(server: TestServer, target: FuzzTarget<I>, numR
   const stats: FuzzStats = { accepted: 0, rejected: 0, codes: {} };
   await fc.assert(
     fc.asyncProperty(target.inputs, async (input) => {
-      const before = rowCounts(server.db);
+      const before = await rowCounts(server.sql);
       const outcome = await target.send(server, input);
       expect(outcome, `${target.name}: the server must answer with 2xx or a clear 4xx`).not.toMatchObject({ kind: "broken" });
       if (outcome.kind === "rejected") {
         stats.rejected += 1;
         stats.codes[outcome.code] = (stats.codes[outcome.code] ?? 0) + 1;
-        expect(rowCounts(server.db), `${target.name}: rejected input (${outcome.code}) must store nothing`).toEqual(before);
+        expect(await rowCounts(server.sql), `${target.name}: rejected input (${outcome.code}) must store nothing`).toEqual(before);
       } else {
         stats.accepted += 1;
       }

@@ -14,11 +14,11 @@ export function waitForGoal(server: TestServer, sessionId: string, goal: string,
     const off = server.app.services.goals.onChanged((change) => {
       if (change.sessionId === sessionId && change.productId === productId && change.goal === goal) done();
     });
-    const timer = setTimeout(() => {
+    const timer = setTimeout(async () => {
       off();
-      const current = server.repos.sessions.findByKey(productId, sessionId)?.goal;
+      const current = (await server.repos.sessions.findByKey(productId, sessionId))?.goal;
       reject(new Error(`session ${sessionId} did not reach goal ${JSON.stringify(goal)} in ${timeoutMs} ms (it is ${JSON.stringify(current)})`));
     }, timeoutMs);
-    if (server.repos.sessions.findByKey(productId, sessionId)?.goal === goal) done();
+    void server.repos.sessions.findByKey(productId, sessionId).then((s) => s?.goal === goal && done());
   });
 }

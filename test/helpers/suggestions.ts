@@ -101,15 +101,15 @@ export async function pushActions(baseUrl: string, sessionId: string, specs: rea
  * Stores a pending suggestion and hands it straight to delivery (what the engine does once its gates let one
  * through), for tests of delivery that should not depend on the engine's decisions. Returns its id.
  */
-export function deliverTestSuggestion(server: TestServer, sessionId: string, text: string): number {
-  const sessionRef = server.repos.sessions.idByKey("demo", sessionId);
+export async function deliverTestSuggestion(server: TestServer, sessionId: string, text: string): Promise<number> {
+  const sessionRef = await server.repos.sessions.idByKey("demo", sessionId);
   if (sessionRef === undefined) throw new Error(`no session ${sessionId}: connect a widget or push actions first`);
   const createdAt = server.clock.now();
-  const id = server.repos.suggestions.insert({
+  const id = await server.repos.suggestions.insert({
     sessionRef, text, normText: text.toLowerCase(), source: "rules", model: "test", signal: null, workflowId: null, stepId: null,
     latencyMs: 0, usage: null, evidence: { indexes: [], actionIds: [] }, status: "pending", modelError: null, createdAt,
   });
-  server.app.services.delivery.publish({
+  await server.app.services.delivery.publish({
     id, productId: "demo", sessionRef, sessionId, text, source: "rules", model: "test", signal: null,
     createdAt, evidence: [], evidenceActionIds: [],
   });

@@ -1,14 +1,13 @@
 /**
- * Starts the real app on port 0 over a real SQLite file in a temp directory, with known secrets.
- * `close()` shuts it down the way SIGTERM would and removes the directory (unless the file was given).
+ * Starts the real app on port 0 with known secrets, over a real SQLite file in a temp directory or, under
+ * `npm run test:pg`, a PostgreSQL schema of its own (test/helpers/test-storage.ts).
+ * `close()` shuts it down the way SIGTERM would and removes the directory / drops the schema (unless the
+ * database path was given: then the test owns the data).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { AddressInfo } from "node:net";
-import { openDatabase } from "../../db/connection.js";
-import { migrate } from "../../db/migrate.js";
-import { createRepositories } from "../../db/repositories.js";
 import { createApp } from "../../server/app.js";
 import { systemClock, type Clock } from "../../server/clock.js";
 import { loadConfig } from "../../server/config.js";
@@ -18,6 +17,7 @@ import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
 import { createLlmClient } from "../../server/llm/create-llm-client.js";
 import type { Publisher } from "../../server/suggest/publisher.js";
 import { seedInstanceWorkflows } from "../../server/workflows/seed-workflows.js";
+import { openTestStorage } from "./test-storage.js";
 
 export const TEST_SECRETS = {
   ADMIN_TOKEN: "test-admin-token-0123456789",
@@ -60,14 +60,14 @@ export async function startTestServer(options: StartOptions = {}) {
   });
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
   const paths = { ...resolvePaths(), ...(options.publicDir ? { publicDir: options.publicDir } : {}) };
-  const db = openDatabase(databasePath);
-  migrate(db, paths.migrationsDir);
-  const repos = createRepositories(db);
+  // The store the app runs on; `sql` is for tests that check rows with SQL of their own.
+  const storage = await openTestStorage({ databasePath, shared: !ownDir, migrationsDir: paths.migrationsDir, logger });
+  const store = storage.store;
   const clock = options.clock ?? systemClock;
-  const instance = bootstrapInstance({ config, repos, clock });
-  seedInstanceWorkflows({ repos, logger }, { config, paths, instance }, clock.now());
+  const instance = await bootstrapInstance({ config, repos: store, clock });
+  await seedInstanceWorkflows({ repos: store, logger }, { config, paths, instance }, clock.now());
   const llm = createLlmClient(config, logger);
-  const app = createApp({ config, logger, db, repos, clock, instance, paths, llm, ...(options.publish ? { publish: options.publish } : {}) });
+  const app = createApp({ config, logger, store, clock, instance, paths, llm, ...(options.publish ? { publish: options.publish } : {}) });
   await new Promise<void>((resolve) => app.httpServer.listen(0, "127.0.0.1", resolve));
   const { port } = app.httpServer.address() as AddressInfo;
 
@@ -77,18 +77,31 @@ export async function startTestServer(options: StartOptions = {}) {
     port,
     app,
     config,
-    db,
-    repos,
+    /** Reads rows with the test's own SQL, on whichever store runs (test-storage.ts). */
+    sql: storage.sql,
+    store,
+    /** The store under the name tests have always used for the repositories. */
+    repos: store,
     instance,
     workflows: app.services.workflows,
     databasePath,
     clock,
     suggestions: app.services.suggestions,
+    /**
+     * Shuts the app down and closes the store but keeps the data (file or schema) for a server started again
+     * with `databasePath`; removing it is then the test's job.
+     */
+    async stop(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await storage.closeKeepingData();
+    },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
       await app.close();
-      db.close();
+      await storage.close();
       if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
     },
   };

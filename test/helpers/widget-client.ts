@@ -14,6 +14,8 @@ export interface ConnectOptions {
   autoConnect?: boolean;
   /** Acknowledge every suggestion:created, as the real widget does (default true). */
   ackSuggestions?: boolean;
+  /** Further handshake headers (e.g. X-Forwarded-For, for a server that trusts the test's proxy). */
+  headers?: Record<string, string>;
 }
 
 export function userHash(userId: string, secret: string = TEST_SECRETS.IDENTITY_SECRET): string {
@@ -28,7 +30,7 @@ export function widgetClient(baseUrl: string, auth: Partial<HandshakeAuth>, opts
     reconnection: false,
     autoConnect: opts.autoConnect ?? false,
     auth: { productKey: TEST_SECRETS.PRODUCT_KEY, ...auth },
-    extraHeaders: { origin: opts.origin ?? baseUrl },
+    extraHeaders: { origin: opts.origin ?? baseUrl, ...opts.headers },
   });
   // The server counts a suggestion as delivered only when a widget acknowledges it.
   if (opts.ackSuggestions ?? true) socket.on("suggestion:created", (_s, ack) => ack?.({ ok: true }));

@@ -25,8 +25,8 @@ const sessions = async (query = "") => (await get<AdminSessionsResponse>(`/v1/ad
 beforeAll(async () => {
   // No proactive suggestions here: sessions are the subject (admin-suggestions.test.ts covers the rest).
   server = await startTestServer({ clock, env: { SUGGESTIONS_ENABLED: "false" } });
-  const demo = server.repos.products.findById("demo")!;
-  server.repos.products.save({ ...demo, id: "other", productKey: "pk_other_0123456789" });
+  const demo = (await server.repos.products.findById("demo"))!;
+  await server.repos.products.save({ ...demo, id: "other", productKey: "pk_other_0123456789" });
 });
 afterAll(async () => {
   await server?.close();
@@ -53,13 +53,13 @@ describe("admin endpoints: auth and queries", () => {
     ["/v1/admin/stats?minutes=0", "minutes", "must be at least 1"],
     ["/v1/admin/stats?minutes=1440&bucket_s=1", "bucket_s", "minutes=1440 with bucket_s=1 makes 86400 buckets; at most 1440 (use a larger bucket_s)"],
   ])("%s is a 422 naming %s", async (path, field, message) => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await get(path);
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe("invalid_query");
     expect(res.body.error.message).toContain(`${field}: ${message}`);
     expect(res.body.error.issues).toContainEqual({ path: field, message });
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it.each(ENDPOINTS)("%s answers 404 for a product that does not exist", async (path) => {
@@ -135,5 +135,26 @@ describe("GET /v1/admin/sessions", () => {
     expect(other.product_id).toBe("other");
     expect(other.sessions.map((s) => s.session_id)).toEqual(["adm-other"]);
     expect((await sessions()).sessions.map((s) => s.session_id)).not.toContain("adm-other");
+  });
+});
+
+describe("GET /v1/admin/search", () => {
+  it("folds the case of every letter, not only ASCII ones, in the query and in what it searches", async () => {
+    for (const [sessionId, text] of [["adm-fold-de", "Übersicht öffnen"], ["adm-fold-fr", "écran de démarrage"]] as const) {
+      const socket = await connectWidget(server.url, { sessionId });
+      expectOk(await command(socket, "message:send", { clientMessageId: `${sessionId}-1`, text }));
+      socket.close();
+    }
+    const search = async (q: string) => {
+      const found = await get<{ messages: { role: string; text: string }[] }>(`/v1/admin/search?q=${encodeURIComponent(q)}`);
+      expect(found.status).toBe(200);
+      return found.body.messages.filter((m) => m.role === "user").map((m) => m.text);
+    };
+    expect(await search("übersicht")).toEqual(["Übersicht öffnen"]);
+    expect(await search("ÜBERSICHT ÖFFNEN")).toEqual(["Übersicht öffnen"]);
+    expect(await search("ÉCRAN")).toEqual(["écran de démarrage"]);
+    expect(await search("DÉMARRAGE")).toEqual(["écran de démarrage"]);
+    // Still a plain substring: no LIKE wildcards.
+    expect(await search("%cran")).toEqual([]);
   });
 });

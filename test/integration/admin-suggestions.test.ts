@@ -44,10 +44,10 @@ beforeAll(async () => {
     env: { SUGGEST_DEBOUNCE_MS: "0", SUGGEST_MAX_WAIT_MS: "0", GATE_INTERACTION_TIMEOUT_MS: "20000", DWELL_MS: "3600000" },
   });
   decisions = recordDecisions(server.suggestions);
-  addProduct(server, "other");
+  await addProduct(server, "other");
   // Each product has its own workflows: the other one gets the same golden paths, uploaded for it.
   const { workflows } = server.app.services;
-  workflows.replace("other", workflows.forProduct("demo"), "admin", clock.now());
+  await workflows.replace("other", await workflows.forProduct("demo"), "admin", clock.now());
 
   // Minute 3 (T0): three deliveries, one accepted at once.
   for (const sid of ["adm-acc", "adm-dis", "adm-ign"]) await deliverTo(sid);

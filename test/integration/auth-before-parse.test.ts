@@ -38,11 +38,11 @@ describe("POST /v1/webhooks/posthog checks the secret on the raw bytes before pa
     ["deeply nested JSON", deep],
     ["deeply nested, broken JSON", deepBroken],
   ])("answers %s with a wrong secret 401, not 400, storing nothing", async (_what, body) => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await post("/v1/webhooks/posthog", body, wrong);
     expect(res.status).toBe(401);
     expect(res.body.error?.code).toBe("bad_secret");
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("answers a missing secret 401 before looking at the body", async () => {
@@ -66,11 +66,11 @@ describe("POST /v1/capture checks the product key on the raw bytes before parsin
     ["deeply nested JSON without a key", captureDeep, "missing_product_key"],
     ["broken JSON without a key", captureDeepBroken, "missing_product_key"],
   ])("answers %s 401, not 400, storing nothing", async (_what, body, code) => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await post("/v1/capture", body, headers);
     expect(res.status).toBe(401);
     expect(res.body.error?.code).toBe(code);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("answers malformed JSON 400 when the key is real", async () => {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   const base = server.instance.defaultProduct;
   const now = Date.now();
   // A second product with no allowed origins: same-origin only.
-  server.repos.products.save({ ...base, id: "same-origin", productKey: SAME_ORIGIN_KEY, allowedOrigins: [], createdAt: now, updatedAt: now });
+  await server.repos.products.save({ ...base, id: "same-origin", productKey: SAME_ORIGIN_KEY, allowedOrigins: [], createdAt: now, updatedAt: now });
 });
 afterAll(async () => {
   await server.close();
@@ -54,7 +54,7 @@ describe("POST /v1/capture", () => {
     // Grouping: the session is placed in the demo's invoice workflow (after the answer, off the request path).
     await waitForGoal(server, "cap-good", "Create and send an invoice");
     expect((await context("cap-good")).body).toMatchObject({ goal: "Create and send an invoice", goal_source: "workflow" });
-    expect(server.db.prepare("SELECT DISTINCT source FROM actions a JOIN sessions s ON s.id = a.session_ref WHERE s.session_key = ?").pluck().all("cap-good")).toEqual(["capture"]);
+    expect((await server.sql.all<{ source: string }>("SELECT DISTINCT source FROM actions a JOIN sessions s ON s.id = a.session_ref WHERE s.session_key = ?", ["cap-good"])).map((r) => r.source)).toEqual(["capture"]);
   });
 
   it("accepts text/plain (what sendBeacon sends)", async () => {
@@ -69,20 +69,20 @@ describe("POST /v1/capture", () => {
     const click = rawEvent("click", "/reports", { tag: "button", text: "Refresh" });
     const first = batch("cap-retry", [rawEvent("pageview", "/reports"), click]);
     expect((await sendCapture(server.url, first)).json).toEqual({ accepted: 2, duplicates: 0 });
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     expect((await sendCapture(server.url, first)).json).toEqual({ accepted: 0, duplicates: 2 });
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     const again = { ...click, ts: click.ts + 5000 };
     expect((await sendCapture(server.url, batch("cap-retry", [again]))).json).toEqual({ accepted: 1, duplicates: 0 });
     expect((await context("cap-retry")).body.counts.actions).toBe(3);
   });
 
   it("accepts an empty batch without storing anything", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await sendCapture(server.url, batch("cap-empty", []));
     expect(res.status).toBe(202);
     expect(res.json).toEqual({ accepted: 0, duplicates: 0 });
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("accepts any origin when ALLOWED_ORIGINS is '*', echoing it rather than '*'", async () => {
@@ -108,7 +108,7 @@ describe("POST /v1/capture", () => {
     });
 
     it("another origin → 403 explaining ALLOWED_ORIGINS, storing nothing", async () => {
-      const before = rowCounts(server.db);
+      const before = await rowCounts(server.sql);
       const res = await sendCapture(server.url, batch("cap-same-x", [rawEvent("pageview", "/")], { product_key: SAME_ORIGIN_KEY }), {
         origin: `http://localhost:${server.port}`,
       });
@@ -117,7 +117,7 @@ describe("POST /v1/capture", () => {
       expect(res.json.error.message).toMatch(/no allowed origins.*ALLOWED_ORIGINS/);
       // Readable by the refused page (so capture.js can tell its developer), and nothing more.
       expect(res.headers.get("access-control-allow-origin")).toBe(`http://localhost:${server.port}`);
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(await rowCounts(server.sql)).toEqual(before);
     });
   });
 
@@ -150,8 +150,8 @@ describe("POST /v1/capture", () => {
   describe("refuses bad input with a clear 4xx and stores nothing", () => {
     const good = () => batch("cap-bad", [rawEvent("click", "/x", { tag: "button", text: "A" })]);
     let before: Record<string, number>;
-    beforeEach(() => {
-      before = ingestRowCounts(server.db);
+    beforeEach(async () => {
+      before = await ingestRowCounts(server.sql);
     });
 
     const cases: [string, () => ReturnType<typeof sendCapture>, number, string, RegExp][] = [
@@ -201,7 +201,7 @@ describe("POST /v1/capture", () => {
         expect(res.status).toBe(status);
         expect(res.json.error.code).toBe(code);
         expect(res.json.error.message).toMatch(message);
-        expect(ingestRowCounts(server.db)).toEqual(before);
+        expect(await ingestRowCounts(server.sql)).toEqual(before);
       });
     }
 
@@ -219,7 +219,7 @@ describe("POST /v1/capture", () => {
         expect(res.json.error.code).toMatch(/^(origin_not_allowed|unknown_product_key)$/);
         expect(res.json.error.message).toMatch(/ALLOWED_ORIGINS|PRODUCT_KEY/);
       }
-      expect(ingestRowCounts(server.db)).toEqual(before);
+      expect(await ingestRowCounts(server.sql)).toEqual(before);
     });
 
     it("keeps serving after all of that", async () => {

@@ -3,39 +3,21 @@
  * chat failures open it, and once it is open a chat reply comes from the rules responder without the
  * model being called at all (asserted on the calls the fake server saw, never on time).
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
+import { describe, expect, it } from "vitest";
+import type { FakeOpenAI } from "../helpers/fake-openai.js";
 import { sampleValue, scrape } from "../helpers/metrics-text.js";
 import { pushActions, TEAM_PAGE } from "../helpers/suggestions.js";
-import { startTestServer, type TestServer } from "../helpers/test-server.js";
+import { serverWithFakeModel } from "../helpers/server-with-fake-model.js";
 import { ask, connectWidget } from "../helpers/widget-client.js";
 import { waitFor } from "../helpers/wait.js";
 
 /** The rules responder's answer on the demo's team page names the next step of inviting a teammate. */
 const RULES_ANSWER = /Type your teammate's email address\./;
 
-let fake: FakeOpenAI | undefined;
-let server: TestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  await fake?.close();
-  server = fake = undefined;
-});
-
-async function start(env: Record<string, string>) {
-  fake = await startFakeOpenAI({ default: { kind: "hang" } });
-  server = await startTestServer({
-    env: {
-      OPENAI_BASE_URL: fake.url,
-      LLM_TIMEOUT_MS: "300",
-      LLM_MAX_RETRIES: "1",
-      BREAKER_FAILURES: "2",
-      BREAKER_COOLDOWN_MS: "600000",
-      ...env,
-    },
-  });
-  return { fake, server };
-}
+const start = serverWithFakeModel(
+  { kind: "hang" },
+  { LLM_TIMEOUT_MS: "300", LLM_MAX_RETRIES: "1", BREAKER_FAILURES: "2", BREAKER_COOLDOWN_MS: "600000" },
+);
 
 const chatCalls = (f: FakeOpenAI) => f.requests.filter((r) => r.body.stream === true).length;
 

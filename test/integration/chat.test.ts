@@ -25,10 +25,10 @@ describe("realtime: suggestions and messages reach only their own conversation",
     const bobMessages = record(bob, "message:created");
 
     const aliceGot = nextEvent(alice, "suggestion:created");
-    publish("iso-alice", "for alice");
+    await publish("iso-alice", "for alice");
     await aliceGot;
     const bobGot = nextEvent(bob, "suggestion:created");
-    publish("iso-bob", "for bob");
+    await publish("iso-bob", "for bob");
     await bobGot;
     await ask(alice, "alice asks");
     await ask(bob, "bob asks");
@@ -51,7 +51,7 @@ describe("realtime: suggestions and messages reach only their own conversation",
     socket.on("suggestion:created", () => order.push("suggestion"));
     socket.on("message:created", () => order.push("message"));
     const got = nextEvent(socket, "message:created");
-    const id = publish("first-suggestion", "Try the Export CSV button.");
+    const id = await publish("first-suggestion", "Try the Export CSV button.");
     const message = await got;
     expect(order).toEqual(["linked", "suggestion", "message"]);
     expect(message).toMatchObject({ role: "suggestion", seq: 1, text: "Try the Export CSV button.", suggestionId: id });
@@ -134,7 +134,7 @@ describe("conversation:sync", () => {
     const socket = await connectWidget(server.url, { sessionId: "sync" });
     expect(expectOk(await command(socket, "conversation:sync", { afterSeq: 0 }))).toEqual({ messages: [], hasMore: false });
     await ask(socket, "one");
-    publish("sync", "a suggestion");
+    await publish("sync", "a suggestion");
     await ask(socket, "two");
     const all = expectOk(await command(socket, "conversation:sync", { afterSeq: 0 })).messages;
     expect(all.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
@@ -155,17 +155,17 @@ describe("many sessions, one conversation", () => {
     const { conversationId, conversationToken } = await linked;
 
     const tabB = await connectWidget(server.url, { sessionId: "tab-b", conversationId, conversationToken });
-    expect(server.repos.conversations.linkOf(server.repos.sessions.findByKey("demo", "tab-b")!.id)).toMatchObject({ conversationId, kind: "resumed" });
+    expect(await server.repos.conversations.linkOf((await server.repos.sessions.findByKey("demo", "tab-b"))!.id)).toMatchObject({ conversationId, kind: "resumed" });
 
     for (const [trigger, text] of [["tab-b", "from b"], ["tab-a", "from a"]] as const) {
       const a = nextEvent(tabA, "suggestion:created", (s) => s.text === text);
       const b = nextEvent(tabB, "suggestion:created", (s) => s.text === text);
-      publish(trigger, text);
+      await publish(trigger, text);
       const [sa, sb] = await Promise.all([a, b]);
       expect(sa.conversationId).toBe(conversationId);
       expect(sb.sessionId).toBe(trigger);
     }
-    const links = server.repos.conversations.linksOf(conversationId);
+    const links = await server.repos.conversations.linksOf(conversationId);
     expect(links.map((l) => [l.sessionId, l.kind])).toEqual([
       ["tab-a", "new"],
       ["tab-b", "resumed"],
@@ -186,7 +186,7 @@ describe("many sessions, one conversation", () => {
     const phoneLinked = nextEvent(phone, "conversation:linked");
     phone.connect();
     expect((await phoneLinked).conversationId).toBe(conversationId);
-    const link = server.repos.conversations.linkOf(server.repos.sessions.findByKey("demo", "dana-phone")!.id);
+    const link = await server.repos.conversations.linkOf((await server.repos.sessions.findByKey("demo", "dana-phone"))!.id);
     expect(link).toMatchObject({ conversationId, kind: "resumed" });
     const history = expectOk(await command(phone, "conversation:sync", { afterSeq: 0 })).messages;
     expect(history.map((m: MessageCreated) => m.text)[0]).toBe("hello");

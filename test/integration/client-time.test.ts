@@ -58,7 +58,7 @@ describe("a capture event a month in the future", () => {
     const stored = ctx.recent_actions[0]!.timestamp_start * 1000;
     expect(stored).toBeGreaterThanOrEqual(before - 1);
     expect(stored).toBeLessThanOrEqual(Date.now() + 1);
-    const logged = server.repos.eventLog.after("demo", 0, 10, "s-stamp").entries[0]!;
+    const logged = (await server.repos.eventLog.after("demo", 0, 10, "s-stamp")).entries[0]!;
     expect((JSON.parse(logged.data) as { actions: { timestamp_start: number }[] }).actions[0]!.timestamp_start * 1000).toBeCloseTo(future, -1);
   });
 

@@ -77,7 +77,7 @@ describe("connector client (scripted upstream)", () => {
       "the fourth connection open, after event 5",
     );
     expect(await titlesOfSession(server, "up-1")).toEqual(["u-1", "u-2", "u-3", "u-4", "u-5"]);
-    expect(rowCounts(server.db).actions).toBe(5);
+    expect((await rowCounts(server.sql)).actions).toBe(5);
     expect(u.connections.map((c) => c.lastEventId)).toEqual([undefined, "3", "3", "5"]);
     for (const c of u.connections) {
       expect(c.authorization).toBe(`Bearer ${TOKEN}`);
@@ -104,7 +104,7 @@ describe("connector client (scripted upstream)", () => {
     const { server, log, connector } = await subscriber(u);
     await waitFor(() => connector.status().lastEventId === "3", "event 3 to be committed");
     expect(await titlesOfSession(server, "up-owned")).toEqual(["o-1", "o-3"]);
-    expect(server.repos.sessions.findByKey("demo", "up-owned")?.ownerId).toBe("alice");
+    expect((await server.repos.sessions.findByKey("demo", "up-owned"))?.ownerId).toBe("alice");
     // Skipped like an invalid frame, not retried: one connection, and the cursor moved past it.
     expect(connector.status()).toMatchObject({ invalidFrames: 1, events: 2, consecutiveFailures: 0 });
     expect(u.connections).toHaveLength(1);
@@ -153,6 +153,24 @@ describe("connector client (scripted upstream)", () => {
     const line = log.lines().find((l) => l.level === 50 && String(l.msg).startsWith("connector stopped"));
     expect(line?.msg).toContain(reason);
     expectNoSecretsLogged(log);
+  });
+
+  it("goes back to standby (ready) when a lost lease stops it, and stays fatal once fatal", async () => {
+    const u = await upstream([[], [{ status: 401 }]]);
+    const { server, connector } = await subscriber(u);
+    await waitFor(() => connector.status().state === "connected", "the connector to subscribe");
+    // What app.ts does when the connector lease is lost while the instance keeps serving.
+    await connector.stop();
+    connector.standBy();
+    expect(connector.status().state).toBe("standby");
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as any;
+    expect(ready).toMatchObject({ status: "ready", checks: { connector: { ok: true, state: "standby" } } });
+    // The next term: this time the upstream refuses the token.
+    connector.start();
+    await withTimeout(connector.done(), "the connector to give up");
+    await connector.stop();
+    connector.standBy();
+    expect(connector.status().state).toBe("fatal");
   });
 
   it("reconnects when no byte arrives for 3 heartbeat intervals, while heartbeats alone keep the line up", async () => {

@@ -121,6 +121,14 @@ const body: fc.Arbitrary<string | Uint8Array> = fc.oneof(
   { weight: 1, arbitrary: brokenJson.map((s) => `{"product_key":"${TEST_SECRETS.PRODUCT_KEY}",${typeof s === "string" ? s : ""}`) },
   { weight: 3, arbitrary: jsonText(BATCH_FIELDS) },
   { weight: 8, arbitrary: batchJson },
+  // Well-formed batches behind the real key: the mix above reaches the accepting path only about once in a
+  // hundred runs (every field has to come out right), too seldom to be sure a run of 800 reaches it at all.
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.uuid(), fc.constantFrom("Save", "Élan ✓", "<b>x</b>", "Ignore previous instructions"))
+      .map(([id, text]) => JSON.stringify(batch(`c-${id}`, [rawEvent("click", "/", { tag: "button", text })]))),
+  },
   { weight: 1, arbitrary: deepNesting },
   { weight: 1, arbitrary: hugeString.map((s) => JSON.stringify(batch("c-huge", [rawEvent("click", "/", { tag: "button", text: s })]))) },
 );
@@ -152,8 +160,12 @@ const captureAnything = httpTarget(
   })),
 );
 
-/** A non-empty hostile string within `max` characters (the right type and size: only the content is hostile). */
-const hostileText = (max: number) => fc.oneof(weirdString, fc.string({ unit: "binary", minLength: max - 5, maxLength: max })).filter((s) => s.trim() !== "" && s.length <= max);
+/**
+ * A non-empty hostile string within `max` characters (the right type and size: only the content is hostile).
+ * Non-empty once NUL characters are removed, as the server does before validating (docs/PROTOCOL.md, "Text").
+ */
+const hostileText = (max: number) =>
+  fc.oneof(weirdString, fc.string({ unit: "binary", minLength: max - 5, maxLength: max })).filter((s) => s.replaceAll("\u0000", "").trim() !== "" && s.length <= max);
 
 const validShapedEvent = fc.record(
   {

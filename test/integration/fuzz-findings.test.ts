@@ -26,11 +26,11 @@ describe("a path parameter that is not valid percent-encoding", () => {
   });
 
   it("is a 400 malformed_url on the admin context route too", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await fetch(`${server.url}/v1/sessions/%ZZ/context`, { headers: adminHeaders });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe("malformed_url");
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 });
 
@@ -47,6 +47,21 @@ describe("a PostHog event whose timestamp is not a possible date", () => {
   });
 });
 
+describe("a PostHog autocapture whose $event_type names an Object.prototype member", () => {
+  it("is dropped as an unknown type (it used to reach the labeller as '__proto__' and fail with a 500)", async () => {
+    for (const type of ["__proto__", "constructor", "toString"]) {
+      const body = JSON.stringify([{ event: "$autocapture", distinct_id: "ph-proto", properties: { $event_type: type } }]);
+      const res = await fetch(`${server.url}/v1/webhooks/posthog`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-posthog-secret": TEST_SECRETS.POSTHOG_SECRET },
+        body,
+      });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toEqual({ accepted: 0, duplicates: 0, dropped: 1 });
+    }
+  });
+});
+
 describe("widget commands sent without a payload, with extra arguments, or under an unknown name", () => {
   /** Emits with any arguments and resolves with the ack (socket.io passes the callback last). */
   const emitRaw = (socket: Awaited<ReturnType<typeof connectWidget>>, event: string, ...args: unknown[]) =>
@@ -55,14 +70,14 @@ describe("widget commands sent without a payload, with extra arguments, or under
   it("are all acknowledged (they used to leave the client waiting for an ack that never came)", async () => {
     const socket = await connectWidget(server.url, { sessionId: "s-ack-args" });
     try {
-      const before = rowCounts(server.db);
+      const before = await rowCounts(server.sql);
       expect(await emitRaw(socket, "typing")).toEqual({ ok: false, error: { code: "invalid_payload", message: expect.stringContaining("typing:") } });
       expect(await emitRaw(socket, "message:send")).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
       expect(await emitRaw(socket, "nope:nothing", { a: 1 })).toEqual({
         ok: false,
         error: { code: "unknown_event", message: expect.stringContaining('"nope:nothing"') },
       });
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(await rowCounts(server.sql)).toEqual(before);
       // Extra arguments after the payload are ignored; the command still runs and answers.
       expect(await emitRaw(socket, "conversation:sync", { afterSeq: 0 }, "extra", 42)).toEqual({ ok: true, data: { messages: [], hasMore: false } });
       expect(socket.connected).toBe(true);

@@ -30,7 +30,7 @@ let resumable: { conversationId: string; conversationToken: string };
 async function deliverSuggestion(sessionId: string): Promise<number> {
   const decisions = recordDecisions(server.suggestions);
   await pushActions(server.url, sessionId, [{ url: "/invoices" }, { url: "/invoices/new" }]);
-  const ref = server.repos.sessions.idByKey(server.instance.defaultProduct.id, sessionId)!;
+  const ref = (await server.repos.sessions.idByKey(server.instance.defaultProduct.id, sessionId))!;
   await server.suggestions.evaluateNow(ref);
   const decision = await decisions.next({ sessionId });
   expect(decision).toMatchObject({ outcome: "delivered" });
@@ -215,7 +215,7 @@ describe("fuzzing the widget namespace", () => {
   }, fuzzTimeoutMs());
 
   it("drops, at the transport, a handshake whose auth is not an object or is over SOCKET_MAX_PAYLOAD_BYTES: nothing stored", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const oversized = { productKey: TEST_SECRETS.PRODUCT_KEY, sessionId: "x".repeat(100_000) };
     for (const auth of ["a string", [1, 2], oversized]) {
       const socket = io(`${server.url}/widget`, { transports: ["websocket"], forceNew: true, reconnection: false, auth: auth as object, extraHeaders: { origin: ALLOWED_ORIGIN } });
@@ -231,16 +231,16 @@ describe("fuzzing the widget namespace", () => {
         socket.close();
       }
     }
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("closes only the connection that sends a packet over SOCKET_MAX_PAYLOAD_BYTES; the other sockets keep working", async () => {
     const victim = await connectWidget(server.url, { sessionId: "w-oversized" }, { origin: ALLOWED_ORIGIN });
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const closed = new Promise<string>((resolve) => victim.once("disconnect", resolve));
     victim.emit("message:send", { clientMessageId: "big", text: "x".repeat(70 * 1024) }, () => undefined);
     expect(await closed).toBe("transport close");
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     expect(expectOk(await command(socket, "conversation:sync", { afterSeq: 0, limit: 1 })).messages).toHaveLength(1);
   });
 
@@ -248,12 +248,12 @@ describe("fuzzing the widget namespace", () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const fresh = await connectWidget(server.url, { sessionId: "w-after-fuzz" }, { origin: ALLOWED_ORIGIN });
     fresh.close();
-    const before = rowCounts(server.db).messages!;
+    const before = (await rowCounts(server.sql)).messages!;
     const sent = expectOk(await command(socket, "message:send", { clientMessageId: "after-fuzz", text: "Still there?" }));
     expect(sent.seq).toBeGreaterThan(0);
     await server.app.services.chat.drain();
     // The message and its reply.
-    expect(rowCounts(server.db).messages).toBe(before + 2);
+    expect((await rowCounts(server.sql)).messages).toBe(before + 2);
   });
 
   it("counts only the fuzzed socket as connected once every handshake's client has gone", async () => {

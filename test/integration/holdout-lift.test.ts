@@ -40,8 +40,8 @@ async function push(sessionId: string, specs: ActionSpec[]) {
 }
 
 /** `count` session ids on the given side of the 50 % holdout (the salt exists once a session was assigned). */
-function sessionIds(prefix: string, heldOut: boolean, count: number): string[] {
-  const salt = server.repos.settings.get("holdout_salt")!;
+async function sessionIds(prefix: string, heldOut: boolean, count: number): Promise<string[]> {
+  const salt = (await server.repos.settings.get("holdout_salt"))!;
   const ids: string[] = [];
   for (let i = 0; ids.length < count; i++) {
     if (holdoutBucket(salt, "demo", "session", `${prefix}-${i}`) < 5_000 === heldOut) ids.push(`${prefix}-${i}`);
@@ -64,7 +64,7 @@ afterAll(async () => {
 
 describe("holdout", () => {
   it("computes and stores a holdout session's suggestion but shows it nowhere", async () => {
-    const [sid] = sessionIds("h-solo", true, 1);
+    const [sid] = await sessionIds("h-solo", true, 1);
     const socket = await connectWidget(server.url, { sessionId: sid! });
     sockets.push(socket);
     const shown = record(socket, "suggestion:created");
@@ -78,7 +78,7 @@ describe("holdout", () => {
     expect(feed.skips.find((x) => x.id === d.id)).toMatchObject({ reason: "holdout", holdout: true, suggestion_text: d.text });
     expect((await get<AdminSessionAnalysisResponse>(`/v1/admin/sessions/${sid}/analysis`)).holdout).toBe(true);
     // A treated session's suggestion reaches its widget in the same time: the holdout's silence is not a delay.
-    const [treated] = sessionIds("t-solo", false, 1);
+    const [treated] = await sessionIds("t-solo", false, 1);
     const other = await connectWidget(server.url, { sessionId: treated! });
     sockets.push(other);
     const created = nextEvent(other, "suggestion:created");
@@ -98,7 +98,7 @@ describe("holdout", () => {
         return (await next).holdout;
       };
       const first = await decided("u-1");
-      const salt = byUser.repos.settings.get("holdout_salt")!;
+      const salt = (await byUser.repos.settings.get("holdout_salt"))!;
       expect(first).toBe(holdoutBucket(salt, "demo", "user", "sticky-user") < 5_000);
       expect(await decided("u-2")).toBe(first);
       expect(await decided("u-3")).toBe(first);
@@ -110,8 +110,8 @@ describe("holdout", () => {
 
 describe("GET /v1/admin/stats/lift", () => {
   it("computes completion with and without suggestions, with Newcombe's interval, follow-through and dismissals per trigger", async () => {
-    const treated = sessionIds("t", false, 4);
-    const held = sessionIds("h", true, 4);
+    const treated = await sessionIds("t", false, 4);
+    const held = await sessionIds("h", true, 4);
     for (const sid of treated) {
       const socket = await connectWidget(server.url, { sessionId: sid });
       sockets.push(socket);

@@ -49,7 +49,7 @@ describe("rate limits", () => {
       expect(ok.status).toBe(202);
       expect(ok.headers.get("ratelimit")).toMatch(/limit=3, remaining=\d, reset=\d+/);
     }
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const refused = await signedPush(server);
     expect(refused.status).toBe(429);
     const retryAfter = Number(refused.headers.get("retry-after"));
@@ -58,7 +58,7 @@ describe("rate limits", () => {
     const body = (await refused.json()) as ErrorBody;
     expect(body.error.code).toBe("rate_limited");
     expect(body.error.message).toMatch(/webhook limit is 3 per minute.*retry after \d+ s/);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
 
     const text = await scrape(server.url);
     expect(sampleValue(text, "pilotlight_rate_limited_total", { limiter: "webhook" })).toBe(1);
@@ -68,7 +68,7 @@ describe("rate limits", () => {
   it("keys per product: another real product from the same address has its own budget, made-up ones share one", async () => {
     const server = await start({ RATE_LIMIT_WEBHOOK_PER_MIN: "2" });
     const second = server.instance.defaultProduct;
-    server.repos.products.save({ ...second, id: "second", productKey: "pk_second_0123456789" });
+    await server.repos.products.save({ ...second, id: "second", productKey: "pk_second_0123456789" });
     expect((await signedPush(server)).status).toBe(202);
     expect((await signedPush(server)).status).toBe(202);
     expect((await signedPush(server)).status).toBe(429);
@@ -206,11 +206,11 @@ describe("body-size limits", () => {
   for (const route of bodyRoutes) {
     for (const chunked of [false, true]) {
       it(`${route.name}: a body over MAX_BODY_BYTES (${chunked ? "chunked" : "with Content-Length"}) gets 413 and stores nothing`, async () => {
-        const before = rowCounts(server.db);
+        const before = await rowCounts(server.sql);
         const res = await send(`${server.url}${route.path}`, route.method, route.headers(oversized), oversized, chunked);
         expect(res.status).toBe(413);
         expect(res.body.error).toEqual({ code: "payload_too_large", message: `request body exceeds the limit of ${MAX} bytes` });
-        expect(rowCounts(server.db)).toEqual(before);
+        expect(await rowCounts(server.sql)).toEqual(before);
       });
     }
   }

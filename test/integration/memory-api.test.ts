@@ -21,7 +21,7 @@ let decisions: ReturnType<typeof recordDecisions>;
 beforeAll(async () => {
   server = await startTestServer({ clock, env: { SUGGEST_DEBOUNCE_MS: "10", SUGGEST_MAX_WAIT_MS: "100", ALLOWED_ORIGINS: ALLOWED_ORIGIN } });
   decisions = recordDecisions(server.suggestions);
-  addProduct(server, "other");
+  await addProduct(server, "other");
 });
 afterAll(async () => {
   await server.close();
@@ -42,9 +42,7 @@ const typeIn = (url: string, label: string): ActionSpec => ({ type: "type", url,
 const submit = (url: string, label: string): ActionSpec => ({ type: "submit", url, title: `Submit '${label}' form` });
 const click = (url: string, label: string): ActionSpec => ({ type: "click", url, title: `Click '${label}' button` });
 const actionIds = (sessionId: string) =>
-  server.db
-    .prepare<[string], { id: number; title: string }>("SELECT a.id, a.title FROM actions a JOIN sessions s ON s.id = a.session_ref WHERE s.session_key = ? ORDER BY a.id")
-    .all(sessionId);
+  server.sql.all<{ id: number; title: string }>("SELECT a.id, a.title FROM actions a JOIN sessions s ON s.id = a.session_ref WHERE s.session_key = ? ORDER BY a.id", [sessionId]);
 
 describe("GET /v1/admin/sessions/:id/analysis", () => {
   it("shows each attempt: the action that matched each step, out-of-order steps, failed submits, completion and outcome", async () => {
@@ -67,9 +65,10 @@ describe("GET /v1/admin/sessions/:id/analysis", () => {
     });
     expect(attempt.last_issue).toBe("'Save invoice' on Invoices › New had to be submitted again");
     // Each step names the action that did it; the save is the second submit (the first one failed).
-    const [, , firstSave, secondSave, customer, send] = actionIds("ana-1");
+    const ids = await actionIds("ana-1");
+    const [, , firstSave, secondSave, customer, send] = ids;
     expect(attempt.matched_steps.map((s) => [s.step_id, s.action_id])).toEqual([
-      ["open-invoices", actionIds("ana-1")[0]!.id], ["start-invoice", actionIds("ana-1")[1]!.id], ["pick-customer", customer!.id],
+      ["open-invoices", ids[0]!.id], ["start-invoice", ids[1]!.id], ["pick-customer", customer!.id],
       ["save-invoice", secondSave!.id], ["send-invoice", send!.id],
     ]);
     expect(attempt.matched_steps.map((s) => s.action_id)).not.toContain(firstSave!.id);
@@ -83,8 +82,8 @@ describe("GET /v1/admin/sessions/:id/analysis", () => {
     const quiet = await get<AdminSessionAnalysisResponse>("/v1/admin/sessions/ana-2/analysis");
     expect(quiet.tasks[0]!.attempts[0]).toMatchObject({ outcome: "abandoned" });
     // The sweep stores what readers already see.
-    server.app.services.memory.sweep();
-    expect(server.db.prepare("SELECT outcome FROM workflow_attempts WHERE workflow_id = 'export-report' AND scope_id = 'ana'").pluck().get()).toBe("abandoned");
+    await server.app.services.memory.sweep();
+    expect(await server.sql.value("SELECT outcome FROM workflow_attempts WHERE workflow_id = 'export-report' AND scope_id = 'ana'")).toBe("abandoned");
   });
 });
 

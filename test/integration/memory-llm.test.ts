@@ -58,7 +58,7 @@ describe("memory in LLM prompts", () => {
     await pushActions(server.url, "mem-llm-2", [{ url: "/invoices" }, { url: "/invoices/new" }], clock.now(), { userId: "lena" });
     const d = await next;
     expect(d).toMatchObject({ outcome: "delivered", source: "llm" });
-    expect(server.repos.suggestions.findById(d.suggestionId!)).toMatchObject({ signal: "first_attempt", workflowId: "create-invoice", stepId: "pick-customer" });
+    expect(await server.repos.suggestions.findById(d.suggestionId!)).toMatchObject({ signal: "first_attempt", workflowId: "create-invoice", stepId: "pick-customer" });
 
     const user = fake.requests.at(-1)!.body.messages!.find((m) => m.role === "user")!.content as string;
     const { inside, outside } = split(user);

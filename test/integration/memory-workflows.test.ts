@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   decisions = recordDecisions(server.suggestions);
-  addProduct(server, "blog");
+  await addProduct(server, "blog");
 });
 afterAll(async () => {
   await server.close();
@@ -158,9 +158,9 @@ describe("each product's own workflows", () => {
     for (let i = 0; i < 3; i++) fails.push(submit(TEAM, "Invite"), invalid(TEAM, "Email", "Enter a valid email address."));
     const decision = await push("blog-rf", [page(TEAM), typeIn(TEAM, "Email"), ...fails], "bob", "blog");
     expect(decision.outcome).toBe("delivered");
-    expect(server.repos.suggestions.findById(decision.suggestionId!)).toMatchObject({ signal: "repeated_submit", workflowId: null, stepId: null });
+    expect(await server.repos.suggestions.findById(decision.suggestionId!)).toMatchObject({ signal: "repeated_submit", workflowId: null, stepId: null });
     expect(decision.rules.map((r) => r.code)).not.toContain("trigger:repeated_failure");
-    expect(server.db.prepare("SELECT count(*) FROM workflow_attempts WHERE product_id = 'blog' AND workflow_id <> 'publish-post'").pluck().get()).toBe(0);
+    expect(await server.sql.value("SELECT count(*) AS n FROM workflow_attempts WHERE product_id = 'blog' AND workflow_id <> 'publish-post'")).toBe(0);
   });
 });
 
@@ -177,7 +177,7 @@ describe("a product's workflows replaced through the admin API", () => {
   ] };
 
   it("drops a removed workflow from the knowledge state (its attempts are kept, and count again if it comes back); a restructured one starts afresh", async () => {
-    addProduct(server, "acme");
+    await addProduct(server, "acme");
     await putWorkflows("acme", { workflows: [invite, billing] });
     await push("acme-1", [page(TEAM), typeIn(TEAM, "Email"), submit(TEAM, "Invite"), page("/settings/billing"), click("/settings/billing", "Update payment method")], "amy", "acme");
     const before = await get<AdminUserMemoryResponse>("/v1/admin/users/amy/memory?product_id=acme");
@@ -197,7 +197,7 @@ describe("a product's workflows replaced through the admin API", () => {
     expect(liftAfter.completion.with_suggestions.units + liftAfter.completion.with_suggestions.in_progress).toBe(1);
     // A session going on meanwhile does not continue (or start) an attempt at the removed workflow.
     await push("acme-1", [page(TEAM), typeIn(TEAM, "Email")], "amy", "acme");
-    expect(server.db.prepare("SELECT count(*) FROM workflow_attempts WHERE product_id = 'acme' AND workflow_id = 'invite-teammate'").pluck().get()).toBe(1);
+    expect(await server.sql.value("SELECT count(*) AS n FROM workflow_attempts WHERE product_id = 'acme' AND workflow_id = 'invite-teammate'")).toBe(1);
 
     // Back as it was: the kept attempts count again.
     await putWorkflows("acme", { workflows: [invite, billing, post] });

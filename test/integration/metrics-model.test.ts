@@ -43,7 +43,7 @@ afterAll(async () => {
 async function suggestFor(sessionId: string) {
   await pushActions(server.url, sessionId, [{ url: "/invoices" }, { url: "/invoices/new" }]);
   const next = decisions.next({ sessionId });
-  await server.suggestions.evaluateNow(server.repos.sessions.idByKey(server.instance.defaultProduct.id, sessionId)!);
+  await server.suggestions.evaluateNow((await server.repos.sessions.idByKey(server.instance.defaultProduct.id, sessionId))!);
   return next;
 }
 

@@ -25,12 +25,12 @@ afterAll(async () => {
 });
 
 const metric = async (name: string, labels: Record<string, string> = {}) => sampleValue(await scrape(server.url), name, labels);
-const sessionRef = (sessionId: string) => server.repos.sessions.idByKey(server.instance.defaultProduct.id, sessionId)!;
+const sessionRef = async (sessionId: string) => (await server.repos.sessions.idByKey(server.instance.defaultProduct.id, sessionId))!;
 
 /** Evaluates the session now and returns the engine's decision. */
 async function evaluate(sessionId: string) {
   const next = decisions.next({ sessionId });
-  await server.suggestions.evaluateNow(sessionRef(sessionId));
+  await server.suggestions.evaluateNow(await sessionRef(sessionId));
   return next;
 }
 

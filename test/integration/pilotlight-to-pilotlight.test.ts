@@ -46,7 +46,7 @@ describe("Pilotlight → Pilotlight", () => {
     expect(summarized.counts).toMatchObject({ actions: 4, in_window: 0, summarized: 4 });
     expect(b.app.services.connector!.status()).toMatchObject({ events: 3, accepted: 6, duplicates: 0, invalidFrames: 0 });
     // B stores each action once and under the connector source.
-    const sources = b.db.prepare("SELECT source, count(*) AS n FROM actions GROUP BY source").all();
+    const sources = await b.sql.all("SELECT source, count(*) AS n FROM actions GROUP BY source");
     expect(sources).toEqual([{ source: "connector", n: 5 }]);
   });
 });

@@ -52,7 +52,7 @@ describe("POST /v1/webhooks/posthog", () => {
       canonical_url: "https://app.example.com/reports/:id",
       raw_url: "https://app.example.com/reports/2024",
     });
-    expect(server.db.prepare("SELECT source FROM actions ORDER BY id DESC LIMIT 1").pluck().get()).toBe("posthog");
+    expect(await server.sql.value("SELECT source FROM actions ORDER BY id DESC LIMIT 1")).toBe("posthog");
   });
 
   it("stores a re-delivered uuid once (dedupe on event.uuid)", async () => {
@@ -78,11 +78,11 @@ describe("POST /v1/webhooks/posthog", () => {
   });
 
   it("accepts low-signal events and drops them, storing nothing", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     for (const name of ["$pageleave", "$identify"]) {
       expect(await post(delivery("ph-low", { event: name }))).toEqual({ status: 202, json: { accepted: 0, duplicates: 0, dropped: 1 } });
     }
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     expect((await context("ph-low")).status).toBe(404);
   });
 
@@ -95,14 +95,14 @@ describe("POST /v1/webhooks/posthog", () => {
   });
 
   it("refuses the destination's body template sent unfilled ({\"event\":\"{event}\"}) with a 422 naming it, storing nothing", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     for (const body of ['{"event":"{event}"}', '{"event":"{event}","person":"{person}"}', { event: { event: "$pageview", uuid: "u1", distinct_id: "{event.distinct_id}", properties: {} } }]) {
       const res = await post(typeof body === "string" ? JSON.parse(body) : body);
       expect(res.status).toBe(422);
       expect(res.json.error.message).toMatch(/literal template placeholder .*PostHog sent the body template without filling it in/);
       expect(res.json.error.issues[0].path).toMatch(/^event\.(event|distinct_id)$/);
     }
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("takes a batch across sessions, with pageviews, changes, submits and dropped events", async () => {
@@ -128,7 +128,7 @@ describe("POST /v1/webhooks/posthog", () => {
 
   it("picks the product from ?product_id=", async () => {
     const other = { ...server.instance.defaultProduct, id: "shop", productKey: "pk_shop_0123456789", posthogSecret: "shop-posthog-secret-0123456789" };
-    server.repos.products.save(other);
+    await server.repos.products.save(other);
     const body = delivery("ph-shop");
     expect((await post(body, { "x-posthog-secret": TEST_SECRETS.POSTHOG_SECRET }, "?product_id=shop")).status).toBe(401);
     expect((await post(body, { "x-posthog-secret": other.posthogSecret }, "?product_id=shop")).status).toBe(202);
@@ -138,8 +138,8 @@ describe("POST /v1/webhooks/posthog", () => {
 
   describe("refuses bad input with a clear 4xx and stores nothing", () => {
     let before: Record<string, number>;
-    beforeEach(() => {
-      before = rowCounts(server.db);
+    beforeEach(async () => {
+      before = await rowCounts(server.sql);
     });
     const good = () => delivery("ph-bad");
 
@@ -159,21 +159,21 @@ describe("POST /v1/webhooks/posthog", () => {
         const res = await send();
         expect(res.status).toBe(status);
         expect(res.json.error.message).toMatch(message);
-        expect(rowCounts(server.db)).toEqual(before);
+        expect(await rowCounts(server.sql)).toEqual(before);
       });
     }
 
     it("a non-JSON content type → 415", async () => {
       const res = await fetch(`${server.url}/v1/webhooks/posthog`, { method: "POST", headers: { "content-type": "text/plain", "x-posthog-secret": TEST_SECRETS.POSTHOG_SECRET }, body: JSON.stringify(good()) });
       expect(res.status).toBe(415);
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(await rowCounts(server.sql)).toEqual(before);
     });
 
     it("a body over MAX_BODY_BYTES → 413", async () => {
       const res = await post({ ...good(), pad: "x".repeat(1024 * 1024) });
       expect(res.status).toBe(413);
       expect(res.json.error.code).toBe("payload_too_large");
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(await rowCounts(server.sql)).toEqual(before);
     });
   });
 });

@@ -12,7 +12,7 @@ let server: TestServer;
 const SECOND_SECRET = "second-push-secret-0123456789";
 beforeAll(async () => {
   server = await startTestServer();
-  server.repos.products.save({ ...server.instance.defaultProduct, id: "second", productKey: "pk_second_0123456789", pushSecret: SECOND_SECRET });
+  await server.repos.products.save({ ...server.instance.defaultProduct, id: "second", productKey: "pk_second_0123456789", pushSecret: SECOND_SECRET });
 });
 afterAll(async () => {
   await server.close();
@@ -27,8 +27,8 @@ const WRONG = "not-the-push-secret-0123456789";
 
 describe("POST /v1/webhooks/actions authenticates before it parses", () => {
   let before: Record<string, number>;
-  beforeEach(() => {
-    before = rowCounts(server.db);
+  beforeEach(async () => {
+    before = await rowCounts(server.sql);
   });
 
   const unauthentic: [string, string][] = [
@@ -42,7 +42,7 @@ describe("POST /v1/webhooks/actions authenticates before it parses", () => {
       const res = await post(body, pilotlightHeaders(body, WRONG));
       expect(res.status).toBe(401);
       expect(res.body.error?.code).toBe("bad_signature");
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(await rowCounts(server.sql)).toEqual(before);
     });
   }
 
@@ -62,10 +62,10 @@ describe("POST /v1/webhooks/actions authenticates before it parses", () => {
   it("checks a body naming another product against that product's secret", async () => {
     const body = JSON.stringify({ type: "actions", product_id: "second", session_id: "s-second", actions: [{ title: "t", description: "d", canonical_url: "/" }] });
     expect((await post(body, pilotlightHeaders(body))).status).toBe(401);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     const ok = await post(body, pilotlightHeaders(body, SECOND_SECRET));
     expect(ok).toEqual({ status: 202, body: { accepted: 1, duplicates: 0 } });
-    expect(server.repos.sessions.findByKey("second", "s-second")).toBeDefined();
+    expect(await server.repos.sessions.findByKey("second", "s-second")).toBeDefined();
   });
 
   it("reads product_id as JSON.parse does: the last duplicate wins, escaped keys count, numbers and padding are normalised", async () => {
@@ -83,7 +83,7 @@ describe("POST /v1/webhooks/actions authenticates before it parses", () => {
       const res = await post(body, pilotlightHeaders(body, secret));
       expect({ body, status: res.status }).toEqual({ body, status: 202 });
       const sessionId = (JSON.parse(body) as { session_id: string }).session_id;
-      expect(server.repos.sessions.findByKey(product, sessionId)).toBeDefined();
+      expect(await server.repos.sessions.findByKey(product, sessionId)).toBeDefined();
     }
   });
 });

@@ -32,7 +32,7 @@ describe("suggestion engine → widget (rules model)", () => {
     expect(suggestion.text).toContain("Type your teammate's email address.");
 
     expectOk(await command(socket, "suggestion:feedback", { suggestionId: suggestion.id, verdict: "accepted" }));
-    expect(server.repos.suggestions.findById(suggestion.id)?.feedback).toBe("accepted");
+    expect((await server.repos.suggestions.findById(suggestion.id))?.feedback).toBe("accepted");
     socket.close();
   });
 
@@ -55,7 +55,7 @@ describe("suggestion engine → widget (rules model)", () => {
     const stranger = await connectWidget(server.url, { sessionId: "engine-stranger" });
     const ack = await command(stranger, "suggestion:feedback", { suggestionId: id, verdict: "dismissed" });
     expect(ack).toMatchObject({ ok: false, error: { code: "unknown_suggestion" } });
-    expect(server.repos.suggestions.findById(id)?.feedback).toBeNull();
+    expect((await server.repos.suggestions.findById(id))?.feedback).toBeNull();
     owner.close();
     stranger.close();
   });
@@ -181,7 +181,7 @@ describe("suggestion:retracted", () => {
       actions: [{ type: "type", title: "Type in 'Email address' field", description: "User typed in the Email address field", canonical_url: "https://acme.test/settings/team", timestamp_start: 2 }],
     });
     expect(await retracted).toEqual({ id: suggestion.id, reason: "step_done" });
-    expect(server.repos.suggestions.findById(suggestion.id)?.status).toBe("retracted");
+    expect((await server.repos.suggestions.findById(suggestion.id))?.status).toBe("retracted");
     socket.close();
   });
 
@@ -200,7 +200,7 @@ describe("suggestion:retracted", () => {
     });
     await decided;
     expect(seen).toEqual([]);
-    expect(server.repos.suggestions.findById(suggestion.id)?.status).toBe("delivered");
+    expect((await server.repos.suggestions.findById(suggestion.id))?.status).toBe("delivered");
     socket.close();
   });
 });

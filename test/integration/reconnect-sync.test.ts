@@ -39,13 +39,13 @@ describe("disconnects and reconnects lose nothing", () => {
     await server.app.services.chat.drain();
     expectOk(await command(alice, "conversation:sync", { afterSeq: 0 })).messages.forEach(keep);
 
-    const activity = (i: number) => {
+    const activity = async (i: number) => {
       otherTab.emit("message:send", { clientMessageId: `m-${i}`, text: `question ${i}` }, () => undefined);
-      deliverTestSuggestion(server, "cut-alice", `suggestion ${i}`);
+      await deliverTestSuggestion(server, "cut-alice", `suggestion ${i}`);
     };
 
     for (let i = 0; i < 100; i++) {
-      activity(i);
+      await activity(i);
       // Cut at a random moment: before, during or after the streamed reply.
       const ticks = Math.floor(rand() * 4);
       for (let t = 0; t < ticks; t++) await new Promise((r) => setImmediate(r));
@@ -53,7 +53,7 @@ describe("disconnects and reconnects lose nothing", () => {
       alice.io.engine.close();
       await gone;
       alice.close();
-      if (rand() < 0.5) activity(1000 + i); // more happens while alice is away
+      if (rand() < 0.5) await activity(1000 + i); // more happens while alice is away
 
       const seqs = [...thread.keys()].sort((a, b) => a - b);
       const lastSeq = seqs.at(-1) ?? 0;
@@ -69,7 +69,7 @@ describe("disconnects and reconnects lose nothing", () => {
     await server.app.services.chat.drain();
     const last = Math.max(...thread.keys());
     expectOk(await command(alice, "conversation:sync", { afterSeq: last })).messages.forEach(keep);
-    const stored = server.repos.messages.after(conversationId, 0, 100_000);
+    const stored = await server.repos.messages.after(conversationId, 0, 100_000);
     expect([...thread.values()].sort((a, b) => a.seq - b.seq).map((m) => [m.seq, m.id, m.role])).toEqual(
       stored.map((m) => [m.seq, m.id, m.role]),
     );

@@ -19,14 +19,14 @@ describe("restart on the same database file", () => {
     const first = await startTestServer({ databasePath });
     expect((await pushEvent(first.url, fixtureJson("autoplay-actions.json"))).body).toEqual({ accepted: 4, duplicates: 0 });
     expect((await pushEvent(first.url, fixtureJson("autoplay-minimal.json"))).body).toEqual({ accepted: 1, duplicates: 0 });
-    const countsBefore = rowCounts(first.db);
-    const productBefore = first.repos.products.findById("demo");
+    const countsBefore = await rowCounts(first.sql);
+    const productBefore = await first.repos.products.findById("demo");
     await first.close();
 
     const second = await startTestServer({ databasePath });
     try {
-      expect(rowCounts(second.db)).toEqual(countsBefore);
-      expect(second.repos.products.findById("demo")).toEqual(productBefore);
+      expect(await rowCounts(second.sql)).toEqual(countsBefore);
+      expect(await second.repos.products.findById("demo")).toEqual(productBefore);
       // Re-delivery after the restart is still recognised as a duplicate.
       expect((await pushEvent(second.url, fixtureJson("autoplay-actions.json"), "connector")).body).toEqual({ accepted: 0, duplicates: 4 });
       const res = await fetch(`${second.url}/v1/sessions/ps_7f3a9c/context`, { headers: adminHeaders });

@@ -56,7 +56,7 @@ describe("retention", () => {
     // Seen 11 days ago: kept whole, including its 31-day-old first action.
     expect((await contextStatus("s-active")).body.counts?.actions).toBe(2);
     expect((await contextStatus("s-new")).status).toBe(200);
-    expect(server.db.prepare("SELECT count(*) AS n FROM actions").get()).toEqual({ n: 3 });
+    expect(await server.sql.get("SELECT count(*) AS n FROM actions")).toEqual({ n: 3 });
 
     const text = await scrape(server.url);
     expect(sampleValue(text, "pilotlight_retention_deleted_rows_total", { table: "actions" })).toBe(3);
@@ -69,22 +69,22 @@ describe("retention", () => {
     const clock = testClock();
     server = await startTestServer({ clock, env: { RETENTION_DAYS: "30" } });
     const chat = server.app.services.chat;
-    const sender = (sessionId: string) => {
-      const sessionRef = server!.repos.sessions.touch({ productId: "demo", sessionKey: sessionId, userId: null, email: null, now: clock.now() });
+    const sender = async (sessionId: string) => {
+      const sessionRef = await server!.repos.sessions.touch({ productId: "demo", sessionKey: sessionId, userId: null, email: null, now: clock.now() });
       return { productId: "demo", sessionRef, userId: null };
     };
-    const oldSender = sender("chat-old");
-    const old = chat.sendUserMessage(oldSender, { clientMessageId: "o1", text: "hello long ago" });
+    const oldSender = await sender("chat-old");
+    const old = await chat.sendUserMessage(oldSender, { clientMessageId: "o1", text: "hello long ago" });
     await chat.drain();
     clock.advance(31 * DAY);
-    const recent = chat.sendUserMessage(sender("chat-new"), { clientMessageId: "n1", text: "hello today" });
+    const recent = await chat.sendUserMessage(await sender("chat-new"), { clientMessageId: "n1", text: "hello today" });
     await chat.drain();
 
     const report = await server.app.services.retention.runOnce();
     expect(report.deleted).toMatchObject({ messages: 2, conversations: 1 });
-    expect(server.repos.conversations.findById(old.conversationId)).toBeUndefined();
-    expect(server.repos.conversations.linkOf(oldSender.sessionRef)).toBeUndefined();
-    expect(server.repos.messages.after(recent.conversationId, 0, 10).map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(await server.repos.conversations.findById(old.conversationId)).toBeUndefined();
+    expect(await server.repos.conversations.linkOf(oldSender.sessionRef)).toBeUndefined();
+    expect((await server.repos.messages.after(recent.conversationId, 0, 10)).map((m) => m.role)).toEqual(["user", "assistant"]);
   });
 
   it("purges in small batches while ingestion keeps committing", async () => {
@@ -121,11 +121,10 @@ describe("retention", () => {
     expect(report.deleted.actions).toBeGreaterThanOrEqual(299 * 20);
     for (const id of ["fresh-1", "fresh-2", "fresh-3"]) expect((await contextStatus(id)).body.counts?.actions).toBe(1);
     // The returning session is kept (or recreated) with its new action, whichever side of the purge it landed.
-    const revived = server.db
-      .prepare("SELECT count(*) AS n FROM actions a JOIN sessions s ON s.id = a.session_ref WHERE s.session_key = 'old-7' AND a.title = 'new in old-7'")
-      .get();
+    const revived = await server.sql
+      .get("SELECT count(*) AS n FROM actions a JOIN sessions s ON s.id = a.session_ref WHERE s.session_key = 'old-7' AND a.title = 'new in old-7'");
     expect(revived).toEqual({ n: 1 });
-    const remainingOld = server.db.prepare("SELECT count(*) AS n FROM sessions WHERE session_key LIKE 'old-%'").get();
+    const remainingOld = await server.sql.get("SELECT count(*) AS n FROM sessions WHERE session_key LIKE 'old-%'");
     expect(remainingOld).toEqual({ n: 1 });
   });
 
@@ -135,6 +134,8 @@ describe("retention", () => {
     for (let s = 0; s < 50; s++) await push(actionsEvent(`old-${s}`, ["a", "b", "c", "d"]));
     clock.advance(31 * DAY);
     const run = server.app.services.retention.runOnce();
+    // One turn: the store is async, so the first batch is under way (not yet begun) when runOnce returns.
+    await new Promise((resolve) => setImmediate(resolve));
     const closing = server.close();
     const report = await run;
     await closing;

@@ -90,7 +90,7 @@ describe("bearer tokens", () => {
     expect(await adminStatus(server, `${admin}x`)).toBe(401);
     expect(rawBytes(db)).not.toContain(admin);
     expect(rawBytes(db)).not.toContain(stream);
-    expect(server.db.prepare("SELECT value FROM settings WHERE key = 'admin_token_sha256'").pluck().get()).toBe(sha256(admin));
+    expect(await server.sql.value("SELECT value FROM settings WHERE key = 'admin_token_sha256'")).toBe(sha256(admin));
     await server.close();
 
     // After a restart the same tokens still work (nothing printed, nothing regenerated).
@@ -128,8 +128,8 @@ describe("bearer tokens", () => {
     expect(server.instance.generated).toEqual([]);
     expect(await adminStatus(server, adminToken)).toBe(200);
     expect(await streamStatus(server, streamToken)).toBe(200);
-    expect(server.db.prepare("SELECT value FROM settings WHERE key = 'admin_token_sha256'").pluck().get()).toBe(sha256(adminToken));
-    expect(server.db.prepare("SELECT count(*) FROM settings WHERE key = 'admin_token'").pluck().get()).toBe(0);
+    expect(await server.sql.value("SELECT value FROM settings WHERE key = 'admin_token_sha256'")).toBe(sha256(adminToken));
+    expect(await server.sql.value("SELECT count(*) AS n FROM settings WHERE key = 'admin_token'")).toBe(0);
     expect(rawBytes(db)).not.toContain(adminToken);
     expect(rawBytes(db)).not.toContain(streamToken);
   });

@@ -76,7 +76,7 @@ describe("a widget bound to a source's session id", () => {
     const shown = nextEvent(socket, "suggestion:created");
     expect(await postPosthog(posthogPageview("0193a1b2-anon-7000-8000-000000000001", posthogSession))).toMatchObject({ status: 202 });
     expect((await shown).text).toContain("Type your teammate's email address.");
-    expect(server.repos.sessions.findByKey("demo", posthogSession)?.ownerId).toBeNull();
+    expect((await server.repos.sessions.findByKey("demo", posthogSession))?.ownerId).toBeNull();
     socket.close();
   });
 
@@ -92,29 +92,29 @@ describe("a widget bound to a source's session id", () => {
 describe("PostHog identities", () => {
   it("an identified person's events own the session; an anonymous distinct_id owns nothing", async () => {
     await postPosthog(posthogPageview("0193a1b2-anon-7000-8000-000000000002", "ph-anon-session"));
-    expect(server.repos.sessions.findByKey("demo", "ph-anon-session")).toMatchObject({ ownerId: null });
+    expect(await server.repos.sessions.findByKey("demo", "ph-anon-session")).toMatchObject({ ownerId: null });
     await postPosthog(posthogPageview("grace", "ph-grace-session", true));
-    expect(server.repos.sessions.findByKey("demo", "ph-grace-session")).toMatchObject({ ownerId: "grace" });
+    expect(await server.repos.sessions.findByKey("demo", "ph-grace-session")).toMatchObject({ ownerId: "grace" });
     expect((await refusedConnection(server.url, { sessionId: "ph-grace-session" })).code).toBe("session_forbidden");
   });
 
   it("drops the events of another identified person for an owned session, and stores the rest of the batch", async () => {
     const res = await postPosthog([posthogPageview("mallory", "ph-grace-session", true), posthogPageview("0193-anon-x", "ph-other-session")]);
     expect(res).toEqual({ status: 202, json: { accepted: 1, duplicates: 0, dropped: 1 } });
-    expect(server.repos.sessions.findByKey("demo", "ph-grace-session")).toMatchObject({ ownerId: "grace", actionCount: 1 });
-    expect(server.repos.sessions.findByKey("demo", "ph-other-session")?.actionCount).toBe(1);
+    expect(await server.repos.sessions.findByKey("demo", "ph-grace-session")).toMatchObject({ ownerId: "grace", actionCount: 1 });
+    expect((await server.repos.sessions.findByKey("demo", "ph-other-session"))?.actionCount).toBe(1);
   });
 
   it("an event without $session_id is keyed by a keyed HMAC, never by the guessable distinct_id and date", async () => {
-    const before = rowCounts(server.db).sessions!;
+    const before = (await rowCounts(server.sql)).sessions!;
     expect((await postPosthog(posthogPageview("hank@example.com", null))).status).toBe(202);
     expect((await postPosthog(posthogPageview("hank@example.com", null))).status).toBe(202);
-    expect(rowCounts(server.db).sessions).toBe(before + 1); // one session per person and day
-    const key = server.db.prepare<[], string>("SELECT session_key FROM sessions ORDER BY id DESC LIMIT 1").pluck().get()!;
+    expect((await rowCounts(server.sql)).sessions).toBe(before + 1); // one session per person and day
+    const key = (await server.sql.value<string>("SELECT session_key FROM sessions ORDER BY id DESC LIMIT 1"))!;
     expect(key).toMatch(/^ph_[A-Za-z0-9_-]{43}$/);
     expect(key).not.toContain("hank");
     const day = new Date().toISOString().slice(0, 10);
-    expect(server.repos.sessions.findByKey("demo", `ph_hank@example.com_${day}`)).toBeUndefined();
+    expect(await server.repos.sessions.findByKey("demo", `ph_hank@example.com_${day}`)).toBeUndefined();
   });
 });
 
@@ -131,7 +131,7 @@ describe("a verified widget that names no session", () => {
     const bound = await f.bound.until();
     expect(bound.reason).toBe("new");
     expect(bound.sessionId).toMatch(/^ps_[0-9a-f]{32}$/);
-    expect(server.repos.sessions.findByKey("demo", bound.sessionId)?.ownerId).toBe("ivy");
+    expect((await server.repos.sessions.findByKey("demo", bound.sessionId))?.ownerId).toBe("ivy");
     f.socket.close();
   });
 
@@ -153,7 +153,7 @@ describe("a verified widget that names no session", () => {
     expect(suggestion.text).toContain("Type your teammate's email address.");
     // Chat from the follower now uses the session it follows.
     const sent = expectOk(await command(f.socket, "message:send", { clientMessageId: "follow-1", text: "where am I?" }));
-    const link = server.repos.conversations.linkOf(server.repos.sessions.idByKey("demo", "conn-alice-2")!);
+    const link = await server.repos.conversations.linkOf((await server.repos.sessions.idByKey("demo", "conn-alice-2"))!);
     expect(link?.conversationId).toBe(sent.conversationId);
     f.socket.close();
   });

@@ -39,8 +39,8 @@ async function attempt(auth: Parameters<typeof widgetClient>[1]): Promise<void> 
   socket.close();
 }
 
-const session = (key: string) => server.repos.sessions.findByKey("demo", key);
-const indexOf = (userId: string) => server.repos.userSessions.recent("demo", userId, 0, 100).map((s) => s.sessionId);
+const session = async (key: string) => await server.repos.sessions.findByKey("demo", key);
+const indexOf = async (userId: string) => (await server.repos.userSessions.recent("demo", userId, 0, 100)).map((s) => s.sessionId);
 
 /** A verified widget that has chatted: its session, conversation and token. */
 async function chattingWidget(sessionId: string, identity: { userId: string; userHash: string } | Record<string, never>, text: string) {
@@ -66,24 +66,24 @@ describe("a verified user's session cannot be entered by naming its id", () => {
 
   it("an anonymous socket naming alice's sessionId is refused: no link, no token, no thread, nothing posted", async () => {
     const live = record(thread.socket, "message:created");
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const refused = await refusedConnection(server.url, { sessionId: "own-alice" });
     expect(refused.code).toBe("session_forbidden");
     expect(refused.message).toMatch(/belongs to another user/);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     // Alice's thread is untouched and she saw nothing new.
-    expect(server.repos.messages.after(thread.conversationId, 0, 100).map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect((await server.repos.messages.after(thread.conversationId, 0, 100)).map((m) => m.role)).toEqual(["user", "assistant"]);
     expect(live).toEqual([]);
   });
 
   it("bob naming alice's sessionId is refused; the session stays alice's and never enters bob's index", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const refused = await refusedConnection(server.url, { sessionId: "own-alice", ...bob });
     expect(refused.code).toBe("session_forbidden");
-    expect(rowCounts(server.db)).toEqual(before);
-    expect(session("own-alice")).toMatchObject({ ownerId: "alice", userId: "alice" });
-    expect(indexOf("bob")).not.toContain("own-alice");
-    expect(server.repos.conversations.findById(thread.conversationId)?.userId).toBe("alice");
+    expect(await rowCounts(server.sql)).toEqual(before);
+    expect(await session("own-alice")).toMatchObject({ ownerId: "alice", userId: "alice" });
+    expect(await indexOf("bob")).not.toContain("own-alice");
+    expect((await server.repos.conversations.findById(thread.conversationId))?.userId).toBe("alice");
   });
 
   it("bob cannot pull alice's session into his chat look-back: her actions never reach his prompt", async () => {
@@ -119,14 +119,14 @@ describe("an anonymous visitor's thread", () => {
   it("bob cannot claim it by its session id; the visitor keeps it", async () => {
     const visitor = await chattingWidget("anon-visitor", {}, "visitor question");
     visitor.socket.close();
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const refused = await refusedConnection(server.url, { sessionId: "anon-visitor", ...bob });
     expect(refused.code).toBe("session_forbidden");
     expect(refused.message).toMatch(/conversationToken/);
-    expect(rowCounts(server.db)).toEqual(before);
-    expect(server.repos.conversations.findById(visitor.conversationId)?.userId).toBeNull();
-    expect(session("anon-visitor")?.ownerId).toBeNull();
-    expect(indexOf("bob")).not.toContain("anon-visitor");
+    expect(await rowCounts(server.sql)).toEqual(before);
+    expect((await server.repos.conversations.findById(visitor.conversationId))?.userId).toBeNull();
+    expect((await session("anon-visitor"))?.ownerId).toBeNull();
+    expect(await indexOf("bob")).not.toContain("anon-visitor");
 
     const back = await connectWidget(server.url, { sessionId: "anon-visitor" });
     const history = expectOk(await command(back, "conversation:sync", { afterSeq: 0 })).messages;
@@ -141,8 +141,8 @@ describe("an anonymous visitor's thread", () => {
     const signedIn = await connectWidget(server.url, { sessionId: "anon-signing-in", conversationId, conversationToken, ...alice });
     const history = expectOk(await command(signedIn, "conversation:sync", { afterSeq: 0 })).messages;
     expect(history[0]?.text).toBe("before signing in");
-    expect(server.repos.conversations.findById(conversationId)?.userId).toBe("alice");
-    expect(session("anon-signing-in")?.ownerId).toBe("alice");
+    expect((await server.repos.conversations.findById(conversationId))?.userId).toBe("alice");
+    expect((await session("anon-signing-in"))?.ownerId).toBe("alice");
     signedIn.close();
 
     // The tab's next person (anonymous again, or bob) gets nothing of it.
@@ -158,15 +158,15 @@ describe("an anonymous visitor's thread", () => {
     // Bob presents the token of his own thread but names the visitor's session: refused.
     const refused = await refusedConnection(server.url, { sessionId: "anon-other", conversationId: mine.conversationId, conversationToken: mine.conversationToken, ...bob });
     expect(refused.code).toBe("session_forbidden");
-    expect(server.repos.conversations.findById(visitor.conversationId)?.userId).toBeNull();
+    expect((await server.repos.conversations.findById(visitor.conversationId))?.userId).toBeNull();
   });
 });
 
 describe("owners come only from verified or trusted sources, and are never rewritten", () => {
   it("a push naming a user owns the session: that user's widget joins, anonymous and other users are refused", async () => {
     expect((await pushEvent(server.url, teamPage("pushed-carol", { user_id: "carol" }))).status).toBe(202);
-    expect(session("pushed-carol")?.ownerId).toBe("carol");
-    expect(indexOf("carol")).toEqual(["pushed-carol"]);
+    expect((await session("pushed-carol"))?.ownerId).toBe("carol");
+    expect(await indexOf("carol")).toEqual(["pushed-carol"]);
     expect((await refusedConnection(server.url, { sessionId: "pushed-carol" })).code).toBe("session_forbidden");
     expect((await refusedConnection(server.url, { sessionId: "pushed-carol", ...bob })).code).toBe("session_forbidden");
     const carol = await connectWidget(server.url, { sessionId: "pushed-carol", userId: "carol", userHash: userHash("carol") });
@@ -192,54 +192,54 @@ describe("owners come only from verified or trusted sources, and are never rewri
 
   it("a push naming another user for an owned session is refused with 409 and stores nothing", async () => {
     await connectWidget(server.url, { sessionId: "owned-by-alice", ...alice }).then((s) => s.close());
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await pushEvent(server.url, teamPage("owned-by-alice", { user_id: "bob" }));
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({ error: { code: "session_owner_conflict" } });
-    expect(rowCounts(server.db)).toEqual(before);
-    expect(session("owned-by-alice")).toMatchObject({ ownerId: "alice" });
-    expect(indexOf("bob")).not.toContain("owned-by-alice");
+    expect(await rowCounts(server.sql)).toEqual(before);
+    expect(await session("owned-by-alice")).toMatchObject({ ownerId: "alice" });
+    expect(await indexOf("bob")).not.toContain("owned-by-alice");
   });
 
   it("a verified user is refused from a session a trusted source gave to someone else", async () => {
     await pushEvent(server.url, teamPage("pushed-dave", { user_id: "dave" }));
     expect((await refusedConnection(server.url, { sessionId: "pushed-dave", ...alice })).code).toBe("session_forbidden");
-    expect(session("pushed-dave")?.ownerId).toBe("dave");
+    expect((await session("pushed-dave"))?.ownerId).toBe("dave");
   });
 
   it("capture's public key claims no owner: a user_id without userHash is only a label", async () => {
     const res = await sendCapture(server.url, batch("cap-claim", [rawEvent("pageview", `${ALLOWED_ORIGIN}/settings/team`)], { user_id: "alice" }));
     expect(res.status).toBe(202);
-    expect(session("cap-claim")).toMatchObject({ ownerId: null, userId: "alice" });
-    expect(indexOf("alice")).not.toContain("cap-claim");
+    expect(await session("cap-claim")).toMatchObject({ ownerId: null, userId: "alice" });
+    expect(await indexOf("alice")).not.toContain("cap-claim");
     // An anonymous widget holding the id still joins: nobody owns it.
     (await connectWidget(server.url, { sessionId: "cap-claim" })).close();
     // …and the claim cannot steal a verified session either.
     const stolen = await sendCapture(server.url, batch("own-alice", [rawEvent("pageview", `${ALLOWED_ORIGIN}/dashboard`)], { user_id: "mallory" }));
     expect(stolen.status).toBe(202);
-    expect(session("own-alice")).toMatchObject({ ownerId: "alice", userId: "alice" });
+    expect(await session("own-alice")).toMatchObject({ ownerId: "alice", userId: "alice" });
   });
 
   it("capture with a valid userHash owns the session; a wrong one is refused with 401 storing nothing", async () => {
     const good = await sendCapture(server.url, batch("cap-verified", [rawEvent("pageview", `${ALLOWED_ORIGIN}/dashboard`)], { user_id: "erin", user_hash: userHash("erin") }));
     expect(good.status).toBe(202);
-    expect(session("cap-verified")?.ownerId).toBe("erin");
-    expect(indexOf("erin")).toEqual(["cap-verified"]);
+    expect((await session("cap-verified"))?.ownerId).toBe("erin");
+    expect(await indexOf("erin")).toEqual(["cap-verified"]);
 
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const bad = await sendCapture(server.url, batch("cap-forged", [rawEvent("pageview", `${ALLOWED_ORIGIN}/dashboard`)], { user_id: "erin", user_hash: userHash("mallory") }));
     expect(bad.status).toBe(401);
     expect(bad.json.error).toMatchObject({ code: "invalid_user_hash" });
     const lonely = await sendCapture(server.url, batch("cap-forged", [rawEvent("pageview", `${ALLOWED_ORIGIN}/dashboard`)], { user_hash: userHash("erin") }));
     expect(lonely.status).toBe(422);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("capture with a valid userHash of another user than the owner is refused with 409", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const res = await sendCapture(server.url, batch("own-alice", [rawEvent("pageview", `${ALLOWED_ORIGIN}/reports`)], { user_id: "bob", user_hash: userHash("bob") }));
     expect(res.status).toBe(409);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 });
 
@@ -250,10 +250,10 @@ describe("conversations created for a verified user's session belong to that use
     const laptop = await connectWidget(server.url, { sessionId: "sugg-laptop", ...frank });
     const linked = nextEvent(laptop, "conversation:linked");
     const shown = nextEvent(laptop, "suggestion:created");
-    deliverTestSuggestion(server, "sugg-laptop", "Try the Export CSV button.");
+    await deliverTestSuggestion(server, "sugg-laptop", "Try the Export CSV button.");
     const { conversationId } = await linked;
     await shown;
-    expect(server.repos.conversations.findById(conversationId)?.userId).toBe("frank");
+    expect((await server.repos.conversations.findById(conversationId))?.userId).toBe("frank");
     laptop.close();
 
     const phone = widgetClient(server.url, { sessionId: "sugg-phone", ...frank });

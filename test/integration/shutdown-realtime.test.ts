@@ -21,13 +21,13 @@ describe("shutdown with widgets connected", () => {
     const first = await startTestServer();
     const socket = await connectWidget(first.url, { sessionId: "restart-me" });
     const linked = nextEvent(socket, "conversation:linked");
-    socket.emit("message:send", { clientMessageId: "r1", text: "before restart" }, () => undefined);
+    // The ack says the message is stored and its reply started: only then has drain() something to wait for.
+    expectOk(await command(socket, "message:send", { clientMessageId: "r1", text: "before restart" }));
     const { conversationId, conversationToken } = await linked;
     await first.app.services.chat.drain();
     socket.close();
     const path = first.databasePath;
-    await first.app.close();
-    first.db.close();
+    await first.stop();
 
     const second = await startTestServer({ databasePath: path });
     try {

@@ -46,10 +46,10 @@ describe("GET /v1/stream/:productId — heartbeats, retention, shutdown", () => 
       for (const t of ["old-1", "old-2"]) expect((await pushEvent(own.url, actionsEvent("s-ret", [t]), "connector")).status).toBe(202);
       now += 23 * 3_600_000;
       expect((await pushEvent(own.url, actionsEvent("s-ret", ["young"]), "connector")).status).toBe(202);
-      expect(own.app.services.pruner.pruneNow()).toBe(0);
+      expect(await own.app.services.pruner.pruneNow()).toBe(0);
       now += 2 * 3_600_000;
-      expect(own.app.services.pruner.pruneNow()).toBe(2);
-      expect(rowCounts(own.db).event_log).toBe(1);
+      expect(await own.app.services.pruner.pruneNow()).toBe(2);
+      expect((await rowCounts(own.sql)).event_log).toBe(1);
 
       const res = await fetch(streamUrl(own.url), { headers: { ...auth, "last-event-id": "1" } });
       expect(res.headers.get("x-pilotlight-pruned-through")).toBe("2");
@@ -72,9 +72,8 @@ describe("GET /v1/stream/:productId — heartbeats, retention, shutdown", () => 
     const databasePath = first.databasePath;
     await pushEvent(first.url, actionsEvent("s-ids", ["i-1"]), "connector");
     now += 48 * 3_600_000;
-    expect(first.app.services.pruner.pruneNow()).toBe(1);
-    await first.app.close();
-    first.db.close();
+    expect(await first.app.services.pruner.pruneNow()).toBe(1);
+    await first.stop();
     const second = await startTestServer({ databasePath, clock: { now: () => now } });
     try {
       await pushEvent(second.url, actionsEvent("s-ids", ["i-2"]), "connector");

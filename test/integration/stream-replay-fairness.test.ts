@@ -53,25 +53,27 @@ function subscribe(afterId: number, sessionId?: string): Promise<Subscriber> {
 }
 
 /** Appends `n` entries straight to the store (the setup, not what is tested); returns their ids. */
-function seedLog(n: number, sessionOf: (i: number) => string): number[] {
+async function seedLog(n: number, sessionOf: (i: number) => string): Promise<number[]> {
   const now = Date.now();
-  return server.repos.transaction(() =>
-    Array.from({ length: n }, (_, i) =>
-      server.repos.eventLog.append({
+  return server.repos.transaction(async (tx) => {
+    const ids: number[] = [];
+    for (let i = 0; i < n; i++) {
+      ids.push(await tx.eventLog.append({
         productId: "demo",
         sessionKey: sessionOf(i),
         kind: "actions",
         data: JSON.stringify({ type: "actions", product_id: "demo", session_id: sessionOf(i), n: i, actions: [] }),
         createdAt: now,
-      }),
-    ),
-  );
+      }));
+    }
+    return ids;
+  });
 }
 
 describe("GET /v1/stream/:productId replay", () => {
   it("lets an ingest through while many subscribers replay a large log, and still delivers everything once, in order", async () => {
-    seedLog(LOGGED, (i) => `seed-${i % 7}`);
-    const head = server.repos.eventLog.head();
+    await seedLog(LOGGED, (i) => `seed-${i % 7}`);
+    const head = await server.repos.eventLog.head();
 
     // Subscribers resume from the start of the log; once the first is replaying, an ingest arrives.
     const connecting = Array.from({ length: SUBSCRIBERS }, () => subscribe(0));
@@ -97,7 +99,7 @@ describe("GET /v1/stream/:productId replay", () => {
 
   it("finds a session's few events spread over a long log (?session_id=), then goes live", async () => {
     const sparse = new Set([3, 2_500, 7_001, 9_998]);
-    const ids = seedLog(10_000, (i) => (sparse.has(i) ? "s-sparse" : `other-${i % 5}`));
+    const ids = await seedLog(10_000, (i) => (sparse.has(i) ? "s-sparse" : `other-${i % 5}`));
     const mine = [...sparse].map((i) => ids[i]!);
     const sub = await subscribe(ids[0]! - 1, "s-sparse");
     await waitFor(() => sub.ids.length >= mine.length, "the sparse session's replayed events");
@@ -106,7 +108,7 @@ describe("GET /v1/stream/:productId replay", () => {
     const live = await pushEvent(server.url, { type: "actions", session_id: "s-sparse", actions: [{ title: "live", description: "d", canonical_url: "/", timestamp_start: 2 }] });
     expect(live.status).toBe(202);
     await waitFor(() => sub.ids.length > mine.length, "the live event");
-    expect(sub.ids).toEqual([...mine, server.repos.eventLog.head()]);
+    expect(sub.ids).toEqual([...mine, await server.repos.eventLog.head()]);
     sub.close();
   });
 });

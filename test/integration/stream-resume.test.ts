@@ -109,7 +109,7 @@ describe("outbound stream resume (eventsource client)", () => {
     // Each subscriber replays the whole (growing) log from id 0 and switches to live while commits keep coming.
     const clients = [];
     for (let k = 0; k < 12; k++) {
-      await waitFor(() => server.repos.eventLog.head() >= 20 * (k + 1), "more events in the log");
+      await waitFor(async () => await server.repos.eventLog.head() >= 20 * (k + 1), "more events in the log");
       const client = subscribe(`${server.url}/v1/stream/demo`, { lastEventId: 0 });
       cleanup.push(() => client.close());
       clients.push(client);

@@ -38,7 +38,7 @@ async function push(event: unknown, base = server.url) {
 
 describe("GET /v1/stream/:productId — access", () => {
   it("answers 401 for a missing or wrong bearer token and 404 for an unknown product, storing nothing", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const missing = await fetch(streamUrl());
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as any).error).toMatchObject({ code: "missing_token", message: expect.stringContaining("Bearer") });
@@ -51,7 +51,7 @@ describe("GET /v1/stream/:productId — access", () => {
     const unknown = await fetch(streamUrl("", "nope"), { headers: auth });
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as any).error.code).toBe("unknown_product");
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     expect(server.app.services.streams.stats().subscribers).toBe(0);
   });
 
@@ -149,7 +149,7 @@ describe("GET /v1/stream/:productId — frames", () => {
   });
 
   it("filters by ?session_id= (alice sees hers, never bob's), in replay and live", async () => {
-    const head = server.repos.eventLog.head();
+    const head = await server.repos.eventLog.head();
     await push(actionsEvent("alice", ["a-1"]));
     await push(actionsEvent("bob", ["b-1"]));
     const alice = sub("?session_id=alice", { lastEventId: head });

@@ -29,7 +29,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const statusOf = (id: number) => server.repos.suggestions.findById(id)?.status;
+const statusOf = async (id: number) => (await server.repos.suggestions.findById(id))?.status;
 
 /** Pushes the team page for a session nobody watches: the rules model suggests; resolves with its id. */
 async function suggestUnwatched(sessionId: string, userId?: string): Promise<number> {
@@ -74,9 +74,9 @@ describe("a suggestion for a session with no widget", () => {
   });
 
   it("is pending, and no conversation is created for it yet", async () => {
-    expect(statusOf(id)).toBe("pending");
-    const sessionRef = server.repos.sessions.idByKey("demo", "dlv-later")!;
-    expect(server.repos.conversations.linkOf(sessionRef)).toBeUndefined();
+    expect(await statusOf(id)).toBe("pending");
+    const sessionRef = (await server.repos.sessions.idByKey("demo", "dlv-later"))!;
+    expect(await server.repos.conversations.linkOf(sessionRef)).toBeUndefined();
   });
 
   it("is shown when a widget of the session connects within the TTL, and becomes delivered on its acknowledgement", async () => {
@@ -87,10 +87,10 @@ describe("a suggestion for a session with no widget", () => {
     const synced = expectOk(await command(socket, "conversation:sync", { afterSeq: 0 })).messages;
     expect(synced.map((m) => [m.role, m.suggestionId])).toEqual([["suggestion", id]]);
     await waitForStatus(id, "delivered");
-    expect(server.repos.suggestions.findById(id)?.deliveredAt).toBe(clock.now());
+    expect((await server.repos.suggestions.findById(id))?.deliveredAt).toBe(clock.now());
     // Feedback on it (pending when it was stored, shown later) works.
     expectOk(await command(socket, "suggestion:feedback", { suggestionId: id, verdict: "accepted" }));
-    expect(server.repos.suggestions.findById(id)?.feedback).toBe("accepted");
+    expect((await server.repos.suggestions.findById(id))?.feedback).toBe("accepted");
     socket.close();
   });
 
@@ -105,8 +105,8 @@ describe("a pending suggestion past SUGGESTION_TTL_S", () => {
   it("expires: it is never shown, and the admin API and metrics say so", async () => {
     const id = await suggestUnwatched("dlv-expire");
     clock.advance(TTL_S * 1000 + 1);
-    expect(server.app.services.delivery.expireNow()).toBeGreaterThanOrEqual(1);
-    expect(statusOf(id)).toBe("expired");
+    expect(await server.app.services.delivery.expireNow()).toBeGreaterThanOrEqual(1);
+    expect(await statusOf(id)).toBe("expired");
     const { socket, suggestions } = await connectSettled({ sessionId: "dlv-expire" });
     expect(suggestions.seen).toEqual([]);
     socket.close();
@@ -122,7 +122,7 @@ describe("a pending suggestion past SUGGESTION_TTL_S", () => {
     clock.advance(TTL_S * 1000 + 1);
     const { socket, suggestions } = await connectSettled({ sessionId: "dlv-late" });
     expect(suggestions.seen).toEqual([]);
-    expect(statusOf(id)).not.toBe("delivered");
+    expect(await statusOf(id)).not.toBe("delivered");
     socket.close();
   });
 });
@@ -133,16 +133,16 @@ describe("a widget that does not acknowledge", () => {
     const id = await suggestUnwatched("dlv-silent");
     await silent.suggestions.until((s) => s.id === id);
     // The server waits for the acknowledgement with a timeout; the status stays pending meanwhile and after.
-    expect(statusOf(id)).toBe("pending");
+    expect(await statusOf(id)).toBe("pending");
     silent.socket.close();
 
     const acking = await connectSettled({ sessionId: "dlv-silent" });
     await acking.suggestions.until((s) => s.id === id);
     await waitForStatus(id, "delivered");
     // The message was stored once, when it was first emitted.
-    const sessionRef = server.repos.sessions.idByKey("demo", "dlv-silent")!;
-    const conversation = server.repos.conversations.linkOf(sessionRef)!.conversationId;
-    expect(server.repos.messages.after(conversation, 0, 100).filter((m) => m.suggestionId === id)).toHaveLength(1);
+    const sessionRef = (await server.repos.sessions.idByKey("demo", "dlv-silent"))!;
+    const conversation = (await server.repos.conversations.linkOf(sessionRef))!.conversationId;
+    expect((await server.repos.messages.after(conversation, 0, 100)).filter((m) => m.suggestionId === id)).toHaveLength(1);
     acking.socket.close();
   });
 
@@ -159,7 +159,7 @@ describe("a widget that does not acknowledge", () => {
 describe("a suggestion for a verified user's session", () => {
   it("is shown to that user's widget on another session (a widget of that user), never to someone else's", async () => {
     const id = await suggestUnwatched("dlv-kim-connector", "kim");
-    expect(statusOf(id)).toBe("pending");
+    expect(await statusOf(id)).toBe("pending");
     const stranger = await connectSettled({ sessionId: "dlv-stranger", userId: "lee", userHash: userHash("lee") });
     expect(stranger.suggestions.seen).toEqual([]);
     stranger.socket.close();
@@ -180,7 +180,7 @@ describe("a suggestion for a verified user's session while that user's widget is
     const stranger = await connectSettled({ sessionId: "dlv-nia-stranger" });
     expect(await command(stranger.socket, "suggestion:feedback", { suggestionId: id, verdict: "accepted" })).toMatchObject({ ok: false, error: { code: "unknown_suggestion" } });
     expectOk(await command(laptop.socket, "suggestion:feedback", { suggestionId: id, verdict: "accepted" }));
-    expect(server.repos.suggestions.findById(id)?.feedback).toBe("accepted");
+    expect((await server.repos.suggestions.findById(id))?.feedback).toBe("accepted");
     stranger.socket.close();
     laptop.socket.close();
   });
@@ -200,6 +200,7 @@ describe("admin and metrics", () => {
   });
 });
 
-function waitForStatus(id: number, status: string) {
-  return waitFor(() => statusOf(id) === status, () => `suggestion ${id} to be ${status} (it is ${statusOf(id)})`);
+async function waitForStatus(id: number, status: string) {
+  let last: string | undefined;
+  return waitFor(async () => (last = await statusOf(id)) === status, () => `suggestion ${id} to be ${status} (it is ${last})`);
 }

@@ -25,7 +25,7 @@ describe("dwell", () => {
     const d = await decisions.next({ sessionId: "dw-1" });
     expect(d).toMatchObject({ outcome: "delivered", trigger: "recheck", source: "rules" });
     expect(d.text).toMatch(/^Still on Dashboard after \d+ seconds\. Need a hand with something on Dashboard\? Ask me here\.$/);
-    expect(server.repos.suggestions.findById(d.suggestionId!)).toMatchObject({ signal: "dwell", evidence: { indexes: [1] } });
+    expect(await server.repos.suggestions.findById(d.suggestionId!)).toMatchObject({ signal: "dwell", evidence: { indexes: [1] } });
     expect(publisher.published.at(-1)!.id).toBe(d.suggestionId);
   });
 });

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const push = (sid: string, specs: ActionSpec[]) => pushActions(server.url, sid, specs, clock.now());
-const refOf = (sid: string, s = server) => s.repos.sessions.idByKey("demo", sid)!;
+const refOf = async (sid: string, s = server) => (await s.repos.sessions.idByKey("demo", sid))!;
 /** Pushes and returns the decision the push led to. */
 async function pushAndDecide(sid: string, specs: ActionSpec[]) {
   await push(sid, specs);
@@ -38,12 +38,12 @@ describe("suggestion delivery (rules model)", () => {
     const d = await pushAndDecide("g-deliver", START_INVOICE);
     expect(d).toMatchObject({ outcome: "delivered", reason: null, source: "rules", trigger: "activity" });
     const published = publisher.published.find((p) => p.sessionId === "g-deliver")!;
-    expect(published).toMatchObject({ id: d.suggestionId, productId: "demo", sessionRef: refOf("g-deliver"), source: "rules", model: "rules", evidence: [0, 1] });
+    expect(published).toMatchObject({ id: d.suggestionId, productId: "demo", sessionRef: await refOf("g-deliver"), source: "rules", model: "rules", evidence: [0, 1] });
     expect(published.text).toContain("Choose the customer this invoice is for.");
     expect(published.evidenceActionIds).toHaveLength(2);
 
     // Pending: this test's publisher is no widget, and only a widget's acknowledgement makes it delivered.
-    const stored = server.repos.suggestions.findById(d.suggestionId!)!;
+    const stored = (await server.repos.suggestions.findById(d.suggestionId!))!;
     expect(stored).toMatchObject({ status: "pending", source: "rules", signal: "workflow_step", workflowId: "create-invoice", stepId: "pick-customer", usage: null });
 
     const res = await fetch(`${server.url}/v1/sessions/g-deliver/context`, { headers: adminHeaders });
@@ -64,7 +64,7 @@ describe("suggestion delivery (rules model)", () => {
     const d = await pushAndDecide("g-decline", [{ url: "/dashboard" }]);
     expect(d).toMatchObject({ outcome: "skipped", reason: "declined", source: "rules", suggestionId: null });
     expect(publisher.published.length).toBe(before);
-    expect(server.repos.suggestions.recentDecisions(refOf("g-decline"), 5)[0]).toMatchObject({ reason: "declined", detail: "no workflow in progress and no sign of struggle" });
+    expect((await server.repos.suggestions.recentDecisions(await refOf("g-decline"), 5))[0]).toMatchObject({ reason: "declined", detail: "no workflow in progress and no sign of struggle" });
   });
 });
 
@@ -87,14 +87,14 @@ describe("gates", () => {
   it("typing: nothing proactive while the user types; the stop signal, or its expiry, releases it", async () => {
     await push("g-typing", [{ url: "/dashboard" }]);
     await decisions.next({ sessionId: "g-typing" });
-    server.suggestions.noteTyping(refOf("g-typing"), true);
+    await server.suggestions.noteTyping(await refOf("g-typing"), true);
     expect(await pushAndDecide("g-typing", START_INVOICE)).toMatchObject({ outcome: "skipped", reason: "typing" });
-    server.suggestions.noteTyping(refOf("g-typing"), false);
+    await server.suggestions.noteTyping(await refOf("g-typing"), false);
     expect((await pushAndDecide("g-typing", [CUSTOMER])).outcome).toBe("delivered");
 
     await push("g-typing-ttl", [{ url: "/dashboard" }]);
     await decisions.next({ sessionId: "g-typing-ttl" });
-    server.suggestions.noteTyping(refOf("g-typing-ttl"), true);
+    await server.suggestions.noteTyping(await refOf("g-typing-ttl"), true);
     expect(await pushAndDecide("g-typing-ttl", START_INVOICE)).toMatchObject({ reason: "typing" });
     clock.advance(server.config.GATE_TYPING_TTL_MS);
     expect((await pushAndDecide("g-typing-ttl", [CUSTOMER])).outcome).toBe("delivered");
@@ -103,7 +103,7 @@ describe("gates", () => {
   it("recent_message, then reactive: the user's own message holds proactive suggestions back", async () => {
     await push("g-message", [{ url: "/dashboard" }]);
     await decisions.next({ sessionId: "g-message" });
-    server.suggestions.noteUserMessage(refOf("g-message"));
+    await server.suggestions.noteUserMessage(await refOf("g-message"));
     expect(await pushAndDecide("g-message", START_INVOICE)).toMatchObject({ reason: "recent_message" });
     clock.advance(server.config.GATE_RECENT_MESSAGE_MS);
     expect(await pushAndDecide("g-message", [CUSTOMER])).toMatchObject({ reason: "reactive" });
@@ -114,7 +114,7 @@ describe("gates", () => {
   it("dismissal doubles the cooldown; acceptance makes the conversation reactive", async () => {
     const first = await pushAndDecide("g-dismiss", START_INVOICE);
     clock.advance(1_000);
-    const fb = server.suggestions.recordFeedback(first.suggestionId!, "dismissed");
+    const fb = await server.suggestions.recordFeedback(first.suggestionId!, "dismissed");
     expect(fb.feedback).toBe("dismissed");
     clock.advance(server.config.GATE_COOLDOWN_MS + 1_000);
     expect(await pushAndDecide("g-dismiss", [CUSTOMER])).toMatchObject({ reason: "cooldown" });
@@ -122,7 +122,7 @@ describe("gates", () => {
     const second = await pushAndDecide("g-dismiss", [DUE_DATE]);
     expect(second.outcome).toBe("delivered");
 
-    server.suggestions.recordFeedback(second.suggestionId!, "accepted");
+    await server.suggestions.recordFeedback(second.suggestionId!, "accepted");
     clock.advance(server.config.GATE_INTERACTION_TIMEOUT_MS - 1);
     expect(await pushAndDecide("g-dismiss", [NOTES])).toMatchObject({ reason: "reactive" });
     const ctx = (await (await fetch(`${server.url}/v1/sessions/g-dismiss/context`, { headers: adminHeaders })).json()) as Record<string, any>;
@@ -130,10 +130,10 @@ describe("gates", () => {
     expect(ctx.suggestions.map((s: { feedback: string }) => s.feedback)).toEqual(["accepted", "dismissed"]);
   });
 
-  it("refuses feedback and typing for things that do not exist", () => {
-    expect(() => server.suggestions.recordFeedback(999_999, "accepted")).toThrow(/no suggestion 999999/);
-    expect(() => server.suggestions.noteTyping(999_999, true)).toThrow(/no session/);
-    expect(() => server.suggestions.noteUserMessage(999_999)).toThrow(/no session/);
+  it("refuses feedback and typing for things that do not exist", async () => {
+    await expect(server.suggestions.recordFeedback(999_999, "accepted")).rejects.toThrow(/no suggestion 999999/);
+    await expect(server.suggestions.noteTyping(999_999, true)).rejects.toThrow(/no session/);
+    await expect(server.suggestions.noteUserMessage(999_999)).rejects.toThrow(/no session/);
   });
 });
 
@@ -164,7 +164,7 @@ describe("gates with a short cooldown", () => {
     // Another action that leaves the user on the same step: the rules model says the same thing again.
     const again = await decide("q-dup", [{ type: "click", url: "/invoices/new", title: "Click 'Add line' button" }]);
     expect(again).toMatchObject({ outcome: "skipped", reason: "duplicate", text: first.text });
-    expect(quick.repos.suggestions.findById(again.suggestionId!)!.status).toBe("skipped");
+    expect((await quick.repos.suggestions.findById(again.suggestionId!))!.status).toBe("skipped");
   });
 
   it("cap: at most SUGGESTIONS_PER_HOUR per session in a rolling hour", async () => {
@@ -193,7 +193,7 @@ describe("gate state across a restart", () => {
     await pushActions(first.url, "r-1", START_INVOICE, rclock.now());
     const delivered = await firstDecisions.next({ sessionId: "r-1" });
     expect(delivered.outcome).toBe("delivered");
-    first.suggestions.recordFeedback(delivered.suggestionId!, "dismissed");
+    await first.suggestions.recordFeedback(delivered.suggestionId!, "dismissed");
     await first.close();
 
     rclock.advance(first.config.GATE_COOLDOWN_MS + 1_000); // past one cooldown, inside the doubled one

@@ -52,7 +52,7 @@ describe("LLM suggestions against an OpenAI-compatible server", () => {
     fake.enqueue({ kind: "reply", text: "  **Pick the customer** for this invoice next.  ", usage: { prompt_tokens: 321, completion_tokens: 12, total_tokens: 333 } });
     const d = await pushAndDecide("l-normal");
     expect(d).toMatchObject({ outcome: "delivered", source: "llm", modelError: null, text: "Pick the customer for this invoice next." });
-    const s = server.repos.suggestions.findById(d.suggestionId!)!;
+    const s = (await server.repos.suggestions.findById(d.suggestionId!))!;
     expect(s).toMatchObject({ source: "llm", model: "fake-mini", usage: { promptTokens: 321, completionTokens: 12, totalTokens: 333 }, workflowId: "create-invoice", stepId: "pick-customer" });
     expect(s.latencyMs).toBeGreaterThan(0);
     expect(s.evidence.indexes).toEqual([0, 1]);
@@ -71,7 +71,7 @@ describe("LLM suggestions against an OpenAI-compatible server", () => {
     const d = await pushAndDecide("l-slow");
     expect(d).toMatchObject({ outcome: "delivered", source: "rules", modelError: "llm_timeout" });
     expect(d.text).toContain(HINT);
-    expect(server.repos.suggestions.findById(d.suggestionId!)).toMatchObject({ source: "rules", model: "rules", modelError: "llm_timeout" });
+    expect(await server.repos.suggestions.findById(d.suggestionId!)).toMatchObject({ source: "rules", model: "rules", modelError: "llm_timeout" });
     // LLM_MAX_RETRIES=1: the SDK retried the timed-out call once, and the client gave up on both.
     expect(fake.requests).toHaveLength(2);
     await waitFor(() => (fake.requests.every((r) => r.aborted) ? true : undefined), "the fake server to see both calls abandoned");
@@ -90,7 +90,7 @@ describe("LLM suggestions against an OpenAI-compatible server", () => {
     const d = await pushAndDecide("l-none");
     expect(d).toMatchObject({ outcome: "skipped", reason: "declined", source: "llm", suggestionId: null });
     expect(publisher.published.length).toBe(before);
-    expect(server.repos.suggestions.recent(server.repos.sessions.idByKey("demo", "l-none")!, 5)).toEqual([]);
+    expect(await server.repos.suggestions.recent((await server.repos.sessions.idByKey("demo", "l-none"))!, 5)).toEqual([]);
   });
 
   it("falls back to rules on an unusable reply without blaming the server", async () => {

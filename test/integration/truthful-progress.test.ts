@@ -68,21 +68,21 @@ describe("a struggle signal and a stale suggestion", () => {
     const next = await created;
     expect(next.text).toMatch(/doesn't seem to respond/);
     expect(await retracted).toEqual({ id: suggestion.id, reason: "replaced" });
-    expect(server.repos.suggestions.findById(suggestion.id)?.status).toBe("retracted");
+    expect((await server.repos.suggestions.findById(suggestion.id))?.status).toBe("retracted");
     socket.close();
   });
 
   it("rage clicks also replace a suggestion still waiting for a widget: the widget that connects later sees only the new one", async () => {
     const t = Date.now();
     await pushActions(server.url, "rage-pending", TEAM_PAGE, t);
-    const ref = () => server.repos.sessions.idByKey("demo", "rage-pending")!;
-    await waitFor(() => server.repos.suggestions.recent(ref(), 1)[0]?.status === "pending", "the step suggestion to wait for a widget");
-    const stale = server.repos.suggestions.recent(ref(), 1)[0]!;
+    const ref = async () => (await server.repos.sessions.idByKey("demo", "rage-pending"))!;
+    await waitFor(async () => (await server.repos.suggestions.recent(await ref(), 1))[0]?.status === "pending", "the step suggestion to wait for a widget");
+    const stale = (await server.repos.suggestions.recent(await ref(), 1))[0]!;
     expect(stale.text).toContain("email address");
 
     const click = { type: "click", url: "https://acme.test/settings/team", title: "Click 'Send invite' button", description: "User clicked the Send invite button" };
     await pushActions(server.url, "rage-pending", [click, click, click], t + 1000);
-    await waitFor(() => server.repos.suggestions.findById(stale.id)?.status === "retracted", "the stale suggestion to be replaced");
+    await waitFor(async () => (await server.repos.suggestions.findById(stale.id))?.status === "retracted", "the stale suggestion to be replaced");
 
     const socket = widgetClient(server.url, { sessionId: "rage-pending" });
     const shown = record(socket, "suggestion:created");

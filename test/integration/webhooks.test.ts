@@ -82,9 +82,9 @@ describe("POST /v1/webhooks/actions", () => {
   });
 
   it("accepts an empty actions list without storing anything", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     expect((await pushEvent(server.url, { type: "actions", session_id: "s-empty", actions: [] })).body).toEqual({ accepted: 0, duplicates: 0 });
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("uses the session every action carries when the batch has none", async () => {
@@ -111,8 +111,8 @@ describe("POST /v1/webhooks/actions", () => {
   describe("refuses bad input with a clear 4xx and stores nothing", () => {
     const valid = JSON.stringify({ type: "actions", session_id: "s-bad", actions: [{ title: "t", description: "d", canonical_url: "/" }] });
     let before: Record<string, number>;
-    beforeEach(() => {
-      before = ingestRowCounts(server.db);
+    beforeEach(async () => {
+      before = await ingestRowCounts(server.sql);
     });
 
     const cases: [string, () => Promise<{ status: number; json: any }>, number, RegExp][] = [
@@ -194,7 +194,7 @@ describe("POST /v1/webhooks/actions", () => {
         expect(res.status).toBe(status);
         expect(res.json.error.message).toMatch(message);
         expect(typeof res.json.error.code).toBe("string");
-        expect(ingestRowCounts(server.db)).toEqual(before);
+        expect(await ingestRowCounts(server.sql)).toEqual(before);
       });
     }
 
@@ -208,7 +208,7 @@ describe("POST /v1/webhooks/actions", () => {
           { path: "actions[0].canonical_url", message: "canonical_url must be a string" },
         ]),
       );
-      expect(ingestRowCounts(server.db)).toEqual(before);
+      expect(await ingestRowCounts(server.sql)).toEqual(before);
     });
 
     it("keeps serving after all of that", async () => {

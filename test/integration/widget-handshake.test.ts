@@ -15,11 +15,11 @@ const origin = "https://app.example.com";
 
 describe("widget handshake (namespace /widget)", () => {
   it("accepts a widget from an allowed origin without creating a conversation", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const socket = await connectWidget(server.url, { sessionId: "hs-ok" }, { origin });
     expect(socket.connected).toBe(true);
     socket.close();
-    expect(rowCounts(server.db).conversations).toBe(before.conversations);
+    expect((await rowCounts(server.sql)).conversations).toBe(before.conversations);
   });
 
   const refusals: [string, Record<string, unknown>, string | undefined, string, RegExp][] = [
@@ -35,11 +35,11 @@ describe("widget handshake (namespace /widget)", () => {
 
   for (const [name, auth, from, code, message] of refusals) {
     it(`refuses ${name} with a clear error and stores nothing`, async () => {
-      const before = rowCounts(server.db);
+      const before = await rowCounts(server.sql);
       const error = await refusedConnection(server.url, auth, { origin: from });
       expect(error.code).toBe(code);
       expect(error.message).toMatch(message);
-      expect(rowCounts(server.db)).toEqual(before);
+      expect(await rowCounts(server.sql)).toEqual(before);
     });
   }
 
@@ -67,14 +67,14 @@ describe("widget handshake (namespace /widget)", () => {
   it("accepts a verified user and remembers their sessions", async () => {
     const socket = await connectWidget(server.url, { sessionId: "hs-verified", userId: "u-1", userHash: userHash("u-1") }, { origin });
     socket.close();
-    const session = server.repos.sessions.findByKey("demo", "hs-verified")!;
+    const session = (await server.repos.sessions.findByKey("demo", "hs-verified"))!;
     expect(session.userId).toBe("u-1");
-    expect(server.repos.userSessions.recent("demo", "u-1", 0, 10).map((s) => s.sessionId)).toEqual(["hs-verified"]);
+    expect((await server.repos.userSessions.recent("demo", "u-1", 0, 10)).map((s) => s.sessionId)).toEqual(["hs-verified"]);
   });
 
   it("answers every malformed command with an {ok:false} ack and keeps the socket", async () => {
     const socket = await connectWidget(server.url, { sessionId: "hs-bad-commands" }, { origin });
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const bad: [Parameters<typeof command>[1], unknown][] = [
       ["message:send", { text: "no id" }],
       ["message:send", { clientMessageId: "x", text: "   " }],
@@ -91,7 +91,7 @@ describe("widget handshake (namespace /widget)", () => {
     }
     const unknown = await command(socket, "suggestion:feedback", { suggestionId: 999_999, verdict: "accepted" });
     expect(unknown).toEqual({ ok: false, error: { code: "unknown_suggestion", message: expect.stringContaining("999999") } });
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
     expect(socket.connected).toBe(true);
     socket.close();
   });

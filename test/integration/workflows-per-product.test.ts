@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function push(productId: string, sessionId: string, actions: { type: string; title: string; url: string }[]) {
-  const secret = server.repos.products.findById(productId)!.pushSecret;
+  const secret = (await server.repos.products.findById(productId))!.pushSecret;
   const t = Date.now() / 1000;
   const body = JSON.stringify({
     type: "actions",
@@ -92,7 +92,7 @@ describe("a product without workflows", () => {
 
 describe("admin API: /v1/admin/workflows", () => {
   it("refuses an invalid upload naming each problem's path, storing nothing", async () => {
-    const before = rowCounts(server.db);
+    const before = await rowCounts(server.sql);
     const bad = { workflows: [{ id: "x", name: "", steps: [{ id: "s", match: {}, hint: "h" }, { id: "s", match: { url: "/a" }, hint: "h" }] }] };
     for (const call of [admin("PUT", "/v1/admin/workflows", bad), admin("POST", "/v1/admin/workflows/validate", bad)]) {
       const res = await call;
@@ -104,7 +104,7 @@ describe("admin API: /v1/admin/workflows", () => {
     }
     expect((await admin("PUT", "/v1/admin/workflows", "{not json")).status).toBe(400);
     expect((await admin("GET", "/v1/admin/workflows")).body.workflows).toEqual([]);
-    expect(rowCounts(server.db)).toEqual(before);
+    expect(await rowCounts(server.sql)).toEqual(before);
   });
 
   it("validates with a preview of which of the last day's sessions match, without storing", async () => {

@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BucketRange } from "../../db/activity-series.repository.js";
 import { openDatabase, type Db } from "../../db/connection.js";
 import { migrate } from "../../db/migrate.js";
-import { createRepositories, type Repositories } from "../../db/repositories.js";
+import { createRepositories, type SyncRepositories } from "../../db/repositories.js";
 import { resolvePaths } from "../../server/paths.js";
 import { tempDir } from "../helpers/test-server.js";
 
 const T = 1_764_000_000_000;
 let dir: string;
 let db: Db;
-let repos: Repositories;
+let repos: SyncRepositories;
 let refs: number[];
 
 beforeAll(() => {
@@ -31,7 +31,7 @@ beforeAll(() => {
   refs = ["a", "a", "b"].map((productId, i) => repos.sessions.touch({ productId, sessionKey: `s${i}`, userId: null, email: null, now: T }));
   // 600 actions over 10 minutes, received in id order (as ingestion stores them), several per millisecond-step.
   let dedupeKey = 0n;
-  repos.transaction(() => {
+  db.transaction(() => {
     for (let i = 0; i < 600; i++) {
       const receivedAt = T + Math.floor(i / 3) * 3_000 + (i % 3);
       repos.actions.insertNew([{
@@ -40,7 +40,7 @@ beforeAll(() => {
         source: "push", receivedAt,
       }]);
     }
-  });
+  })();
   // Gaps: the oldest ids and a run in the middle, as retention leaves them.
   db.prepare("DELETE FROM actions WHERE id <= 40 OR id BETWEEN 300 AND 350").run();
 });

@@ -29,6 +29,24 @@ describe("loadConfig", () => {
     expect(problems).not.toContain("short");
   });
 
+  it("takes a PostgreSQL URL for server mode, refusing anything else without echoing it", () => {
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: "postgres://u:pw@db.example:5432/pl" }).DATABASE_URL).toBe("postgres://u:pw@db.example:5432/pl");
+    expect(loadConfig({ DATABASE_URL: "postgresql://db.example/pl" }).DATABASE_URL).toBe("postgresql://db.example/pl");
+    for (const bad of ["mysql://u:hunter2secret@db/pl", "hunter2secret", "postgres://"]) {
+      let error: unknown;
+      try {
+        loadConfig({ DATABASE_URL: bad });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const problems = (error as ConfigError).problems.join("\n");
+      expect(problems).toContain("DATABASE_URL");
+      expect(problems).not.toContain("hunter2secret");
+    }
+  });
+
   it("checks keys that depend on each other", () => {
     expect(() => loadConfig({ CONNECTOR_URL: "https://up.example/stream/demo" })).toThrow(/CONNECTOR_TOKEN/);
     expect(() => loadConfig({ SUGGESTER: "llm" })).toThrow(/SUGGESTER/);
@@ -46,6 +64,19 @@ describe("loadConfig", () => {
       CONNECTOR_BACKOFF_MAX_MS: 30_000,
     });
     expect(() => loadConfig({ STREAM_BUFFER_BYTES: "12" })).toThrow(/STREAM_BUFFER_BYTES/);
+  });
+
+  it("server mode: REDIS_URL must be a redis URL; the prefix, instance id and lease TTL are checked", () => {
+    const defaults = loadConfig({});
+    expect(defaults).toMatchObject({ REDIS_KEY_PREFIX: "pilotlight:", LEADER_LEASE_TTL_MS: 15_000 });
+    expect([defaults.REDIS_URL, defaults.INSTANCE_ID]).toEqual([undefined, undefined]);
+    expect(loadConfig({ REDIS_URL: "redis://:pw@cache:6380/2", INSTANCE_ID: "web-1" })).toMatchObject({ REDIS_URL: "redis://:pw@cache:6380/2", INSTANCE_ID: "web-1" });
+    expect(() => loadConfig({ REDIS_URL: "http://cache:6379" })).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: "has space" })).toThrow(/REDIS_KEY_PREFIX/);
+    expect(() => loadConfig({ INSTANCE_ID: "a/b" })).toThrow(/INSTANCE_ID/);
+    expect(() => loadConfig({ LEADER_LEASE_TTL_MS: "10" })).toThrow(/LEADER_LEASE_TTL_MS/);
+    // The refusal never echoes the value (a Redis URL may carry a password).
+    expect(() => loadConfig({ REDIS_URL: "http://:secret-pw@cache" })).not.toThrow(/secret-pw/);
   });
 
   it("selects the LLM when a key or base URL is set and SUGGESTER is auto", () => {

@@ -3,8 +3,8 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { openDatabase, type Db } from "../../db/connection.js";
 import { migrate } from "../../db/migrate.js";
-import { createGroupCommit } from "../../db/group-commit.js";
-import { createRepositories, type Repositories } from "../../db/repositories.js";
+import { createSqliteStore } from "../../db/sqlite/sqlite-store.js";
+import type { Store } from "../../db/store.js";
 import { createIngestService } from "../../server/ingest/ingest-event.js";
 import { rawEventsToPayload } from "../../server/ingest/raw-events/build-payload.js";
 import type { RawEvent } from "../../server/ingest/raw-events/raw-event.schema.js";
@@ -22,23 +22,26 @@ const logger = createSilentLogger();
 
 let dir: string;
 let db: Db;
-let repos: Repositories;
+let repos: Store;
+/** Top-level transactions committed (savepoints are not counted). */
+const stats = { transactions: 0 };
 let now: number;
 const clock = { now: () => now };
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir();
   db = openDatabase(path.join(dir, "goals.db"));
   migrate(db, paths.migrationsDir);
-  repos = createRepositories(db);
-  repos.products.save({
+  stats.transactions = 0;
+  repos = createSqliteStore(db, { logger, onCommit: () => stats.transactions++ });
+  await repos.products.save({
     id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_goal_tracker", identitySecret: null,
     posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0,
   });
   now = 1_764_000_000_000;
 });
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await repos.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -46,22 +49,10 @@ let ts = 1_764_000_000_000;
 const ev = (type: RawEvent["type"], url: string, target?: RawEvent["target"]): RawEvent => ({ type, ts: (ts += 10), url, ...(target ? { target } : {}) });
 
 function setup(minIntervalMs: number) {
-  // Counts the group commit's top-level transactions (its savepoints are nested calls).
-  let depth = 0;
-  const stats = { transactions: 0 };
-  const transaction = <T>(fn: () => T): T => {
-    if (depth === 0) stats.transactions++;
-    depth++;
-    try {
-      return repos.transaction(fn);
-    } finally {
-      depth--;
-    }
-  };
-  const commits = createGroupCommit({ transaction, logger });
-  const ingest = createIngestService({ repos, clock, logger, commits, maxClockSkewMs: 300_000 });
+  stats.transactions = 0;
+  const ingest = createIngestService({ repos, clock, logger, maxClockSkewMs: 300_000 });
   const windows = createWindowCache({ windowSize: 50, maxActions: 1000 });
-  const goals = createGoalTracker({ repos, commits, windows, workflows, windowSize: 50, logger, clock, minIntervalMs });
+  const goals = createGoalTracker({ repos, windows, workflows, windowSize: 50, logger, clock, minIntervalMs });
   ingest.onIngested((e) => windows.onIngested(e));
   ingest.onIngested((e) => goals.onIngested(e));
   const changes: GoalChange[] = [];
@@ -73,7 +64,7 @@ function setup(minIntervalMs: number) {
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
-const goalOf = () => repos.sessions.findByKey("demo", "s1")?.goal;
+const goalOf = async () => (await repos.sessions.findByKey("demo", "s1"))?.goal;
 
 describe("goal tracker", () => {
   it("refreshes a session's first ingest right after its answer, off the request path", async () => {
@@ -81,11 +72,11 @@ describe("goal tracker", () => {
     const changed = nextChange();
     await send([ev("pageview", "/reports")]);
     // Answered before any goal work: only the commit is on the request path.
-    expect(goalOf()).toBeNull();
+    expect(await goalOf()).toBeNull();
     expect(await changed).toEqual({ goal: "Export a report", source: "workflow", workflowId: "export-report", productId: "demo", sessionId: "s1" });
-    expect(goalOf()).toBe("Export a report");
+    expect(await goalOf()).toBe("Export a report");
     expect(changes).toHaveLength(1);
-    expect(repos.sessions.findByKey("demo", "s1")?.goalSource).toBe("workflow");
+    expect((await repos.sessions.findByKey("demo", "s1"))?.goalSource).toBe("workflow");
   });
 
   it("writes the goals of a turn's sessions in one piece of the group commit, never a commit per session", async () => {
@@ -144,7 +135,7 @@ describe("goal tracker", () => {
       await nextTurn();
       await nextTurn();
       expect(changes.map((c) => c.goal)).toEqual(["Export a report"]);
-      expect(goalOf()).toBe("Export a report");
+      expect(await goalOf()).toBe("Export a report");
     } finally {
       vi.useRealTimers();
     }

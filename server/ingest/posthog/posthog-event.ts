@@ -85,7 +85,9 @@ function rawTypeOf(e: PosthogEvent): { type: RawEvent["type"]; rage: boolean } |
     case "$rageclick":
       return { type: "click", rage: true };
     case "$autocapture": {
-      const type = e.properties.$event_type ? AUTOCAPTURE_TYPES[e.properties.$event_type] : "click";
+      const named = e.properties.$event_type;
+      // Own keys only: "__proto__" or "constructor" must not find Object.prototype's members.
+      const type = named ? (Object.hasOwn(AUTOCAPTURE_TYPES, named) ? AUTOCAPTURE_TYPES[named] : undefined) : "click";
       return type ? { type, rage: false } : `autocapture of type ${e.properties.$event_type}`;
     }
     default:

@@ -1,0 +1,117 @@
+/**
+ * The SQLite adapter of the Store port over a real, migrated file: transactions that span awaits, the
+ * connection mutex that keeps other calls out of them, savepoints, and the group commit behind `write()`.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../db/connection.js";
+import { migrate } from "../../db/migrate.js";
+import { createSqliteStore } from "../../db/sqlite/sqlite-store.js";
+import type { Store } from "../../db/store.js";
+import { createSilentLogger } from "../../server/logger.js";
+import { resolvePaths } from "../../server/paths.js";
+import { tempDir } from "../helpers/test-server.js";
+
+let dir: string;
+let store: Store;
+let commits: number;
+const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeEach(() => {
+  dir = tempDir();
+  const db = openDatabase(path.join(dir, "store.db"));
+  migrate(db, resolvePaths().migrationsDir);
+  commits = 0;
+  store = createSqliteStore(db, { logger: createSilentLogger(), onCommit: () => commits++ });
+});
+afterEach(async () => {
+  await store.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const set = (key: string, value: string) => store.write((tx) => tx.settings.set(key, value));
+
+describe("SQLite store: transactions across awaits", () => {
+  it("keeps other calls out of an open transaction: they wait for it and see only what it committed", async () => {
+    const order: string[] = [];
+    const tx = store.transaction(async (t) => {
+      await t.settings.set("k", "inside");
+      await later(20); // a real wait: other calls get every chance to run meanwhile
+      order.push("tx done");
+    });
+    // Made while the transaction is open: neither joins it.
+    const read = store.settings.get("k").then((v) => (order.push("read"), v));
+    const write = store.settings.set("other", "outside").then(() => order.push("write"));
+    await Promise.all([tx, read, write]);
+    expect(order).toEqual(["tx done", "read", "write"]);
+    expect(await read).toBe("inside");
+    expect(await store.settings.get("other")).toBe("outside");
+  });
+
+  it("rolls back a transaction that throws, and a call that waited for it is not rolled back with it", async () => {
+    const failing = store.transaction(async (t) => {
+      await t.settings.set("k", "never");
+      await later(10);
+      throw new Error("boom");
+    });
+    const outside = store.settings.set("kept", "yes");
+    await expect(failing).rejects.toThrow("boom");
+    await outside;
+    expect(await store.settings.get("k")).toBeUndefined();
+    expect(await store.settings.get("kept")).toBe("yes");
+  });
+
+  it("nested transactions are savepoints: an inner failure undoes only its own writes", async () => {
+    await store.transaction(async (t) => {
+      await t.settings.set("outer", "1");
+      await expect(t.transaction(async (sp) => {
+        await sp.settings.set("inner", "1");
+        throw new Error("inner fails");
+      })).rejects.toThrow("inner fails");
+      await t.transaction((sp) => sp.settings.set("inner2", "1"));
+    });
+    expect(await store.settings.get("outer")).toBe("1");
+    expect(await store.settings.get("inner")).toBeUndefined();
+    expect(await store.settings.get("inner2")).toBe("1");
+    expect(commits).toBe(1);
+  });
+});
+
+describe("SQLite store: group commit (write)", () => {
+  it("commits the writes of one turn in one transaction and answers each after it", async () => {
+    const results = await Promise.all([1, 2, 3].map((i) => store.write(async (tx) => {
+      await tx.settings.set(`g${i}`, String(i));
+      return i;
+    })));
+    expect(results).toEqual([1, 2, 3]);
+    expect(commits).toBe(1);
+    expect(await store.settings.get("g2")).toBe("2");
+  });
+
+  it("rolls back only the piece that throws; the others commit", async () => {
+    const outcomes = await Promise.allSettled([
+      set("a", "1"),
+      store.write(async (tx) => {
+        await tx.settings.set("b", "1");
+        throw new Error("this piece fails");
+      }),
+      set("c", "1"),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/this piece fails/);
+    expect([await store.settings.get("a"), await store.settings.get("b"), await store.settings.get("c")]).toEqual(["1", undefined, "1"]);
+  });
+
+  it("commits what is queued when it closes, and refuses work afterwards", async () => {
+    const pending = set("last", "1");
+    await store.close();
+    await expect(pending).resolves.toBeUndefined();
+    await expect(set("late", "1")).rejects.toThrow(/closing/);
+    await expect(store.schemaVersion()).rejects.toThrow(/closed/);
+    // Reopened: what was queued before close is there.
+    const db = openDatabase(path.join(dir, "store.db"));
+    store = createSqliteStore(db, { logger: createSilentLogger() });
+    expect(await store.settings.get("last")).toBe("1");
+  });
+});
