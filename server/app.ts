@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps) {
     metrics,
     maxSessions: config.RATE_LIMIT_MAX_KEYS,
     enabled: llm !== null && config.MODEL_CALLS_PER_ADDRESS_PER_HOUR > 0,
+    modelTakesCalls: () => llm?.breakerState() !== "open",
   });
   const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
 

@@ -25,6 +25,12 @@ export interface AddressBudgetDeps {
   maxSessions: number;
   /** False when MODEL_CALLS_PER_ADDRESS_PER_HOUR is 0 or no LLM is configured: everything is admitted. */
   enabled: boolean;
+  /**
+   * False while the model refuses calls (its circuit breaker is open): the caller's call would be answered by the
+   * rules without reaching the model, so it is admitted and not counted. Otherwise an outage would use up every
+   * active address's budget, and the model would stay out of reach for them for an hour after it recovered.
+   */
+  modelTakesCalls: () => boolean;
 }
 
 export interface AddressBudget {
@@ -44,7 +50,7 @@ export function createAddressBudget(deps: AddressBudgetDeps): AddressBudget {
   const addressOfSession = new Map<string, string>();
 
   async function admitAddress(address: string | undefined): Promise<boolean> {
-    if (!deps.enabled || address === undefined) return true;
+    if (!deps.enabled || address === undefined || !deps.modelTakesCalls()) return true;
     const { allowed } = await deps.limiter.checkKey(deps.keyOf(address));
     if (!allowed) deps.metrics.modelErrors.inc({ code: "address_budget" });
     return allowed;

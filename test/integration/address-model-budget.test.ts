@@ -6,9 +6,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { ALLOWED_ORIGIN, batch, rawEvent, sendCapture } from "../helpers/capture.js";
+import { createManualClock } from "../helpers/clock.js";
+import { startFakeOpenAI } from "../helpers/fake-openai.js";
 import { sampleValue, scrape } from "../helpers/metrics-text.js";
 import { recordDecisions } from "../helpers/suggestions.js";
 import { serverWithFakeModel } from "../helpers/server-with-fake-model.js";
+import { startTestServer } from "../helpers/test-server.js";
 import { ask, connectWidget } from "../helpers/widget-client.js";
 
 const MODEL_TEXT = "Here is how, from the model.";
@@ -56,6 +59,39 @@ describe("chat: model calls per client address", () => {
     const { server, fake } = await start({ SUGGESTIONS_ENABLED: "false", MODEL_CALLS_PER_ADDRESS_PER_HOUR: "0" });
     for (let i = 0; i < 5; i++) expect(await askFresh(server.url, `off-${i}`, ATTACKER)).toBe(MODEL_TEXT);
     expect(fake.requests).toHaveLength(5);
+  });
+});
+
+describe("chat: the budget during a model outage", () => {
+  it("counts no call the open breaker refuses, so the address reaches the model again once it recovers", async () => {
+    // The breaker's cool-off runs on this clock; the budget's hour does too and never ends here.
+    const clock = createManualClock();
+    const fake = await startFakeOpenAI({ default: { kind: "error", status: 500 } });
+    const server = await startTestServer({
+      clock,
+      env: {
+        OPENAI_BASE_URL: fake.url, LLM_MAX_RETRIES: "0", TRUST_PROXY: "loopback", MODEL_CALLS_PER_ADDRESS_PER_HOUR: "3",
+        BREAKER_FAILURES: "2", BREAKER_COOLDOWN_MS: "60000", SUGGESTIONS_ENABLED: "false",
+      },
+    });
+    try {
+      // Two calls reach the failing model (they count) and open the breaker; the rules answer.
+      for (let i = 0; i < 2; i++) expect(await askFresh(server.url, `outage-${i}`, ATTACKER)).not.toBe(MODEL_TEXT);
+      expect(fake.requests).toHaveLength(2);
+      // While it is open the model is not called, so nothing is counted (before: each of these used up budget).
+      for (let i = 2; i < 6; i++) expect(await askFresh(server.url, `outage-${i}`, ATTACKER)).not.toBe(MODEL_TEXT);
+      expect(fake.requests).toHaveLength(2);
+
+      fake.setDefault({ kind: "reply", text: MODEL_TEXT });
+      clock.advance(60_001);
+      // The third call of the hour: within the budget of 3, so the recovered model answers.
+      expect(await askFresh(server.url, "outage-after", ATTACKER)).toBe(MODEL_TEXT);
+      expect(fake.requests).toHaveLength(3);
+      expect(sampleValue(await scrape(server.url), "pilotlight_model_errors_total", { code: "address_budget" }) ?? 0).toBe(0);
+    } finally {
+      await server.close();
+      await fake.close();
+    }
   });
 });
 

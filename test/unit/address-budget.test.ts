@@ -4,12 +4,12 @@ import { createAddressBudget } from "../../server/llm/address-budget.js";
 import { createMetrics } from "../../server/metrics.js";
 import { createManualClock } from "../helpers/clock.js";
 
-function budget(perHour: number, maxSessions: number) {
+function budget(perHour: number, maxSessions: number, modelTakesCalls: () => boolean = () => true) {
   const metrics = createMetrics();
   const clock = createManualClock();
   const rateLimits = createRateLimits({ metrics, clock, maxKeys: 1_000 });
   const limiter = rateLimits.create({ name: "model_calls_address", perMinute: perHour, windowMs: 3_600_000 });
-  return { clock, b: createAddressBudget({ limiter, keyOf: (a) => rateLimitKey(undefined, a), metrics, maxSessions, enabled: perHour > 0 }) };
+  return { clock, b: createAddressBudget({ limiter, keyOf: (a) => rateLimitKey(undefined, a), metrics, maxSessions, enabled: perHour > 0, modelTakesCalls }) };
 }
 
 describe("the per-address model budget", () => {
@@ -35,5 +35,14 @@ describe("the per-address model budget", () => {
     const { b } = budget(1, 100);
     expect(await b.admitAddress("2001:db8:0:1::1")).toBe(true);
     expect(await b.admitAddress("2001:db8:0:2::9")).toBe(false);
+  });
+
+  it("counts nothing while the model takes no calls (its breaker is open), so an outage uses up no address's budget", async () => {
+    let open = true;
+    const { b } = budget(1, 100, () => !open);
+    for (let i = 0; i < 5; i++) expect(await b.admitAddress("203.0.113.7")).toBe(true);
+    open = false;
+    expect(await b.admitAddress("203.0.113.7")).toBe(true);
+    expect(await b.admitAddress("203.0.113.7")).toBe(false);
   });
 });
