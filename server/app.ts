@@ -23,6 +23,7 @@ import { createConnectorClient } from "./ingest/connector-client.js";
 import { createIngestService } from "./ingest/ingest-event.js";
 import { instrumentIngest } from "./ingest/ingest-metrics.js";
 import { createInstallationMonitor } from "./admin/installation-monitor.js";
+import { relayInstallation } from "./admin/installation-relay.js";
 import { createAddressBudget } from "./llm/address-budget.js";
 import { createLlmGateway } from "./llm/llm-gateway.js";
 import { memoryLinesOf } from "./memory/memory-prompt.js";
@@ -96,7 +97,11 @@ export function createApp(deps: AppDeps) {
   const ingest = instrumentIngest(createIngestService({ repos, clock, logger, maxClockSkewMs: config.CLIENT_CLOCK_SKEW_MS }), metrics);
 
   // What the admin Installation panel shows: origins seen, the last event per source.
-  const installation = createInstallationMonitor();
+  // With several instances, each one's panel shows what all of them saw (relayed over the bus).
+  const seenHere = createInstallationMonitor();
+  const installationRelay =
+    coordination.mode === "memory" ? undefined : relayInstallation(seenHere, { bus: coordination.bus, instanceId: coordination.instanceId, logger });
+  const installation = installationRelay ?? seenHere;
   ingest.onIngested((event) => installation.noteAccepted(event.productId, event.source, event.sessionId, clock.now()));
   // The push webhook is served ahead of express (same checks, answers and metrics; see push-fast-path.ts).
   const push = createPushWebhook({
@@ -326,6 +331,7 @@ export function createApp(deps: AppDeps) {
       goals.stop();
       delivery.stop();
       await memory.close();
+      await installationRelay?.close();
       rateLimits.close();
       if (ownCoordination) await coordination.close();
     })();
@@ -336,7 +342,7 @@ export function createApp(deps: AppDeps) {
     app,
     httpServer,
     io,
-    services: { coordination, leaders, workflows, installation, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm, modelBudget },
+    services: { coordination, leaders, workflows, installation, installationRelay, ingest, readiness, chat, mapping, access, delivery, suggestions, goals, memory, metrics, rateLimits, retention, streams, pruner, connector, llm, modelBudget },
     close,
   };
 }

@@ -5,7 +5,7 @@
  *
  * In-process and bounded: origins come from browsers (anyone can send any Origin), so they live in a
  * capped, least-recently-seen-first structure; sources are keyed by known products only (plus one "no
- * product" slot). A scale-out build swaps this interface for a shared store.
+ * product" slot). With several instances, installation-relay.ts merges in what the others noted.
  */
 import type { IngestSource } from "../ingest/ingest-event.js";
 
@@ -38,7 +38,11 @@ export interface SourceActivity {
 
 export interface InstallationMonitor {
   noteOrigin(sighting: OriginSighting, now: number): void;
+  /** Sightings another instance noted: counts add up, the first and last times widen. */
+  mergeOrigin(seen: OriginSeen): void;
+  /** An accepted event; one older than the last one noted (another instance's, arriving late) changes nothing. */
   noteAccepted(productId: string, source: IngestSource, sessionId: string, now: number): void;
+  /** A refused event; one older than the last refusal noted changes nothing. */
   noteRefused(productId: string | null, source: IngestSource, code: string, reason: string, now: number): void;
   /** Origins seen for the product (and those that named no known product) since `since`, newest first. */
   origins(productId: string, since: number): OriginSeen[];
@@ -73,27 +77,40 @@ export function createInstallationMonitor(limits: { maxOrigins?: number } = {}):
     return a;
   }
 
+  function mergeOrigin(s: OriginSeen): void {
+    const key = JSON.stringify([s.productId, s.origin, s.channel, s.allowed]);
+    const seen = origins.get(key);
+    origins.delete(key);
+    const newer = !seen || s.lastSeenAt >= seen.lastSeenAt;
+    origins.set(key, {
+      productId: s.productId,
+      origin: s.origin,
+      channel: s.channel,
+      allowed: s.allowed,
+      // The latest sighting's refusal reason is the one worth showing.
+      code: newer ? s.code : seen.code,
+      reason: newer ? (s.reason?.slice(0, MAX_REASON) ?? null) : seen.reason,
+      count: (seen?.count ?? 0) + s.count,
+      firstSeenAt: Math.min(seen?.firstSeenAt ?? s.firstSeenAt, s.firstSeenAt),
+      lastSeenAt: Math.max(seen?.lastSeenAt ?? s.lastSeenAt, s.lastSeenAt),
+    });
+    while (origins.size > maxOrigins) origins.delete(origins.keys().next().value!);
+  }
+
   return {
     noteOrigin(s, now) {
-      const key = JSON.stringify([s.productId, s.origin, s.channel, s.allowed]);
-      const seen = origins.get(key);
-      origins.delete(key);
-      origins.set(key, {
-        ...s,
-        reason: s.reason?.slice(0, MAX_REASON) ?? null,
-        count: (seen?.count ?? 0) + 1,
-        firstSeenAt: seen?.firstSeenAt ?? now,
-        lastSeenAt: now,
-      });
-      while (origins.size > maxOrigins) origins.delete(origins.keys().next().value!);
+      mergeOrigin({ ...s, count: 1, firstSeenAt: now, lastSeenAt: now });
     },
+    mergeOrigin,
     noteAccepted(productId, source, sessionId, now) {
       const a = activity(productId, source);
+      if (a.lastAcceptedAt !== null && now < a.lastAcceptedAt) return;
       a.lastAcceptedAt = now;
       a.lastSessionId = sessionId;
     },
     noteRefused(productId, source, code, reason, now) {
       const a = activity(productId, source);
+      if (a.lastRefusedAt !== null && now < a.lastRefusedAt) return;
       a.lastRefusedAt = now;
       a.lastRefusalCode = code;
       a.lastRefusalReason = reason.slice(0, MAX_REASON);

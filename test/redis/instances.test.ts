@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { WIDGET_NAMESPACE } from "../../server/contracts/realtime.js";
 import { rooms } from "../../server/realtime/rooms.js";
+import { adminGet } from "../helpers/admin.js";
+import { ALLOWED_ORIGIN, batch, rawEvent, sendCapture } from "../helpers/capture.js";
 import { pilotlightHeaders } from "../helpers/signing.js";
 import { deliverTestSuggestion } from "../helpers/suggestions.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
@@ -103,6 +105,31 @@ describe("two instances on one Redis", () => {
     const refused = await push(a, 3);
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+  });
+
+  it("the Installation panel on either instance shows what both saw: a page origin one refused, the push the other accepted", async () => {
+    const env = { ALLOWED_ORIGINS: ALLOWED_ORIGIN };
+    const a = await instance("a", env);
+    const b = await instance("b", env);
+    await Promise.all([a.app.services.installationRelay?.ready, b.app.services.installationRelay?.ready]);
+
+    // An integrator's test page on an origin not yet allowed reaches A; A refuses it, twice.
+    for (let i = 0; i < 2; i++) {
+      const refused = await sendCapture(a.url, batch("inst-page", [rawEvent("click", "/", { tag: "button", text: "Save" })]), { origin: "https://staging.example.net" });
+      expect(refused.status).toBe(403);
+    }
+    // Their connector's push reaches B.
+    const body = JSON.stringify({ type: "actions", session_id: "inst-push", actions: [{ title: "t", description: "d", canonical_url: "/", timestamp_start: 1 }] });
+    expect((await fetch(`${b.url}/v1/webhooks/actions`, { method: "POST", headers: pilotlightHeaders(body), body })).status).toBe(202);
+
+    type Panel = { origins: { origin: string; allowed: boolean; code: string | null; count: number }[]; sources: { source: string; last_session_id: string | null }[] };
+    const panel = (s: TestServer) => adminGet<Panel>(s, "/v1/admin/installation");
+    const refusedOnB = await waitFor(async () => (await panel(b)).origins.find((o) => o.origin === "https://staging.example.net"), "A's refused origin on B's panel");
+    expect(refusedOnB).toMatchObject({ allowed: false, code: "origin_not_allowed", count: 2 });
+    const pushOnA = await waitFor(async () => (await panel(a)).sources.find((s) => s.source === "push" && s.last_session_id === "inst-push"), "B's push on A's panel");
+    expect(pushOnA).toBeDefined();
+    // A's own sightings are not counted twice by its own relay coming back through Redis.
+    expect((await panel(a)).origins.find((o) => o.origin === "https://staging.example.net")).toMatchObject({ count: 2 });
   });
 
   it("the leader jobs run on one instance; when it shuts down the other takes them over", async () => {
