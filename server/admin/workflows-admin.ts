@@ -11,6 +11,7 @@ import { buildWindow } from "../sessions/session-context.js";
 import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import { WorkflowsFileSchema, type Workflow } from "../workflows/workflows.schema.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export class InvalidWorkflowsError extends AppError {
   constructor(issues: IssueDetail[]) {
@@ -36,7 +37,7 @@ export interface WorkflowPreview {
 }
 
 export function validateWorkflows(body: unknown): Workflow[] {
-  const parsed = WorkflowsFileSchema.safeParse(body);
+  const parsed = parseInput(WorkflowsFileSchema, body);
   if (!parsed.success) throw new InvalidWorkflowsError(issuesOf(parsed.error));
   return parsed.data.workflows;
 }

@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { Logger } from "../logger.js";
 import { checkChannel } from "./bus.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 /** The text published for `message` on `channel`; throws on a refused channel or a value JSON cannot carry. */
 export function encodeBusMessage(channel: string, message: unknown): string {
@@ -25,7 +26,7 @@ export function busReceiver<T>(channel: string, schema: z.ZodType<T>, handler: (
       logger.warn({ channel, bytes: text.length }, "bus message is not JSON; dropped");
       return;
     }
-    const parsed = schema.safeParse(json);
+    const parsed = parseInput(schema, json);
     if (!parsed.success) {
       logger.warn({ channel, problems: parsed.error.issues.length }, "bus message does not match its channel's schema; dropped");
       return;

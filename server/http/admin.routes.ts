@@ -11,6 +11,7 @@ import { InvalidQueryError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
 import { withoutNul } from "../contracts/without-nul.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export interface AdminRouteDeps {
   admin: AdminService;
@@ -20,7 +21,7 @@ export interface AdminRouteDeps {
 }
 
 function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> {
-  const result = schema.safeParse(withoutNul(query));
+  const result = parseInput(schema, withoutNul(query));
   if (!result.success) {
     // Zod names an unknown key at the root, which parse-event's paths call "(body)".
     const issues = issuesOf(result.error).map((i) => (i.path === "(body)" ? { ...i, path: "(query)" } : i));
@@ -31,7 +32,7 @@ function parseQuery<S extends z.ZodType>(schema: S, query: unknown): z.infer<S> 
 
 /** A path parameter, checked like a query value (422 invalid_query naming it). */
 function parsePathId(value: unknown, name: string): string {
-  const result = PathIdSchema.safeParse(withoutNul(value));
+  const result = parseInput(PathIdSchema, withoutNul(value));
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: `:${name}`, message: i.message }));
     throw new InvalidQueryError(`invalid ${name}: ${describeIssues(issues)}`, issues);

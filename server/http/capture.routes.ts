@@ -28,6 +28,7 @@ import { allowOrigin, allowPreflight } from "./capture-origin.js";
 import { countIngestRejections } from "./http-metrics.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { parseJson, rawBody } from "./json-body.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export interface CaptureRouteDeps {
   products: AsyncProductRepository;
@@ -129,7 +130,7 @@ export function captureRoutes(deps: CaptureRouteDeps): Router {
     if (productKeyOf(body) !== key) {
       throw new UnauthorizedError("invalid_product_key", "product_key must appear once, at the top level of the batch");
     }
-    const parsed = CaptureBatchSchema.safeParse(body);
+    const parsed = parseInput(CaptureBatchSchema, body);
     if (!parsed.success) {
       const issues = issuesOf(parsed.error);
       throw new ValidationError(describeIssues(issues), issues);

@@ -21,6 +21,7 @@ import { countIngestRejections, type RefusalNotes } from "./http-metrics.js";
 import { parseJson, rawBody, requireJson } from "./json-body.js";
 import type { RateLimits } from "./rate-limit.js";
 import { withoutNul } from "../contracts/without-nul.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export interface PosthogRouteDeps {
   products: AsyncProductRepository;
@@ -52,7 +53,7 @@ export function posthogRoutes(deps: PosthogRouteDeps): Router {
     },
   });
   router.post("/v1/webhooks/posthog", countIngestRejections(deps.metrics, "posthog", deps.refusalNotes), limit.middleware, requireJson, rawBody(deps.maxBodyBytes), async (req, res) => {
-    const query = QuerySchema.safeParse(withoutNul(req.query));
+    const query = parseInput(QuerySchema, withoutNul(req.query));
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const raw = req.body as Buffer;
     const productId = query.data.product_id ?? deps.defaultProductId;

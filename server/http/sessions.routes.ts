@@ -14,6 +14,7 @@ import { loadSessionContext, type SessionContext } from "../sessions/session-con
 import { describeSuggestions } from "../suggest/suggestion-view.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { stripNul, withoutNul } from "../contracts/without-nul.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export interface SessionRouteDeps {
   repos: RepositoryPorts;
@@ -74,7 +75,7 @@ export function presentContext(
 export function sessionRoutes(deps: SessionRouteDeps): Router {
   const router = Router();
   router.get("/v1/sessions/:sessionId/context", deps.auth, async (req, res) => {
-    const query = QuerySchema.safeParse(withoutNul(req.query));
+    const query = parseInput(QuerySchema, withoutNul(req.query));
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     const productId = query.data.product_id ?? deps.defaultProductId;
     const sessionId = stripNul(String(req.params.sessionId));

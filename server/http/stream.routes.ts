@@ -13,6 +13,7 @@ import type { StreamHub } from "../streams/stream-hub.js";
 import { tokenMatches } from "../products/secrets.js";
 import { bearerToken } from "./admin-auth.js";
 import { stripNul, withoutNul } from "../contracts/without-nul.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export interface StreamRouteDeps {
   products: AsyncProductRepository;
@@ -45,7 +46,7 @@ export function streamRoutes(deps: StreamRouteDeps): Router {
       throw new UnauthorizedError("bad_token", "the bearer token is not this product's stream token");
     }
 
-    const query = QuerySchema.safeParse(withoutNul(req.query));
+    const query = parseInput(QuerySchema, withoutNul(req.query));
     if (!query.success) throw new ValidationError("invalid query", issuesOf(query.error));
     let afterId = query.data.last_event_id ?? null;
     const header = req.get("last-event-id");

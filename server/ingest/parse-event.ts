@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import type { IssueDetail } from "../errors.js";
 import { ActionsPayloadSchema, SummaryPayloadSchema, type AutoplayEvent } from "./autoplay.schema.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; issues: IssueDetail[] };
 
@@ -30,11 +31,11 @@ export function parseAutoplayEvent(value: unknown): ParseResult<AutoplayEvent> {
   const record = value as Record<string, unknown>;
   const type = record.type ?? ("actions" in record ? "actions" : "summary" in record ? "summary" : undefined);
   if (type === "actions") {
-    const r = ActionsPayloadSchema.safeParse({ ...record, type });
+    const r = parseInput(ActionsPayloadSchema, { ...record, type });
     return r.success ? { ok: true, value: r.data } : { ok: false, issues: issuesOf(r.error) };
   }
   if (type === "summary") {
-    const r = SummaryPayloadSchema.safeParse({ ...record, type });
+    const r = parseInput(SummaryPayloadSchema, { ...record, type });
     return r.success
       ? { ok: true, value: { ...r.data, session_id: r.data.session_id as string } }
       : { ok: false, issues: issuesOf(r.error) };

@@ -8,6 +8,7 @@ import { AppError } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import type { Logger } from "../logger.js";
 import { withoutNul } from "../contracts/without-nul.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export interface CommandContext {
   logger: Logger;
@@ -29,7 +30,7 @@ export function handleCommand<S extends z.ZodType, T>(
       ctx.onResult?.(event, r.ok ? "ok" : r.error.code);
       send(r);
     };
-    const parsed = schema.safeParse(withoutNul(payload));
+    const parsed = parseInput(schema, withoutNul(payload));
     if (!parsed.success) {
       reply({ ok: false, error: { code: "invalid_payload", message: `${event}: ${describeIssues(issuesOf(parsed.error))}` } });
       return;

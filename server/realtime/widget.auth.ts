@@ -11,6 +11,7 @@ import { isValidUserHash } from "../products/identity.js";
 import { checkOrigin } from "../products/origin-policy.js";
 import type { Binding, SessionAccess } from "../sessions/session-access.js";
 import { withoutNul } from "../contracts/without-nul.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export class HandshakeError extends AppError {
   constructor(code: string, message: string) {
@@ -39,7 +40,7 @@ export function socketDataOf(b: Binding): SocketData {
  * widget's binding when it may connect.
  */
 export async function authenticateWidget(deps: AuthDeps, input: HandshakeInput): Promise<Binding> {
-  const parsed = HandshakeAuthSchema.safeParse(withoutNul(input.auth ?? {}));
+  const parsed = parseInput(HandshakeAuthSchema, withoutNul(input.auth ?? {}));
   if (!parsed.success) throw new HandshakeError("invalid_auth", `handshake auth: ${describeIssues(issuesOf(parsed.error))}`);
   const auth = parsed.data;
 

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { WorkflowsFileSchema, type Workflow } from "./workflows.schema.js";
+import { parseInput } from "../contracts/parse-input.js";
 
 export class WorkflowsFileError extends Error {
   constructor(readonly file: string, problem: string) {
@@ -20,7 +21,7 @@ export function parseWorkflows(text: string, file: string): Workflow[] {
   } catch (err) {
     throw new WorkflowsFileError(file, `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
   }
-  const parsed = WorkflowsFileSchema.safeParse(json);
+  const parsed = parseInput(WorkflowsFileSchema, json);
   if (!parsed.success) throw new WorkflowsFileError(file, describeIssues(issuesOf(parsed.error), 10));
   return parsed.data.workflows;
 }

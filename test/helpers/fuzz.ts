@@ -138,9 +138,12 @@ export const weirdString: fc.Arbitrary<string> = fc.oneof(
   ),
 );
 
-/** Keys for objects: the field names a schema looks for, plus prototype-pollution keys and noise. */
+/**
+ * Keys for objects: the field names a schema looks for, prototype-pollution keys, keys that make an object look
+ * like a string or list to code that only asks for `.length`, and noise.
+ */
 export const hostileKey = (fields: readonly string[]): fc.Arbitrary<string> =>
-  fc.oneof(fc.constantFrom(...fields, "__proto__", "constructor", "prototype"), weirdString);
+  fc.oneof(fc.constantFrom(...fields, "__proto__", "constructor", "prototype", "length", "toString", "valueOf"), weirdString);
 
 /** Numbers as JSON text, including what JSON.parse turns into Infinity or loses precision on. */
 export const numberText: fc.Arbitrary<string> = fc.oneof(
@@ -151,7 +154,14 @@ export const numberText: fc.Arbitrary<string> = fc.oneof(
 
 /** Any JSON value as text, with hostile keys and strings; objects may repeat keys. */
 export function jsonText(fields: readonly string[], maxDepth = 4): fc.Arbitrary<string> {
-  const scalar = fc.oneof(fc.constant("null"), fc.boolean().map(String), numberText, weirdString.map((s) => JSON.stringify(s)));
+  const scalar = fc.oneof(
+    fc.constant("null"),
+    fc.boolean().map(String),
+    numberText,
+    weirdString.map((s) => JSON.stringify(s)),
+    // Has a length that is no number, and cannot become one (zod used to throw measuring it).
+    fc.constant('{"length":{"toString":0}}'),
+  );
   const { value } = fc.letrec<{ value: string; array: string; object: string }>((tie) => ({
     value: fc.oneof({ depthSize: "small", maxDepth }, scalar, tie("array"), tie("object")),
     array: fc.array(tie("value"), { maxLength: 4 }).map((xs) => `[${xs.join(",")}]`),

@@ -3,14 +3,15 @@
  * broke a rule — a 5xx, a missing ack, a background failure — now answered the way the edge promises.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ALLOWED_ORIGIN, batch, rawEvent, sendCapture } from "../helpers/capture.js";
 import { rowCounts } from "../helpers/db-counts.js";
-import { adminHeaders } from "../helpers/signing.js";
+import { adminHeaders, pilotlightHeaders } from "../helpers/signing.js";
 import { startTestServer, TEST_SECRETS, type TestServer } from "../helpers/test-server.js";
-import { connectWidget } from "../helpers/widget-client.js";
+import { command, connectWidget, refusedConnection } from "../helpers/widget-client.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ env: { SUGGESTIONS_ENABLED: "false" } });
+  server = await startTestServer({ env: { SUGGESTIONS_ENABLED: "false", ALLOWED_ORIGINS: ALLOWED_ORIGIN } });
 });
 afterAll(async () => {
   await server.close();
@@ -84,5 +85,72 @@ describe("widget commands sent without a payload, with extra arguments, or under
     } finally {
       socket.close();
     }
+  });
+});
+
+/**
+ * zod measures the `length` of anything that has one, even a value that already failed its string check; an
+ * object whose `length` cannot become a number made that measurement throw out of safeParse: a 500 from the
+ * push webhook (fuzz.test.ts found it), and the same at every edge that validates with a length limit.
+ */
+describe("an object where a string is expected, with a `length` of its own", () => {
+  const FALSE_LENGTH = { length: { toString: 0 } };
+
+  it("is a 422 naming the field on the push webhook, and stores nothing", async () => {
+    const before = await rowCounts(server.sql);
+    const body = JSON.stringify({ actions: [{ type: FALSE_LENGTH, title: "__proto__", description: "", canonical_url: "/a/:id" }] });
+    const res = await fetch(`${server.url}/v1/webhooks/actions`, { method: "POST", headers: { ...pilotlightHeaders(body), "content-type": "application/json" }, body });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toMatchObject({ code: "invalid_payload", message: expect.stringContaining("actions[0].type") });
+    expect(await rowCounts(server.sql)).toEqual(before);
+  });
+
+  it("is a 422 naming the field on capture", async () => {
+    const before = await rowCounts(server.sql);
+    const res = await sendCapture(server.url, batch("fl-capture", [{ ...rawEvent("click", "/"), url: FALSE_LENGTH as unknown as string }]));
+    expect(res.status).toBe(422);
+    expect(res.json.error).toMatchObject({ code: "invalid_payload", message: expect.stringContaining("events[0].url") });
+    expect(await rowCounts(server.sql)).toEqual(before);
+  });
+
+  it("is a 422 naming the field on the PostHog webhook", async () => {
+    const before = await rowCounts(server.sql);
+    const res = await fetch(`${server.url}/v1/webhooks/posthog`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-posthog-secret": TEST_SECRETS.POSTHOG_SECRET },
+      body: JSON.stringify({ event: { event: FALSE_LENGTH, distinct_id: "ph-fl" } }),
+    });
+    expect(res.status).toBe(422);
+    expect(await errorOf(res)).toMatchObject({ code: "invalid_payload", message: expect.stringContaining("event.event") });
+    expect(await rowCounts(server.sql)).toEqual(before);
+  });
+
+  it("is a 422 on the admin workflows upload, and the workflows stay as they were", async () => {
+    const workflows = async () => (await (await fetch(`${server.url}/v1/admin/workflows`, { headers: adminHeaders })).json()) as unknown;
+    const before = await workflows();
+    const res = await fetch(`${server.url}/v1/admin/workflows`, {
+      method: "PUT",
+      headers: { ...adminHeaders, "content-type": "application/json" },
+      body: JSON.stringify({ workflows: [{ id: "invite", name: FALSE_LENGTH, steps: FALSE_LENGTH }] }),
+    });
+    expect(res.status).toBe(422);
+    expect((await errorOf(res)).message).toContain("workflows[0].name");
+    expect(await workflows()).toEqual(before);
+  });
+
+  it("is an invalid_payload ack for a widget command, and a refused handshake for the widget's auth", async () => {
+    const socket = await connectWidget(server.url, { sessionId: "fl-widget" });
+    try {
+      const before = await rowCounts(server.sql);
+      const ack = await command(socket, "message:send", { clientMessageId: "m-1", text: FALSE_LENGTH as unknown as string });
+      expect(ack).toMatchObject({ ok: false, error: { code: "invalid_payload", message: expect.stringContaining("text") } });
+      expect(await rowCounts(server.sql)).toEqual(before);
+    } finally {
+      socket.close();
+    }
+    const refused = await refusedConnection(server.url, { sessionId: FALSE_LENGTH as unknown as string });
+    expect(refused.code).toBe("invalid_auth");
+    // The server still serves.
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 });

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { MAX_ID, MAX_URL } from "../autoplay.schema.js";
 import { issuesOf, type ParseResult } from "../parse-event.js";
+import { parseInput } from "../../contracts/parse-input.js";
 
 export const MAX_EVENTS_PER_REQUEST = 1_000;
 const MAX_CHAIN = 100_000;
@@ -93,7 +94,7 @@ const PosthogBatchSchema = z
 
 /** One delivery or a batch of them, as a list; issues name their path (`[3].event.event` in a batch). */
 export function parsePosthogBody(value: unknown): ParseResult<PosthogDelivery[]> {
-  const result = Array.isArray(value) ? PosthogBatchSchema.safeParse(value) : PosthogDeliverySchema.safeParse(value);
+  const result = Array.isArray(value) ? parseInput(PosthogBatchSchema, value) : parseInput(PosthogDeliverySchema, value);
   if (!result.success) return { ok: false, issues: issuesOf(result.error) };
   return { ok: true, value: Array.isArray(result.data) ? result.data : [result.data] };
 }
