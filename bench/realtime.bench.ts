@@ -6,10 +6,12 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Socket } from "socket.io-client";
 import { startChild, type Child } from "./lib/child.js";
+import { profileArgs, summariseProfiles } from "./lib/cpu-profile.js";
 import type { BenchResult } from "./lib/report.js";
-import { percentile, rssOf } from "./lib/stats.js";
+import { machine, percentile, rssOf } from "./lib/stats.js";
 import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions } from "./lib/widgets.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -24,7 +26,33 @@ async function memoryPerWidget(child: Child, widgets: number): Promise<{ perWidg
   return { perWidget: (after - before) / widgets, sockets };
 }
 
-export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The server's event-loop delay since the previous scrape, in ms (prom-client's default metrics sample it
+ * with monitorEventLoopDelay and reset the histogram on every scrape), so a scrape just before the measured
+ * window and one just after bracket it.
+ */
+async function eventLoopDelay(url: string): Promise<{ p99: number; max: number } | undefined> {
+  try {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN) * 1000;
+    return { p99: value("nodejs_eventloop_lag_p99_seconds"), max: value("nodejs_eventloop_lag_max_seconds") };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function run(opts: { smoke: boolean; root: string; profile?: boolean }): Promise<BenchResult> {
   const widgets = opts.smoke ? 200 : 1000;
   const durationS = opts.smoke ? 3 : 10;
   const actionsPerSecond = 500;
@@ -36,7 +64,13 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     await baseline.stop();
 
     // Every action may produce a suggestion: no debounce, no cooldown, no cap, repeats allowed.
-    const server = await startChild("server/main.ts", { ...pushBenchEnv(opts.root), DATABASE_PATH: path.join(dir, "bench.db") }, opts.root);
+    const profileDir = path.join(opts.root, "artifacts", "profiles", "realtime");
+    const server = await startChild(
+      "server/main.ts",
+      { ...pushBenchEnv(opts.root), DATABASE_PATH: path.join(dir, "bench.db") },
+      opts.root,
+      { nodeArgs: opts.profile ? profileArgs(profileDir, "realtime") : [] },
+    );
     const ours = await memoryPerWidget(server, widgets);
 
     const timing = timeSuggestions(ours.sockets, "rt-");
@@ -45,7 +79,17 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
     // before the clock starts; the measured sessions' first suggestions (their conversations) are still measured.
     await pushPageViews(server.url, sessionKeys("warm-", 200), actionsPerSecond, opts.smoke ? 1 : 2);
     await pause(500);
+    await eventLoopDelay(server.url);
+    // The bench process's own delay: its widgets' clocks stop only when its event loop gets to them.
+    const ownDelay = monitorEventLoopDelay({ resolution: 1 });
+    ownDelay.enable();
+    const cpuBefore = cpuSeconds(server.child.pid);
+    const started = performance.now();
     const { sent, failed } = await pushPageViews(server.url, sessionKeys("rt-", widgets), actionsPerSecond, durationS, timing.sent);
+    const cpuAfter = cpuSeconds(server.child.pid);
+    const wallS = (performance.now() - started) / 1000;
+    ownDelay.disable();
+    const lag = await eventLoopDelay(server.url);
     await pause(1000);
     ours.sockets.forEach((s) => s.close());
     await server.stop();
@@ -64,6 +108,11 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       notes: [
         "latency: from just before the webhook POST to the widget's suggestion:created, one outstanding trigger per session; measured after a warm-up on 200 other sessions",
         "memory: RSS growth after connecting the widgets; baseline = bare socket.io server with the same namespace",
+        `server during the measured window: ${cpuBefore === undefined || cpuAfter === undefined ? "CPU n/a" : `${(((cpuAfter - cpuBefore) / wallS) * 100).toFixed(0)} % of a core busy`}` +
+          `; event-loop delay p99 ${lag?.p99.toFixed(1) ?? "n/a"} ms, max ${lag?.max.toFixed(1) ?? "n/a"} ms (monitorEventLoopDelay via /metrics)`,
+        `bench process (widgets and load generator) event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(ownDelay.max / 1e6).toFixed(1)} ms`,
+        machine(),
+        ...(opts.profile ? summariseProfiles(profileDir) : []),
       ],
     };
   } finally {

@@ -35,6 +35,12 @@ function settle<T>(fn: AnyFn, self: unknown, args: unknown[]): Promise<T> {
   }
 }
 
+/**
+ * Pieces per group commit. A normal turn brings far fewer (one per request answered in it, plus the
+ * evaluations and syncs that finished in it); hundreds piled up behind a stall took 50–500 ms in one turn on the realtime bench.
+ */
+export const GROUP_COMMIT_MAX_PIECES = 64;
+
 interface GroupItem {
   work: (tx: Transaction) => Promise<unknown>;
   resolve: (value: unknown) => void;
@@ -188,8 +194,16 @@ export function createSqliteStore(db: Db, options: SqliteStoreOptions): Store {
 
   function flush(): void {
     scheduled = false;
-    const items = queue;
-    queue = [];
+    let items = queue;
+    if (items.length > GROUP_COMMIT_MAX_PIECES) {
+      // A backlog (the process was descheduled or stalled): this slice now, the rest on the next turn, after
+      // the I/O that waits meanwhile. Left in one piece, the backlog becomes one long turn and then a bigger backlog.
+      items = queue.splice(0, GROUP_COMMIT_MAX_PIECES);
+      scheduled = true;
+      setImmediate(flush);
+    } else {
+      queue = [];
+    }
     if (items.length > 0) flushing = runGroup(items);
   }
 
@@ -213,8 +227,8 @@ export function createSqliteStore(db: Db, options: SqliteStoreOptions): Store {
     schemaVersion: () => (closed || !db.open ? Promise.reject(new Error("database is closed")) : held ? queued(() => schemaVersion(db), null, []) : settle(() => schemaVersion(db), null, [])),
     async close(): Promise<void> {
       if (closed) return;
-      // What is queued now is committed; anything later is refused.
-      if (queue.length > 0) flush();
+      // What is queued now is committed (every slice of it); anything later is refused.
+      while (queue.length > 0) flush();
       closed = true;
       await flushing;
       await acquire();

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/connection.js";
 import { migrate } from "../../db/migrate.js";
-import { createSqliteStore } from "../../db/sqlite/sqlite-store.js";
+import { createSqliteStore, GROUP_COMMIT_MAX_PIECES } from "../../db/sqlite/sqlite-store.js";
 import type { Store } from "../../db/store.js";
 import { createSilentLogger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
@@ -101,6 +101,36 @@ describe("SQLite store: group commit (write)", () => {
     expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/this piece fails/);
     expect([await store.settings.get("a"), await store.settings.get("b"), await store.settings.get("c")]).toEqual(["1", undefined, "1"]);
+  });
+
+  it("commits a backlog in slices, each piece answered after its own slice has committed", async () => {
+    const count = GROUP_COMMIT_MAX_PIECES * 2 + 1;
+    const answered: number[] = [];
+    const results = await Promise.all(Array.from({ length: count }, (_, i) => store.write(async (tx) => {
+      await tx.settings.set(`backlog${i}`, String(i));
+      return i;
+    }).then((i) => {
+      // Heard only once committed: the commit count already includes this piece's slice.
+      answered.push(commits);
+      return i;
+    })));
+    expect(results).toEqual(Array.from({ length: count }, (_, i) => i));
+    expect(commits).toBe(3);
+    // In arrival order: the first slice is answered before the later slices commit.
+    expect(answered[0]).toBe(1);
+    expect(answered.at(-1)).toBe(3);
+    expect(await store.settings.get(`backlog${count - 1}`)).toBe(String(count - 1));
+  });
+
+  it("commits every slice of a backlog queued when it closes", async () => {
+    const count = GROUP_COMMIT_MAX_PIECES * 2 + 1;
+    const pending = Array.from({ length: count }, (_, i) => set(`closing${i}`, "1"));
+    await store.close();
+    await expect(Promise.all(pending)).resolves.toHaveLength(count);
+    const db = openDatabase(path.join(dir, "store.db"));
+    store = createSqliteStore(db, { logger: createSilentLogger() });
+    expect(await store.settings.get("closing0")).toBe("1");
+    expect(await store.settings.get(`closing${count - 1}`)).toBe("1");
   });
 
   it("commits what is queued when it closes, and refuses work afterwards", async () => {
