@@ -41,7 +41,10 @@ export async function readForEvaluation(
     }
     return { session, summary, toFold: [], window };
   }
-  const unsummarised = await repos.actions.oldest(sessionRef, covered, pending);
+  // A cached window holds the newest `windowSize` unsummarised actions: when there are no more than that, it
+  // holds every one of them, and the fold need not read them back (with the default threshold, the usual case).
+  const cached = pending <= windowSize ? windows.get(sessionRef, session.actionCount, covered) : undefined;
+  const unsummarised = cached?.length === pending ? cached : await repos.actions.oldest(sessionRef, covered, pending);
   const rest = unsummarised.slice(folding);
   return { session, summary, toFold: unsummarised.slice(0, folding), window: rest.slice(Math.max(0, rest.length - windowSize)) };
 }
