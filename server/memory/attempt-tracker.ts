@@ -209,7 +209,7 @@ export function trackActions(workflows: readonly Workflow[], attempts: TrackedAt
     }
     const label = targetLabel(action);
     const matchable = { type: action.type, title: action.title, description: action.description, canonical_url: action.canonicalUrl };
-    const failed = watchSubmits(scan.submits, matchable, action.id);
+    const failed = watchSubmits(scan.submits, matchable, action.id, place);
     if (failed) {
       const reopened = failed.submitRef === null ? undefined : withdraw(failed.submitRef);
       struggle(reopened ?? current(action.canonicalUrl), "failed_submit", failedSubmitIssue(failed), at);

@@ -17,6 +17,7 @@ import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import { isCurrentAttempt } from "../workflows/workflow-version.js";
 import { emptyScan, restoreScan, summariseAttempt, trackActions, type ScanState, type TrackedAction, type TrackedAttempt, type TrackerOptions } from "./attempt-tracker.js";
 import { memoryScopeOf, type MemoryScope } from "./memory-scope.js";
+import { createUnsyncedActions } from "./unsynced-actions.js";
 
 export interface MemoryServiceDeps {
   /** The store: a batch is one piece of its group commit (`write`). */
@@ -40,6 +41,9 @@ const ROUND_MS = 1000;
 const ACTIONS_PER_READ = 500;
 const SWEEP_INTERVAL_MS = 60_000;
 const SWEEP_BATCH = 500;
+/** Unsynced actions held in memory (unsynced-actions.ts): a few seconds of a busy instance's ingests. */
+const UNSYNCED_SESSIONS = 20_000;
+const UNSYNCED_ACTIONS = 50_000;
 
 const toTrackedAction = (a: StoredAction): TrackedAction => ({
   id: a.id, type: a.type, title: a.title, description: a.description, canonicalUrl: a.canonicalUrl, receivedAt: a.receivedAt, timestampStart: a.timestampStart,
@@ -54,11 +58,27 @@ const toTrackedAttempt = (a: AttemptWithSteps): TrackedAttempt => ({
 export function createMemoryService(deps: MemoryServiceDeps) {
   const { repos, clock, logger } = deps;
   const dirty = new Set<number>();
-  /** Sessions created by an ingest since which nothing else arrived: their actions, so the sync need not read them. */
-  const fresh = new Map<number, readonly StoredAction[]>();
+  /** The actions committed since each session's last sync, so a sync need not read them back. */
+  const unsynced = createUnsyncedActions({ maxSessions: UNSYNCED_SESSIONS, maxActions: UNSYNCED_ACTIONS });
   let flushTimer: NodeJS.Timeout | undefined;
   let lastSweep = 0;
   let closed = false;
+
+  /**
+   * Every action of the session after `cursorId`, from memory when it holds them: those committed since the
+   * last sync, plus any of this transaction's group not yet announced (read after them). Undefined unless the
+   * count proves it is all of them: `actionCount`, read in the same transaction, must be the count at the last
+   * sync plus what is returned (see unsynced-actions.ts).
+   */
+  async function heldActions(repos: RepositoryPorts, sessionRef: number, cursorId: number, actionCount: number): Promise<StoredAction[] | undefined> {
+    const held = unsynced.after(sessionRef, cursorId);
+    if (!held) return undefined;
+    const missing = actionCount - held.countThrough - held.actions.length;
+    if (missing === 0) return held.actions;
+    if (missing < 0 || missing > ACTIONS_PER_READ) return undefined;
+    const tail = await repos.actions.oldest(sessionRef, held.actions.at(-1)?.id ?? cursorId, missing + 1);
+    return tail.length === missing ? held.actions.concat(tail) : undefined;
+  }
 
   /** Brings one session's attempts up to date with its stored actions, through the transaction `repos`. */
   async function syncOne(repos: RepositoryPorts, sessionRef: number): Promise<void> {
@@ -74,18 +94,19 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     let after = cursor?.lastActionId ?? 0;
     const scan: ScanState = cursor ? restoreScan(cursor.scan) : emptyScan();
     let attempts: TrackedAttempt[] | undefined;
-    // Never synced and created by the one ingest seen since: these are all its actions.
-    let known = cursor === undefined ? fresh.get(sessionRef) : undefined;
-    fresh.delete(sessionRef);
+    // All of them at once when held in memory (then the loop ends after it), else read ACTIONS_PER_READ at a time.
+    const known = await heldActions(repos, sessionRef, after, session.actionCount);
     for (;;) {
       const batch = known ?? await repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
-      known = undefined;
-      if (batch.length === 0) break;
-      attempts ??= (await repos.attempts.ofSession(sessionRef)).map(toTrackedAttempt);
-      trackActions(workflows, attempts, scan, batch.map(toTrackedAction), deps.tracker);
-      after = batch.at(-1)!.id;
-      if (batch.length < ACTIONS_PER_READ) break;
+      if (batch.length > 0) {
+        attempts ??= (await repos.attempts.ofSession(sessionRef)).map(toTrackedAttempt);
+        trackActions(workflows, attempts, scan, batch.map(toTrackedAction), deps.tracker);
+        after = batch.at(-1)!.id;
+      }
+      if (known || batch.length < ACTIONS_PER_READ) break;
     }
+    // Every action the session had in this transaction is now taken in (only ever used once the cursor commits).
+    unsynced.synced(sessionRef, after, session.actionCount);
     if (!attempts && !rescoped) return;
 
     const byId = new Map(workflows.map((w) => [w.id, w]));
@@ -157,8 +178,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     /** The ingest listener: a session with new actions is synced by the next batch. */
     onIngested(event: IngestedEvent): void {
       if (event.kind !== "actions" || closed) return;
-      if (event.newSession) fresh.set(event.sessionRef, event.stored);
-      else fresh.delete(event.sessionRef);
+      unsynced.committed(event.sessionRef, event.newSession, event.stored);
       dirty.add(event.sessionRef);
       schedule();
     },

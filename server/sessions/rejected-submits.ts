@@ -39,14 +39,19 @@ export interface FailedSubmit {
 
 export const emptySubmitWatch = (): SubmitWatch => ({ open: null, inInvalidRun: false });
 
-/** Feeds one action (in order) to the rule; `ref` names it (an action id, a window index). Returns a failure it shows. */
-export function watchSubmits(w: SubmitWatch, action: SubmitAction, ref: number): FailedSubmit | undefined {
-  const place = placeOf(action.canonical_url);
+/**
+ * Feeds one action (in order) to the rule; `ref` names it (an action id, a window index). Returns a failure it
+ * shows. `knownPlace`: the action's place when the caller has it already; otherwise it is worked out only for
+ * the actions that need one (submits, invalid fields, page views), not for every click.
+ */
+export function watchSubmits(w: SubmitWatch, action: SubmitAction, ref: number, knownPlace?: string): FailedSubmit | undefined {
+  const placeHere = () => knownPlace ?? placeOf(action.canonical_url);
   const continuesRun = w.inInvalidRun;
   w.inInvalidRun = action.type === "invalid";
   const open = w.open;
 
   if (action.type === "submit") {
+    const place = placeHere();
     const label = targetLabel(action);
     w.open = { place, label, ref, rejected: false };
     if (open && !open.rejected && open.ref !== null && open.place === place && open.label === label) {
@@ -55,6 +60,7 @@ export function watchSubmits(w: SubmitWatch, action: SubmitAction, ref: number):
     return undefined;
   }
   if (action.type === "invalid") {
+    const place = placeHere();
     if (open && open.place === place && !open.rejected && open.ref !== null) {
       open.rejected = true;
       return { cause: "invalid", submitRef: open.ref, label: open.label, evidence: action };
@@ -64,7 +70,7 @@ export function watchSubmits(w: SubmitWatch, action: SubmitAction, ref: number):
     return { cause: "invalid", submitRef: null, label: null, evidence: action };
   }
   // Reaching another place means the open submit went through (or was given up).
-  if (action.type === "pageview" && open && open.place !== place) w.open = null;
+  if (action.type === "pageview" && open && open.place !== placeHere()) w.open = null;
   return undefined;
 }
 

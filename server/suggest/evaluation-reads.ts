@@ -1,7 +1,7 @@
 /**
  * What one evaluation reads before it decides, read once: the session, its latest summary, and its
- * unsummarised actions — all of them when the oldest are due to be folded into a rolling summary (one read
- * serves the fold and the window), else only the window, which usually comes from the window cache.
+ * unsummarised actions — all of them when the oldest are due to be folded into a rolling summary (the window
+ * cache's newest ones plus a read of those before them), else only the window, usually from the window cache.
  */
 import type { StoredAction } from "../../db/action.repository.js";
 import type { RepositoryPorts } from "../../db/store.js";
@@ -41,7 +41,13 @@ export async function readForEvaluation(
     }
     return { session, summary, toFold: [], window };
   }
-  const unsummarised = await repos.actions.oldest(sessionRef, covered, pending);
+  // A cached window holds the newest `windowSize` unsummarised actions: only the ones before it are read back
+  // (none when there are no more than that).
+  let cached = windows.get(sessionRef, session.actionCount, covered);
+  if (cached?.length !== Math.min(pending, windowSize)) cached = undefined;
+  const older = pending - (cached?.length ?? 0);
+  const read = older > 0 ? await repos.actions.oldest(sessionRef, covered, older) : [];
+  const unsummarised = cached ? read.concat(cached) : read;
   const rest = unsummarised.slice(folding);
   return { session, summary, toFold: unsummarised.slice(0, folding), window: rest.slice(Math.max(0, rest.length - windowSize)) };
 }

@@ -22,6 +22,30 @@ async function context(url: string, sid: string) {
   return (await res.json()) as Record<string, any>;
 }
 
+describe("rolling summary with a context window smaller than what it folds", () => {
+  let server: TestServer;
+  let decisions: ReturnType<typeof recordDecisions>;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { ...ENV, CONTEXT_WINDOW_ACTIONS: "3" } });
+    decisions = recordDecisions(server.suggestions);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("folds the same oldest actions, in order, as with a window that holds them all", async () => {
+    await pushActions(server.url, "sum-small", activity(12));
+    await decisions.next({ sessionId: "sum-small" });
+    const ctx = await context(server.url, "sum-small");
+    expect(ctx.summary.replaces).toBe(8);
+    expect(ctx.counts).toMatchObject({ actions: 12, summarized: 8 });
+    expect(ctx.recent_actions).toHaveLength(3);
+    const text: string = ctx.summary.text;
+    expect(text).toContain("\nPages: Reports → Invoices › New → Invoices → Reports\n");
+    expect(text).toContain("\nKey actions: submitted 'Save invoice'; clicked 'Filter 1'; clicked 'Filter 2'; clicked 'Filter 3'; clicked 'Filter 6'; clicked 'Filter 7'\n");
+  });
+});
+
 describe("rolling summary (extractive, no LLM)", () => {
   let server: TestServer;
   let decisions: ReturnType<typeof recordDecisions>;
