@@ -11,7 +11,7 @@ import type { Socket } from "socket.io-client";
 import { startChild, type Child } from "./lib/child.js";
 import { profileArgs, summariseProfiles } from "./lib/cpu-profile.js";
 import type { BenchResult } from "./lib/report.js";
-import { machine, percentile, rssOf } from "./lib/stats.js";
+import { cpuSeconds, machine, percentile, rssOf } from "./lib/stats.js";
 import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions } from "./lib/widgets.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,16 +26,6 @@ async function memoryPerWidget(child: Child, widgets: number): Promise<{ perWidg
   return { perWidget: (after - before) / widgets, sockets };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * The server's event-loop delay since the previous scrape, in ms (prom-client's default metrics sample it

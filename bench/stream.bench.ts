@@ -11,6 +11,7 @@ import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, buildPushPayloads, type BenchRequ
 import { startChild } from "./lib/child.js";
 import { runLoad } from "./lib/load.js";
 import type { BenchResult } from "./lib/report.js";
+import { cpuSeconds } from "./lib/stats.js";
 
 const STREAM_TOKEN = "bench-stream-token-0123456789";
 const SUBSCRIBERS = 100;
@@ -57,16 +58,6 @@ async function settled(counters: Counter[], quietMs = 500): Promise<void> {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc; undefined where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 async function measure(baseUrl: string, pid: number | undefined, payloads: readonly BenchRequest[], durationS: number) {
   const subs = await subscribeAll(`${baseUrl}/v1/stream/demo`, SUBSCRIBERS);

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import os from "node:os";
 
 /** Nearest-rank percentile of a sample (p in 0–100); 0 for an empty sample. */
@@ -12,6 +13,17 @@ export async function rssOf(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = /VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1];
   return Number(kb ?? 0) * 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined where there is none. */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The middle value (mean of the two middle ones for an even count); 0 for an empty sample. */
