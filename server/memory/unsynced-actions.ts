@@ -11,6 +11,7 @@
  * are forgotten first.
  */
 import type { StoredAction } from "../../db/action.repository.js";
+import { createSessionActionsLru } from "../sessions/session-actions-lru.js";
 
 export interface UnsyncedActionsOptions {
   /** Sessions remembered at most. */
@@ -29,24 +30,7 @@ interface Entry {
 }
 
 export function createUnsyncedActions(options: UnsyncedActionsOptions) {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const entries = new Map<number, Entry>();
-  let held = 0;
-
-  function forget(sessionRef: number): void {
-    const entry = entries.get(sessionRef);
-    if (!entry) return;
-    held -= entry.actions.length;
-    entries.delete(sessionRef);
-  }
-
-  function remember(sessionRef: number, entry: Entry): void {
-    entries.delete(sessionRef);
-    entries.set(sessionRef, entry);
-    while ((held > options.maxActions || entries.size > options.maxSessions) && entries.size > 0) {
-      forget(entries.keys().next().value!);
-    }
-  }
+  const entries = createSessionActionsLru<Entry>(options);
 
   return {
     /**
@@ -55,20 +39,13 @@ export function createUnsyncedActions(options: UnsyncedActionsOptions) {
      */
     committed(sessionRef: number, newSession: boolean, stored: readonly StoredAction[]): void {
       if (newSession) {
-        forget(sessionRef);
-        held += stored.length;
-        remember(sessionRef, { throughId: 0, countThrough: 0, actions: [...stored] });
+        entries.set(sessionRef, { throughId: 0, countThrough: 0, actions: [...stored] });
         return;
       }
-      const entry = entries.get(sessionRef);
+      const entry = entries.peek(sessionRef);
       if (!entry) return;
       // A sync in the same commit may already have read these.
-      for (const a of stored) {
-        if (a.id <= entry.throughId) continue;
-        entry.actions.push(a);
-        held++;
-      }
-      remember(sessionRef, entry);
+      entries.append(sessionRef, stored.filter((a) => a.id > entry.throughId));
     },
 
     /**
@@ -77,7 +54,7 @@ export function createUnsyncedActions(options: UnsyncedActionsOptions) {
      * then. The caller checks them against the session's action count read in its own transaction.
      */
     after(sessionRef: number, cursorId: number): { countThrough: number; actions: StoredAction[] } | undefined {
-      const entry = entries.get(sessionRef);
+      const entry = entries.peek(sessionRef);
       if (!entry || entry.throughId !== cursorId) return undefined;
       return { countThrough: entry.countThrough, actions: entry.actions.slice() };
     },
@@ -87,13 +64,12 @@ export function createUnsyncedActions(options: UnsyncedActionsOptions) {
      * only if the sync commits: otherwise the cursor stays behind `throughId` and the entry never matches.
      */
     synced(sessionRef: number, throughId: number, actionCount: number): void {
-      forget(sessionRef);
-      remember(sessionRef, { throughId, countThrough: actionCount, actions: [] });
+      entries.set(sessionRef, { throughId, countThrough: actionCount, actions: [] });
     },
 
-    forget,
+    forget: entries.forget,
 
-    stats: (): { sessions: number; actions: number } => ({ sessions: entries.size, actions: held }),
+    stats: entries.stats,
   };
 }
 

@@ -11,6 +11,7 @@
  */
 import type { StoredAction } from "../../db/action.repository.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
+import { createSessionActionsLru } from "./session-actions-lru.js";
 
 export interface WindowCacheOptions {
   /** CONTEXT_WINDOW_ACTIONS: how many of a session's newest unsummarised actions a window holds. */
@@ -29,23 +30,9 @@ interface Entry {
 }
 
 export function createWindowCache(options: WindowCacheOptions) {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
-  const entries = new Map<number, Entry>();
-  let held = 0;
-
-  function forget(sessionRef: number): void {
-    const entry = entries.get(sessionRef);
-    if (!entry) return;
-    held -= entry.actions.length;
-    entries.delete(sessionRef);
-  }
-
-  function remember(sessionRef: number, entry: Entry): void {
-    forget(sessionRef);
-    entries.set(sessionRef, entry);
-    held += entry.actions.length;
-    while (held > options.maxActions && entries.size > 1) forget(entries.keys().next().value!);
-  }
+  const entries = createSessionActionsLru<Entry>({ maxActions: options.maxActions });
+  const remember = entries.set;
+  const forget = entries.forget;
 
   const trim = (actions: StoredAction[]) => (actions.length > options.windowSize ? actions.slice(actions.length - options.windowSize) : actions);
 
@@ -60,22 +47,19 @@ export function createWindowCache(options: WindowCacheOptions) {
         remember(event.sessionRef, { count: event.stored.length, covered: 0, actions: trim(event.stored) });
         return;
       }
-      const entry = entries.get(event.sessionRef);
+      const entry = entries.peek(event.sessionRef);
       if (entry) remember(event.sessionRef, { ...entry, count: entry.count + event.stored.length, actions: trim([...entry.actions, ...event.stored]) });
     },
 
     /** The window, if the cache's copy matches the session's `actionCount` and summary coverage `covered`. */
     get(sessionRef: number, actionCount: number, covered: number): StoredAction[] | undefined {
-      const entry = entries.get(sessionRef);
+      const entry = entries.peek(sessionRef);
       if (!entry) return undefined;
       if (entry.count !== actionCount || entry.covered !== covered) {
         forget(sessionRef);
         return undefined;
       }
-      // Most recently used now.
-      entries.delete(sessionRef);
-      entries.set(sessionRef, entry);
-      return entry.actions;
+      return entries.use(sessionRef)!.actions;
     },
 
     /**
@@ -84,17 +68,17 @@ export function createWindowCache(options: WindowCacheOptions) {
      * next ones to be evaluated — and each of those misses would evict the next, and so on.
      */
     put(sessionRef: number, actionCount: number, covered: number, actions: readonly StoredAction[]): void {
-      if (held - (entries.get(sessionRef)?.actions.length ?? 0) + Math.min(actions.length, options.windowSize) > options.maxActions) return;
+      if (entries.held() - (entries.peek(sessionRef)?.actions.length ?? 0) + Math.min(actions.length, options.windowSize) > options.maxActions) return;
       remember(sessionRef, { count: actionCount, covered, actions: trim([...actions]) });
     },
 
     /** A rolling summary now covers the session's actions through `covered`: they leave the window. */
     folded(sessionRef: number, covered: number): void {
-      const entry = entries.get(sessionRef);
+      const entry = entries.peek(sessionRef);
       if (entry) remember(sessionRef, { ...entry, covered, actions: entry.actions.filter((a) => a.id > covered) });
     },
 
-    stats: (): { sessions: number; actions: number } => ({ sessions: entries.size, actions: held }),
+    stats: entries.stats,
   };
 }
 
