@@ -54,7 +54,27 @@ export const SOURCES: readonly IngestSource[] = ["push", "connector", "capture",
 export const MAX_ORIGINS = 500;
 /** Products whose source activity is kept (product ids are the server's own, so this only guards the unexpected). */
 const MAX_PRODUCTS = 1000;
-const MAX_REASON = 300;
+/** Characters of a refusal reason kept. */
+export const MAX_REASON = 300;
+
+/** One entry per product, origin, channel and verdict. */
+export const originKey = (s: OriginSighting): string => JSON.stringify([s.productId, s.origin, s.channel, s.allowed]);
+
+/** Sightings of one key taken together: counts add up, the first and last times widen, the latest reason shows. */
+export function combineSeen(seen: OriginSeen | undefined, s: OriginSeen): OriginSeen {
+  const newer = !seen || s.lastSeenAt >= seen.lastSeenAt;
+  return {
+    productId: s.productId,
+    origin: s.origin,
+    channel: s.channel,
+    allowed: s.allowed,
+    code: newer ? s.code : seen.code,
+    reason: newer ? (s.reason?.slice(0, MAX_REASON) ?? null) : seen.reason,
+    count: (seen?.count ?? 0) + s.count,
+    firstSeenAt: Math.min(seen?.firstSeenAt ?? s.firstSeenAt, s.firstSeenAt),
+    lastSeenAt: Math.max(seen?.lastSeenAt ?? s.lastSeenAt, s.lastSeenAt),
+  };
+}
 
 export function createInstallationMonitor(limits: { maxOrigins?: number } = {}): InstallationMonitor {
   const maxOrigins = limits.maxOrigins ?? MAX_ORIGINS;
@@ -78,22 +98,10 @@ export function createInstallationMonitor(limits: { maxOrigins?: number } = {}):
   }
 
   function mergeOrigin(s: OriginSeen): void {
-    const key = JSON.stringify([s.productId, s.origin, s.channel, s.allowed]);
+    const key = originKey(s);
     const seen = origins.get(key);
     origins.delete(key);
-    const newer = !seen || s.lastSeenAt >= seen.lastSeenAt;
-    origins.set(key, {
-      productId: s.productId,
-      origin: s.origin,
-      channel: s.channel,
-      allowed: s.allowed,
-      // The latest sighting's refusal reason is the one worth showing.
-      code: newer ? s.code : seen.code,
-      reason: newer ? (s.reason?.slice(0, MAX_REASON) ?? null) : seen.reason,
-      count: (seen?.count ?? 0) + s.count,
-      firstSeenAt: Math.min(seen?.firstSeenAt ?? s.firstSeenAt, s.firstSeenAt),
-      lastSeenAt: Math.max(seen?.lastSeenAt ?? s.lastSeenAt, s.lastSeenAt),
-    });
+    origins.set(key, combineSeen(seen, s));
     while (origins.size > maxOrigins) origins.delete(origins.keys().next().value!);
   }
 

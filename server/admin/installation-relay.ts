@@ -16,7 +16,7 @@ import { z } from "zod";
 import type { Bus, Unsubscribe } from "../cluster/bus.js";
 import type { IngestSource } from "../ingest/ingest-event.js";
 import type { Logger } from "../logger.js";
-import { MAX_ORIGINS, SOURCES, type InstallationMonitor, type OriginSeen } from "./installation-monitor.js";
+import { combineSeen, MAX_ORIGINS, MAX_REASON, originKey, SOURCES, type InstallationMonitor, type OriginSeen } from "./installation-monitor.js";
 
 const CHANNEL = "installation";
 const RELAY_EVERY_MS = 1_000;
@@ -33,13 +33,13 @@ const origin = z.object({
   channel: z.enum(["capture", "widget"]),
   allowed: z.boolean(),
   code: text(200).nullable(),
-  reason: text(300).nullable(),
+  reason: text(MAX_REASON).nullable(),
   count: z.number().int().positive(),
   firstSeenAt: time,
   lastSeenAt: time,
 });
 const accepted = z.object({ productId: text(200).min(1), source, sessionId: text(1000), at: time });
-const refused = z.object({ productId: text(200).nullable(), source, code: text(200), reason: text(300), at: time });
+const refused = z.object({ productId: text(200).nullable(), source, code: text(200), reason: text(MAX_REASON), at: time });
 const relaySchema = z.object({
   from: text(200).min(1),
   origins: z.array(origin).max(MAX_ORIGINS),
@@ -102,15 +102,8 @@ export function relayInstallation(local: InstallationMonitor, deps: { bus: Bus; 
       local.noteOrigin(sighting, now);
       // No real page's origin is this long (the Origin header is anyone's to fill): shown here, not relayed.
       if (sighting.origin.length > MAX_ORIGIN_CHARS) return;
-      const key = JSON.stringify([sighting.productId, sighting.origin, sighting.channel, sighting.allowed]);
-      const before = origins.get(key);
-      keep(origins, key, {
-        ...sighting,
-        reason: sighting.reason?.slice(0, 300) ?? null,
-        count: (before?.count ?? 0) + 1,
-        firstSeenAt: before?.firstSeenAt ?? now,
-        lastSeenAt: now,
-      }, MAX_ORIGINS);
+      const key = originKey(sighting);
+      keep(origins, key, combineSeen(origins.get(key), { ...sighting, count: 1, firstSeenAt: now, lastSeenAt: now }), MAX_ORIGINS);
       pending();
     },
     mergeOrigin: (seen) => local.mergeOrigin(seen),
@@ -121,7 +114,7 @@ export function relayInstallation(local: InstallationMonitor, deps: { bus: Bus; 
     },
     noteRefused(productId, source, code, reason, now) {
       local.noteRefused(productId, source, code, reason, now);
-      keep(refusedBy, `${productId ?? ""}\n${source}`, { productId, source, code: code.slice(0, 200), reason: reason.slice(0, 300), at: now }, (MAX_PRODUCTS + 1) * SOURCES.length);
+      keep(refusedBy, `${productId ?? ""}\n${source}`, { productId, source, code: code.slice(0, 200), reason: reason.slice(0, MAX_REASON), at: now }, (MAX_PRODUCTS + 1) * SOURCES.length);
       pending();
     },
     origins: (productId, since) => local.origins(productId, since),
