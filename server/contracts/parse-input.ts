@@ -8,7 +8,7 @@
 import { z } from "zod";
 
 /** The path of the first object (not a list) with its own `length` key whose value is not a number, if any. */
-export function pathOfFalseLength(value: unknown, path: PropertyKey[] = [], depth = 0): PropertyKey[] | undefined {
+function pathOfFalseLength(value: unknown, path: PropertyKey[] = [], depth = 0): PropertyKey[] | undefined {
   // JSON bodies are depth-limited before they get here; this bound only keeps the walk itself safe.
   if (value === null || typeof value !== "object" || depth > 64) return undefined;
   if (Array.isArray(value)) {
