@@ -21,19 +21,33 @@ export function holdoutBucket(salt: string, productId: string, unit: "user" | "s
   return digest.readUInt32BE(0) % 10_000;
 }
 
-async function saltOf(repos: RepositoryPorts): Promise<string> {
-  // First writer wins: instances creating the salt at once all keep the one stored.
-  return (await repos.settings.get(SALT_KEY)) ?? (await repos.settings.setIfAbsent(SALT_KEY, crypto.randomBytes(32).toString("hex")));
+/** What a session's evaluation learns of its holdout: stored, or drawn now and stored with its decision. */
+export interface HoldoutDraw {
+  holdout: boolean;
+  /** A new assignment, to be stored in the same commit as the decision it shaped (the first one stored stays). */
+  store?: (tx: RepositoryPorts) => Promise<void>;
 }
 
-/** Whether the session is held out: its stored assignment, or a new one made now. */
-export async function holdoutOf(repos: RepositoryPorts, s: HoldoutSettings, session: { id: number; productId: string; sessionKey: string }, scope: MemoryScope, now: number): Promise<boolean> {
-  const stored = await repos.attempts.assignmentOf(session.id);
-  if (stored) return stored.holdout;
-  const unit = s.unit === "user" && scope.kind === "user" ? "user" : "session";
-  const key = unit === "user" ? scope.id : session.sessionKey;
-  const holdout = s.pct > 0 && holdoutBucket(await saltOf(repos), session.productId, unit, key) < s.pct * 100;
-  await repos.attempts.assign(session.id, holdout, unit, now);
-  // The first assignment stays: another instance may have made this session's at the same time.
-  return (await repos.attempts.assignmentOf(session.id))?.holdout ?? holdout;
+/**
+ * Draws sessions' holdout assignments. The salt is read (or made) once and then kept: it never changes once
+ * stored, and reading it for every new session was a query per evaluation. A new assignment is not written
+ * here but handed back to be stored with the decision: a write of its own was a second commit per new session.
+ */
+export function createHoldoutDraw(s: HoldoutSettings) {
+  let salt: Promise<string> | undefined;
+  // First writer wins: instances creating the salt at once all keep the one stored.
+  const saltOf = (repos: RepositoryPorts): Promise<string> =>
+    (salt ??= (async () => (await repos.settings.get(SALT_KEY)) ?? (await repos.settings.setIfAbsent(SALT_KEY, crypto.randomBytes(32).toString("hex"))))().catch((err: unknown) => {
+      salt = undefined;
+      throw err;
+    }));
+
+  return async function draw(repos: RepositoryPorts, session: { id: number; productId: string; sessionKey: string }, scope: MemoryScope, now: number): Promise<HoldoutDraw> {
+    const stored = await repos.attempts.assignmentOf(session.id);
+    if (stored) return { holdout: stored.holdout };
+    const unit = s.unit === "user" && scope.kind === "user" ? "user" : "session";
+    const key = unit === "user" ? scope.id : session.sessionKey;
+    const holdout = s.pct > 0 && holdoutBucket(await saltOf(repos), session.productId, unit, key) < s.pct * 100;
+    return { holdout, store: (tx) => tx.attempts.assign(session.id, holdout, unit, now) };
+  };
 }

@@ -183,10 +183,13 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       schedule();
     },
 
-    /** Syncs one session now (before it is evaluated), in its own transaction. */
+    /**
+     * Syncs one session now (before it is evaluated), as a piece of the next group commit: a transaction of its
+     * own would be a second commit for every evaluation of a session with new actions.
+     */
     async syncSession(sessionRef: number): Promise<void> {
       dirty.delete(sessionRef);
-      await repos.transaction((tx) => syncOne(tx, sessionRef));
+      await repos.write((tx) => syncOne(tx, sessionRef));
     },
 
     /** Marks quiet attempts abandoned now (tests, and the job every minute). */

@@ -9,7 +9,7 @@
  * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
  * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
  * events, decision listeners) follow the commit. (User memory syncs the session's workflow attempts first,
- * in its own transaction when it has any to write: the assessment must read them.)
+ * as an earlier piece of the group commit: the assessment must read them.)
  */
 import type { GateRecord } from "../../db/gate.repository.js";
 import type { Store, Transaction } from "../../db/store.js";
@@ -252,6 +252,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const input = assessment?.input ?? base;
     p.rules = assessment?.notes;
     p.holdout = assessment?.holdout;
+    if (assessment) p.writes.push(...assessment.writes);
     // A shown suggestion (or one waiting for a widget to show it) that a fresh rage click or failed resubmit has
     // made stale is replaced, not waited on.
     const shown = recent.find((s) => (s.status === "delivered" || s.status === "pending") && s.feedback === null);

@@ -3,9 +3,9 @@
  * workflow attempts; then it reads the user's memory, runs the precision holds and the behaviour triggers,
  * and settles the session's holdout assignment — everything the evaluation needs, in one assessment.
  */
-import type { RepositoryPorts } from "../../db/store.js";
+import type { RepositoryPorts, Transaction } from "../../db/store.js";
 import type { Config } from "../config.js";
-import { holdoutOf } from "../memory/holdout.js";
+import { createHoldoutDraw } from "../memory/holdout.js";
 import { describeMemory } from "../memory/memory-prompt.js";
 import type { MemoryService } from "../memory/memory-service.js";
 import { loadMemoryView, type MemorySettings } from "../memory/memory-view.js";
@@ -26,6 +26,8 @@ export interface Assessment {
   notes: RuleNote[];
   /** The session is in the holdout: compute and store, never show. */
   holdout: boolean;
+  /** Writes to store with the decision (a new holdout assignment). */
+  writes: ((tx: Transaction) => Promise<void>)[];
 }
 
 export function memorySettingsOf(config: Config): MemorySettings {
@@ -62,6 +64,7 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
     maxWaitMs: config.SUGGEST_MAX_WAIT_MS,
   };
   const holdout = { pct: config.SUGGEST_HOLDOUT_PCT, unit: config.SUGGEST_HOLDOUT_UNIT };
+  const drawHoldout = createHoldoutDraw(holdout);
 
   return {
     /** Brings the session's workflow attempts up to date before it is evaluated. */
@@ -79,7 +82,7 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
       const notes = [...outcome.notes];
       const hold = held ? { code: held.code, detail: held.detail } : outcome.hold;
       if (held) notes.push(hold!);
-      const inHoldout = await holdoutOf(repos, holdout, ctx.session, view.scope, now);
+      const { holdout: inHoldout, store } = await drawHoldout(repos, ctx.session, view.scope, now);
       if (inHoldout) notes.push({ code: "holdout", detail: `in the ${holdout.pct} % holdout: computed and stored, never shown` });
       return {
         input: { ...input, triggers: outcome, memoryLines: describeMemory(view, input.workflows) },
@@ -87,6 +90,7 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
         ...(held?.recheckAt !== undefined ? { recheckAt: held.recheckAt } : {}),
         notes,
         holdout: inHoldout,
+        writes: store ? [store] : [],
       };
     },
   };

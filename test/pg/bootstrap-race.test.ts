@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Store } from "../../db/store.js";
 import { systemClock } from "../../server/clock.js";
 import { loadConfig } from "../../server/config.js";
-import { holdoutBucket, holdoutOf } from "../../server/memory/holdout.js";
+import { createHoldoutDraw, holdoutBucket } from "../../server/memory/holdout.js";
 import { bootstrapInstance } from "../../server/products/bootstrap-instance.js";
 import { openTwoInstances, type TwoInstances } from "./pg-helpers.js";
 
@@ -63,7 +63,12 @@ describe("first start of two instances at once on one PostgreSQL database", () =
     const answered = await Promise.all(
       [a, b].map(async (store, which) => {
         const out: [number, boolean][] = [];
-        for (const s of sessions.filter((_, i) => i % 2 === which)) out.push([s.id, await holdoutOf(store, settings, s, { kind: "session", id: s.sessionKey }, now)]);
+        const draw = createHoldoutDraw(settings);
+        for (const s of sessions.filter((_, i) => i % 2 === which)) {
+          const drawn = await draw(store, s, { kind: "session", id: s.sessionKey }, now);
+          await store.write(async (tx) => drawn.store?.(tx));
+          out.push([s.id, drawn.holdout]);
+        }
         return out;
       }),
     );
