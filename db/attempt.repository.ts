@@ -145,11 +145,14 @@ export function createAttemptRepository(db: Db) {
     },
     /** Every attempt of one session with its steps, oldest first. */
     ofSession(sessionRef: number): AttemptWithSteps[] {
+      const rows = ofSession.all(sessionRef);
+      // Most sessions have no attempt (every new one): then there are no steps to read either.
+      if (rows.length === 0) return [];
       const steps = new Map<number, AttemptStep[]>();
       for (const { attemptId, outOfOrder, ...s } of stepsOfSession.all(sessionRef)) {
         steps.set(attemptId, [...(steps.get(attemptId) ?? []), { ...s, outOfOrder: outOfOrder === 1 }]);
       }
-      return ofSession.all(sessionRef).map((r) => ({ ...fromRow(r), steps: steps.get(r.id) ?? [] }));
+      return rows.map((r) => ({ ...fromRow(r), steps: steps.get(r.id) ?? [] }));
     },
     /** A scope's attempts started since `since`, oldest first (the newest `limit`). */
     ofScope: (productId: string, kind: ScopeKind, scopeId: string, since: number, limit: number): AttemptRecord[] =>

@@ -46,6 +46,9 @@ export function createPgAttemptRepository(ex: Executor): AsyncOf<AttemptReposito
       );
     },
     async ofSession(sessionRef) {
+      const rows = await ex.rows<Row>(`SELECT ${COLUMNS} FROM workflow_attempts WHERE session_ref = $1 ORDER BY id`, [sessionRef]);
+      // Most sessions have no attempt (every new one): then there are no steps to read either.
+      if (rows.length === 0) return [];
       const steps = new Map<number, AttemptStep[]>();
       const stepRows = await ex.rows<Omit<AttemptStep, "outOfOrder"> & { attemptId: number; outOfOrder: number }>(
         `SELECT st.attempt_id AS "attemptId", st.step_index AS "stepIndex", st.step_id AS "stepId", st.action_id AS "actionId",
@@ -56,7 +59,6 @@ export function createPgAttemptRepository(ex: Executor): AsyncOf<AttemptReposito
       for (const { attemptId, outOfOrder, ...s } of stepRows) {
         steps.set(attemptId, [...(steps.get(attemptId) ?? []), { ...s, outOfOrder: outOfOrder === 1 }]);
       }
-      const rows = await ex.rows<Row>(`SELECT ${COLUMNS} FROM workflow_attempts WHERE session_ref = $1 ORDER BY id`, [sessionRef]);
       return rows.map((r) => ({ ...fromRow(r), steps: steps.get(r.id) ?? [] }));
     },
     ofScope: async (productId, kind, scopeId, since, limit) =>
