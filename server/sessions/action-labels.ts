@@ -3,6 +3,7 @@
  * "'Export CSV'" and "Settings › Billing" instead of "a button" and "this page".
  */
 import type { SlimAction } from "../ingest/autoplay.schema.js";
+import { memoByUrl } from "../workflows/memo-by-url.js";
 import { urlPath } from "../workflows/url-path.js";
 
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1).trimEnd()}…`);
@@ -37,7 +38,7 @@ const isDynamic = (s: string) => s.startsWith(":") || /^\d+$/.test(s) || /^[0-9a
  * named, but a page that ends in one is a record, not its list: "/contacts/42" → "a record in Contacts", so
  * a list and its records never read as the same page.
  */
-export function pageLabel(url: string): string {
+export const pageLabel: (url: string) => string = memoByUrl((url) => {
   let segments: string[];
   try {
     segments = urlPath(url).split("/").filter(Boolean);
@@ -48,7 +49,7 @@ export function pageLabel(url: string): string {
   const label = named.length ? clip(named.map(humanise).join(" › "), 60) : "Home";
   const last = segments.at(-1);
   return last !== undefined && isDynamic(last) ? `a record in ${label}` : label;
-}
+});
 
 /** For comparing suggestion texts: case, punctuation and spacing do not make a suggestion new. */
 export function normaliseText(text: string): string {

@@ -4,6 +4,7 @@
  * (the list). Struggle detection and the attempt tracker compare places, never raw paths.
  */
 import { isIdSegment } from "../ingest/raw-events/canonical-url.js";
+import { memoByUrl } from "../workflows/memo-by-url.js";
 import { urlPath } from "../workflows/url-path.js";
 
 const decode = (segment: string) => {
@@ -15,14 +16,14 @@ const decode = (segment: string) => {
 };
 
 /** `https://x.test/contacts/42/edit?tab=1` → `/contacts/:id/edit`; case-insensitive like workflow matching. */
-export function placeOf(url: string): string {
+export const placeOf: (url: string) => string = memoByUrl((url) => {
   const segments = urlPath(url)
     .toLowerCase()
     .split("/")
     .filter(Boolean)
     .map((s) => (s.startsWith(":") || isIdSegment(decode(s)) ? ":id" : s));
   return `/${segments.join("/")}`;
-}
+});
 
 /**
  * Whether one place is a record of the other, a list: `/contacts` and `/contacts/:id` (or a record's own

@@ -5,6 +5,7 @@
  */
 import { isIdSegment, pathOf } from "./canonical-url.js";
 import { capitalise, cleanText, humanise, truncate } from "./clean-text.js";
+import { memoByUrl } from "../../workflows/memo-by-url.js";
 
 const MAX_PAGE_NAME = 60;
 
@@ -29,7 +30,7 @@ function segmentWords(segment: string): string | undefined {
 }
 
 /** The name a URL's path gives its page, or undefined for the root. */
-export function pathPageName(url: string): string | undefined {
+export const pathPageName: (url: string) => string | undefined = memoByUrl((url) => {
   const raw = pathOf(url).split("/").filter(Boolean);
   // `:id` is an id already replaced by canonicalUrl (goal inference reads stored canonical URLs).
   const isId = (s: string) => s.startsWith(":") || isIdSegment(decodeSafe(s));
@@ -45,7 +46,7 @@ export function pathPageName(url: string): string | undefined {
   else if (parent && SETTINGS_PARENTS.has(parent)) name = `${last} ${parent}`;
   else name = last;
   return truncate(capitalise(name), MAX_PAGE_NAME);
-}
+});
 
 function decodeSafe(segment: string): string {
   try {
