@@ -8,7 +8,7 @@
 import type { StoredAction } from "../../db/action.repository.js";
 
 export function createSessionActionsLru<E extends { actions: StoredAction[] }>(limits: { maxActions: number; maxSessions?: number }) {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recently used first.
+  // A Map iterates in insertion order: re-inserting on every set or append keeps the least recently used first.
   const entries = new Map<number, E>();
   const maxSessions = limits.maxSessions ?? Number.POSITIVE_INFINITY;
   let held = 0;
@@ -27,15 +27,6 @@ export function createSessionActionsLru<E extends { actions: StoredAction[] }>(l
   return {
     /** The entry, as it is (its place in the order unchanged). */
     peek: (sessionRef: number): E | undefined => entries.get(sessionRef),
-    /** The entry, now the most recently used. */
-    use(sessionRef: number): E | undefined {
-      const entry = entries.get(sessionRef);
-      if (entry) {
-        entries.delete(sessionRef);
-        entries.set(sessionRef, entry);
-      }
-      return entry;
-    },
     /** Puts or replaces the session's entry as the most recently used; the least recently used go past the bounds. */
     set(sessionRef: number, entry: E): void {
       forget(sessionRef);

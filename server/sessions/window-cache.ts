@@ -6,8 +6,8 @@
  * A cached window is only ever used while it provably matches the store: the session's action count and its
  * summary coverage (both read from the store by the caller) must be the ones the cache saw. Any other writer —
  * another instance, a pushed summary, retention — therefore makes it miss, never lie; the caller then reads
- * the window and puts it back. Bounded by the number of actions held: the least recently used sessions are
- * forgotten first.
+ * the window and puts it back. Bounded by the number of actions held: the sessions least recently extended
+ * (by an ingest, a fold or a window read from the store) are forgotten first.
  */
 import type { StoredAction } from "../../db/action.repository.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
@@ -51,7 +51,13 @@ export function createWindowCache(options: WindowCacheOptions) {
       if (entry) remember(event.sessionRef, { ...entry, count: entry.count + event.stored.length, actions: trim([...entry.actions, ...event.stored]) });
     },
 
-    /** The window, if the cache's copy matches the session's `actionCount` and summary coverage `covered`. */
+    /**
+     * The window, if the cache's copy matches the session's `actionCount` and summary coverage `covered`. A read
+     * leaves the session where it was in the order: recency is its last ingest. Reads made it the most recently
+     * used before, so with many new sessions the windows just evaluated (whose sessions may never act again)
+     * pushed out those of the sessions created after them, still waiting for their first evaluation — a fifth
+     * of the evaluations on the new-session ingest bench read their window back.
+     */
     get(sessionRef: number, actionCount: number, covered: number): StoredAction[] | undefined {
       const entry = entries.peek(sessionRef);
       if (!entry) return undefined;
@@ -59,7 +65,7 @@ export function createWindowCache(options: WindowCacheOptions) {
         forget(sessionRef);
         return undefined;
       }
-      return entries.use(sessionRef)!.actions;
+      return entry.actions;
     },
 
     /**

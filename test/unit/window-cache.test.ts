@@ -51,17 +51,30 @@ describe("window cache", () => {
     expect(cache.get(2, 2, 0)).toBeDefined();
   });
 
-  it("drops folded actions, and forgets the least recently used sessions past its bound on actions held", () => {
-    const cache = createWindowCache({ windowSize: 50, maxActions: 2 });
+  it("drops folded actions, and forgets the least recently extended sessions past its bound on actions held", () => {
+    const cache = createWindowCache({ windowSize: 50, maxActions: 3 });
     const first = ingested(1, 3, true);
     cache.onIngested(first);
     cache.folded(1, first.actionIds[1]!);
     expect(cache.get(1, 3, first.actionIds[1]!)!.map((a) => a.id)).toEqual([first.actionIds[2]]);
     cache.onIngested(ingested(2, 1, true));
-    cache.get(1, 3, first.actionIds[1]!);
+    cache.onIngested(ingested(1, 1));
     cache.onIngested(ingested(3, 1, true));
-    expect(cache.stats()).toEqual({ sessions: 2, actions: 2 });
+    expect(cache.stats()).toEqual({ sessions: 2, actions: 3 });
     expect(cache.get(2, 1, 0)).toBeUndefined();
-    expect(cache.get(1, 3, first.actionIds[1]!)).toBeDefined();
+    expect(cache.get(1, 4, first.actionIds[1]!)).toBeDefined();
+  });
+
+  it("a read does not keep an evaluated window in place of the windows of sessions created after it", () => {
+    // New sessions, each evaluated once some time after its first ingest: the window of the session evaluated
+    // first must give way, not the one created after it and still waiting for its evaluation.
+    const cache = createWindowCache({ windowSize: 50, maxActions: 2 });
+    cache.onIngested(ingested(1, 1, true));
+    cache.onIngested(ingested(2, 1, true));
+    expect(cache.get(1, 1, 0)).toBeDefined();
+    cache.onIngested(ingested(3, 1, true));
+    expect(cache.get(2, 1, 0)).toBeDefined();
+    expect(cache.get(3, 1, 0)).toBeDefined();
+    expect(cache.get(1, 1, 0)).toBeUndefined();
   });
 });
