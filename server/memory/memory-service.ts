@@ -9,6 +9,7 @@
  */
 import type { AttemptWithSteps } from "../../db/attempt.repository.js";
 import type { StoredAction } from "../../db/action.repository.js";
+import type { Session } from "../../db/session.repository.js";
 import type { RepositoryPorts, Store } from "../../db/store.js";
 import type { Clock } from "../clock.js";
 import type { IngestedEvent } from "../ingest/ingest-event.js";
@@ -80,9 +81,12 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     return tail.length === missing ? held.actions.concat(tail) : undefined;
   }
 
-  /** Brings one session's attempts up to date with its stored actions, through the transaction `repos`. */
-  async function syncOne(repos: RepositoryPorts, sessionRef: number): Promise<void> {
-    const session = await repos.sessions.findById(sessionRef);
+  /**
+   * Brings one session's attempts up to date with its stored actions, through the transaction `repos`. `read`:
+   * the session as already read in that same transaction.
+   */
+  async function syncOne(repos: RepositoryPorts, sessionRef: number, read?: Session): Promise<void> {
+    const session = read ?? (await repos.sessions.findById(sessionRef));
     if (!session) return;
     const workflows = await deps.workflows.forProduct(session.productId, repos);
     const cursor = await repos.attempts.cursor(sessionRef);
@@ -184,12 +188,21 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     },
 
     /**
-     * Syncs one session now (before it is evaluated), as a piece of the next group commit: a transaction of its
-     * own would be a second commit for every evaluation of a session with new actions.
+     * Syncs one session now, as a piece of the next group commit: a transaction of its own would be a second
+     * commit for every evaluation of a session with new actions.
      */
     async syncSession(sessionRef: number): Promise<void> {
       dirty.delete(sessionRef);
       await repos.write((tx) => syncOne(tx, sessionRef));
+    },
+
+    /**
+     * Syncs one session inside a transaction the caller holds (an evaluation's reads, in the group commit), with
+     * the session as read there.
+     */
+    syncIn(tx: RepositoryPorts, session: Session): Promise<void> {
+      dirty.delete(session.id);
+      return syncOne(tx, session.id, session);
     },
 
     /** Marks quiet attempts abandoned now (tests, and the job every minute). */

@@ -9,7 +9,7 @@
  * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
  * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
  * events, decision listeners) follow the commit. (User memory syncs the session's workflow attempts first,
- * as an earlier piece of the group commit: the assessment must read them.)
+ * in the earlier piece of the group commit that reads for the evaluation: the assessment must read them.)
  */
 import type { GateRecord } from "../../db/gate.repository.js";
 import type { Store, Transaction } from "../../db/store.js";
@@ -196,7 +196,13 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
 
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
-    const read = await repos.transaction((tx) => readForEvaluation(tx, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount));
+    // The reads and user memory's sync of the session's workflow attempts (the assessment reads them) are one
+    // piece of the group commit: one transaction, the session read once.
+    const read = await repos.write(async (tx) => {
+      const reads = await readForEvaluation(tx, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
+      if (reads && deps.memory && !signal.aborted && !deps.isClosed()) await deps.memory.prepare(tx, reads.session);
+      return reads;
+    });
     if (!read) return {};
     const writes: ((tx: Transaction) => Promise<void>)[] = [];
     const after: (() => void)[] = [];
@@ -218,8 +224,6 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       }
     }
     const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
-    // The session's workflow attempts (user memory) are brought up to date first.
-    if (!signal.aborted && !deps.isClosed()) await deps.memory?.prepare(sessionRef);
     if (signal.aborted || deps.isClosed()) {
       if (signal.reason === SUPERSEDED && !deps.isClosed()) {
         await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });

@@ -3,6 +3,7 @@
  * workflow attempts; then it reads the user's memory, runs the precision holds and the behaviour triggers,
  * and settles the session's holdout assignment — everything the evaluation needs, in one assessment.
  */
+import type { Session } from "../../db/session.repository.js";
 import type { RepositoryPorts, Transaction } from "../../db/store.js";
 import type { Config } from "../config.js";
 import { createHoldoutDraw } from "../memory/holdout.js";
@@ -67,9 +68,12 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
   const drawHoldout = createHoldoutDraw(holdout);
 
   return {
-    /** Brings the session's workflow attempts up to date before it is evaluated. */
-    prepare(sessionRef: number): Promise<void> {
-      return deps.memory.syncSession(sessionRef);
+    /**
+     * Brings the session's workflow attempts up to date before it is evaluated, in the transaction that read
+     * the session for the evaluation (a piece of the group commit).
+     */
+    prepare(tx: RepositoryPorts, session: Session): Promise<void> {
+      return deps.memory.syncIn(tx, session);
     },
 
     async assess(ctx: SessionWindow, input: SuggestionInput, trigger: Trigger, now: number): Promise<Assessment> {
