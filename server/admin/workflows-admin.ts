@@ -9,6 +9,7 @@ import { AppError, type IssueDetail } from "../errors.js";
 import { describeIssues, issuesOf } from "../ingest/parse-event.js";
 import { buildWindow } from "../sessions/session-context.js";
 import type { WorkflowCatalog } from "../workflows/workflow-catalog.js";
+import { rejectedSubmits } from "../sessions/rejected-submits.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import { WorkflowsFileSchema, type Workflow } from "../workflows/workflows.schema.js";
 import { parseInput } from "../contracts/parse-input.js";
@@ -60,8 +61,9 @@ export async function previewWorkflows(
   }));
   for (const session of sessions) {
     const { window } = await buildWindow(deps.repos, session, deps.windowSize);
+    const failed = rejectedSubmits(window);
     workflows.forEach((w, i) => {
-      const p = workflowProgress(w, window);
+      const p = workflowProgress(w, window, failed);
       if (p.doneSteps.length === 0) return;
       const preview = previews[i]!;
       preview.matched++;

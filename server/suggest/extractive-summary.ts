@@ -4,6 +4,7 @@
  * carries the previous summary forward in a bounded form.
  */
 import type { SlimAction } from "../ingest/autoplay.schema.js";
+import { rejectedSubmits } from "../sessions/rejected-submits.js";
 import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { pageLabel, targetLabel } from "../sessions/action-labels.js";
@@ -42,8 +43,9 @@ function keyActions(actions: readonly SlimAction[]): string[] {
 
 function workflowLines(actions: readonly SlimAction[], workflows: readonly Workflow[]): string[] {
   const lines: string[] = [];
+  const failed = rejectedSubmits(actions);
   for (const w of workflows) {
-    const p = workflowProgress(w, actions);
+    const p = workflowProgress(w, actions, failed);
     if (p.complete) lines.push(`${w.name} — completed`);
     else if (p.inWorkflow) lines.push(`${w.name} — ${p.furthestDone + 1} of ${w.steps.length} steps done (next: ${p.nextStep!.hint})`);
   }

@@ -10,6 +10,7 @@
  *   again) is not done: it matches no step.
  */
 import { rejectedSubmits } from "../sessions/rejected-submits.js";
+import { memoByUrl } from "./memo-by-url.js";
 import { urlPath } from "./url-path.js";
 import type { StepMatch, Workflow, WorkflowStep } from "./workflows.schema.js";
 
@@ -46,22 +47,14 @@ function parseSegments(url: string): string[] {
 }
 
 /**
- * Parsed segments of an action's URL, memoised on the action object itself: a window is matched against every
- * step of every workflow, on every evaluation and goal refresh, and its action objects live on in the app's
- * window cache. Weakly held, so an entry lives exactly as long as its action: nothing is kept for URLs (client
- * input) apart from the actions that carry them, and no two apps share an entry (each has its own actions).
- * Actions are never mutated after they are built.
+ * The same, remembered per recently seen URL (memo-by-url.ts): a window is matched against every step of every
+ * workflow, on every evaluation, goal refresh and sync. This was memoised on each action object (a WeakMap), but
+ * most readers build fresh action objects for every match, so it missed — and a WeakMap of short-lived keys
+ * is work for every scavenge. Callers never mutate the array they get.
  */
-const actionSegments = new WeakMap<MatchableAction, string[]>();
+const segmentsOfUrl = memoByUrl(parseSegments);
 
-function segmentsOfAction(action: MatchableAction): string[] {
-  let segments = actionSegments.get(action);
-  if (!segments) {
-    segments = parseSegments(action.canonical_url);
-    actionSegments.set(action, segments);
-  }
-  return segments;
-}
+const segmentsOfAction = (action: MatchableAction): string[] => segmentsOfUrl(action.canonical_url);
 
 function segmentsMatch(pattern: readonly string[], actual: readonly string[]): boolean {
   for (let i = 0; i < pattern.length; i++) {
@@ -108,8 +101,8 @@ export function actionMatches(action: MatchableAction, match: StepMatch): boolea
   return true;
 }
 
-export function workflowProgress(workflow: Workflow, actions: readonly MatchableAction[]): WorkflowProgress {
-  const failed = rejectedSubmits(actions);
+/** `failed`: the window's rejected submits, when the caller has worked them out already (for several workflows). */
+export function workflowProgress(workflow: Workflow, actions: readonly MatchableAction[], failed: ReadonlySet<number> = rejectedSubmits(actions)): WorkflowProgress {
   const doneSteps: number[] = [];
   const matched: number[] = [];
   let lastProgressAt = -1;
@@ -160,9 +153,10 @@ function pageClaim(p: WorkflowProgress, actions: readonly MatchableAction[], url
  */
 export function currentWorkflow(workflows: readonly Workflow[], actions: readonly MatchableAction[]): WorkflowProgress | undefined {
   const here = actions.at(-1)?.canonical_url;
+  const failed = rejectedSubmits(actions);
   let best: { p: WorkflowProgress; claim: number } | undefined;
   for (const w of workflows) {
-    const p = workflowProgress(w, actions);
+    const p = workflowProgress(w, actions, failed);
     if (!p.inWorkflow) continue;
     const claim = here === undefined ? 0 : pageClaim(p, actions, here);
     if (!best || claim > best.claim || (claim === best.claim && p.lastProgressAt > best.p.lastProgressAt)) best = { p, claim };
@@ -172,7 +166,7 @@ export function currentWorkflow(workflows: readonly Workflow[], actions: readonl
 
 /** Whether a URL lies on one of a workflow's pages (the url patterns its steps name). */
 export function onWorkflowPage(workflow: Workflow, url: string): boolean {
-  const segments = parseSegments(url);
+  const segments = segmentsOfUrl(url);
   return workflow.steps.some((s) => {
     const m = compile(s.match);
     return m.segments !== undefined && segmentsMatch(m.segments, segments);
