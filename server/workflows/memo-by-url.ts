@@ -7,7 +7,7 @@
  * what senders make up bounds its memory.
  */
 
-/** Entries per memo: far more distinct pages than a product has, and a few hundred KB at most. */
+/** Entries per memo: far more distinct pages than a product has, and about a megabyte at most. */
 const MAX_ENTRIES = 2048;
 /** URLs longer than this are derived each time (canonical URLs are short; only made-up ones are not). */
 const MAX_KEY_LENGTH = 256;
