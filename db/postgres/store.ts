@@ -119,6 +119,11 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
       if (closed) return Promise.reject(new Error("the database is closing"));
       return root.transaction((ex) => fn(transactionOf(ex)));
     },
+    job<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+      // Its own transaction: PostgreSQL takes concurrent writers, and a group holds the event-log lock.
+      if (closed) return Promise.reject(new Error("the database is closing"));
+      return root.transaction((ex) => work(transactionOf(ex)));
+    },
     write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
       if (closed) return Promise.reject(new Error("the database is closing"));
       return new Promise<T>((resolve, reject) => {

@@ -224,6 +224,8 @@ export function createSqliteStore(db: Db, options: SqliteStoreOptions): Store {
     dialect: "sqlite",
     transaction,
     write,
+    // One connection, one writer: a job's writes share the turn's commit.
+    job: write,
     schemaVersion: () => (closed || !db.open ? Promise.reject(new Error("database is closed")) : held ? queued(() => schemaVersion(db), null, []) : settle(() => schemaVersion(db), null, [])),
     async close(): Promise<void> {
       if (closed) return;

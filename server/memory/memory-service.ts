@@ -187,17 +187,14 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       schedule();
     },
 
-    /**
-     * Syncs one session now, as a piece of the next group commit: a transaction of its own would be a second
-     * commit for every evaluation of a session with new actions.
-     */
+    /** Syncs one session now, as a job of the store (on SQLite a piece of the next group commit). */
     async syncSession(sessionRef: number): Promise<void> {
       dirty.delete(sessionRef);
-      await repos.write((tx) => syncOne(tx, sessionRef));
+      await repos.job((tx) => syncOne(tx, sessionRef));
     },
 
     /**
-     * Syncs one session inside a transaction the caller holds (an evaluation's reads, in the group commit), with
+     * Syncs one session inside a transaction the caller holds (an evaluation's reads, a job of the store), with
      * the session as read there.
      */
     syncIn(tx: RepositoryPorts, session: Session): Promise<void> {

@@ -9,7 +9,8 @@
  * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
  * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
  * events, decision listeners) follow the commit. (User memory syncs the session's workflow attempts first,
- * in the earlier piece of the group commit that reads for the evaluation: the assessment must read them.)
+ * in the job that reads for the evaluation — on SQLite an earlier piece of the group commit: the assessment
+ * must read them.)
  */
 import type { GateRecord } from "../../db/gate.repository.js";
 import type { Store, Transaction } from "../../db/store.js";
@@ -197,8 +198,8 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
     // The reads and user memory's sync of the session's workflow attempts (the assessment reads them) are one
-    // piece of the group commit: one transaction, the session read once.
-    const read = await repos.write(async (tx) => {
+    // job: one transaction, the session read once (on SQLite a piece of the group commit).
+    const read = await repos.job(async (tx) => {
       const reads = await readForEvaluation(tx, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
       if (reads && deps.memory && !signal.aborted && !deps.isClosed()) await deps.memory.prepare(tx, reads.session);
       return reads;

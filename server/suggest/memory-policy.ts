@@ -70,7 +70,7 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
   return {
     /**
      * Brings the session's workflow attempts up to date before it is evaluated, in the transaction that read
-     * the session for the evaluation (a piece of the group commit).
+     * the session for the evaluation (a job of the store).
      */
     prepare(tx: RepositoryPorts, session: Session): Promise<void> {
       return deps.memory.syncIn(tx, session);

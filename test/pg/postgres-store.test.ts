@@ -47,6 +47,27 @@ describe("PostgreSQL store across instances", () => {
     await expect(extra.schemaVersion()).rejects.toThrow(/closed/);
   });
 
+  it("a job runs in a transaction of its own, not behind a group commit that holds the event-log lock", async () => {
+    // A group held open (its piece waits): on the old path an evaluation's reads queued behind groups like it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const group = stores[0]!.write(async (tx) => {
+      await tx.settings.set("job-group", "g");
+      await held;
+    });
+    await sleep(50);
+    const job = stores[0]!.job(async (tx) => {
+      await tx.settings.set("job-own", "j");
+      return tx.settings.get("job-own");
+    });
+    const first = await Promise.race([job.then(() => "job"), sleep(5_000).then(() => "timed out")]);
+    release();
+    await group;
+    expect(first).toBe("job");
+    expect(await job).toBe("j");
+    expect(await stores[1]!.settings.get("job-group")).toBe("g");
+  });
+
   it("event-log ids grow in commit order: a reader polling by cursor never sees an id go back or miss a row", async () => {
     const [a] = stores;
     const productId = "race";

@@ -32,6 +32,24 @@ afterEach(async () => {
 
 const set = (key: string, value: string) => store.write((tx) => tx.settings.set(key, value));
 
+describe("SQLite store: jobs", () => {
+  it("a job is a piece of the group commit: queued in one turn with writes, it shares their commit", async () => {
+    const before = commits;
+    const [, seen] = await Promise.all([
+      set("job-a", "1"),
+      store.job(async (tx) => {
+        await tx.settings.set("job-b", "2");
+        // Pieces run in order inside the one transaction: the write queued before it is visible.
+        return tx.settings.get("job-a");
+      }),
+      set("job-c", "3"),
+    ]);
+    expect(seen).toBe("1");
+    expect(commits - before).toBe(1);
+    expect(await Promise.all(["job-a", "job-b", "job-c"].map((k) => store.settings.get(k)))).toEqual(["1", "2", "3"]);
+  });
+});
+
 describe("SQLite store: transactions across awaits", () => {
   it("keeps other calls out of an open transaction: they wait for it and see only what it committed", async () => {
     const order: string[] = [];
