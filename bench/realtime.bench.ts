@@ -26,7 +26,6 @@ async function memoryPerWidget(child: Child, widgets: number): Promise<{ perWidg
   return { perWidget: (after - before) / widgets, sockets };
 }
 
-
 /**
  * The server's event-loop delay since the previous scrape, in ms (prom-client's default metrics sample it
  * with monitorEventLoopDelay and reset the histogram on every scrape), so a scrape just before the measured

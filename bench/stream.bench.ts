@@ -58,7 +58,6 @@ async function settled(counters: Counter[], quietMs = 500): Promise<void> {
   }
 }
 
-
 async function measure(baseUrl: string, pid: number | undefined, payloads: readonly BenchRequest[], durationS: number) {
   const subs = await subscribeAll(`${baseUrl}/v1/stream/demo`, SUBSCRIBERS);
   let i = 0;
