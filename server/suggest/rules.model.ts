@@ -6,6 +6,7 @@
  */
 import { actionMatches, onWorkflowPage, workflowProgress, type WorkflowProgress } from "../workflows/workflow-progress.js";
 import { formatDuration, pageLabel } from "../sessions/action-labels.js";
+import { rejectedSubmits } from "../sessions/rejected-submits.js";
 import { suggestForTrigger } from "./trigger-text.js";
 import type { StruggleSignal } from "./struggle-detectors.js";
 import { MAX_SUGGESTION_CHARS, type ModelResult, type SuggestionInput, type SuggestionModel } from "./suggestion-model.js";
@@ -38,9 +39,10 @@ function workflowFor(signal: StruggleSignal, input: SuggestionInput): WorkflowPr
   const suppressed = new Set(input.triggers?.suppressedWorkflowIds ?? []);
   const p = input.placement && !suppressed.has(input.placement.workflow.id) ? input.placement : undefined;
   if (p && (signal.kind === "dwell" || onWorkflowPage(p.workflow, signal.url))) return p;
+  let failed: ReadonlySet<number> | undefined;
   for (const w of input.workflows) {
     if (suppressed.has(w.id) || !onWorkflowPage(w, signal.url)) continue;
-    const p = workflowProgress(w, input.window);
+    const p = workflowProgress(w, input.window, (failed ??= rejectedSubmits(input.window)));
     if (p.inWorkflow) return p;
   }
   return undefined;
