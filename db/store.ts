@@ -98,6 +98,13 @@ export interface Store extends RepositoryPorts {
    * ingest groups there took push → suggestion from 11 to 33 ms at p50).
    */
   job<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * True when a job is a piece of the group commit (SQLite): it may then also make the writes that would
+   * otherwise be a `write` of their own, in the same piece — an evaluation whose models do no I/O is then one
+   * piece, reads and writes. False (PostgreSQL): a job is a transaction of its own, outside the group, and
+   * writes that append to the event log belong in `write`, whose groups take the event-log lock first.
+   */
+  readonly jobsJoinGroupCommit: boolean;
   /** The schema version the database is at (the latest migration applied); rejects once closed. */
   schemaVersion(): Promise<number>;
   /** Commits the writes already queued, then refuses new ones and closes the connection(s). */

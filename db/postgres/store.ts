@@ -114,6 +114,7 @@ export async function createPostgresStore(url: string, options: PostgresStoreOpt
   return {
     ...createPgRepositories(root),
     dialect: "postgres",
+    jobsJoinGroupCommit: false,
     pool,
     transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
       if (closed) return Promise.reject(new Error("the database is closing"));

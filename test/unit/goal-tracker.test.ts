@@ -33,7 +33,8 @@ beforeEach(async () => {
   db = openDatabase(path.join(dir, "goals.db"));
   migrate(db, paths.migrationsDir);
   stats.transactions = 0;
-  repos = createSqliteStore(db, { logger, onCommit: () => stats.transactions++ });
+  // Transactions are counted exactly: no time budget splits a group wherever the machine was slow.
+  repos = createSqliteStore(db, { logger, onCommit: () => stats.transactions++, turnBudgetMs: Infinity });
   await repos.products.save({
     id: "demo", name: "demo", pushSecret: "p", streamTokenHash: "00", productKey: "pk_goal_tracker", identitySecret: null,
     posthogSecret: "h", allowedOrigins: [], createdAt: 0, updatedAt: 0,

@@ -7,7 +7,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../db/connection.js";
 import { migrate } from "../../db/migrate.js";
-import { createSqliteStore, GROUP_COMMIT_MAX_PIECES } from "../../db/sqlite/sqlite-store.js";
+import { createSqliteStore, GROUP_COMMIT_MAX_PIECES, GROUP_COMMIT_TURN_MS } from "../../db/sqlite/sqlite-store.js";
 import type { Store } from "../../db/store.js";
 import { createSilentLogger } from "../../server/logger.js";
 import { resolvePaths } from "../../server/paths.js";
@@ -23,7 +23,8 @@ beforeEach(() => {
   const db = openDatabase(path.join(dir, "store.db"));
   migrate(db, resolvePaths().migrationsDir);
   commits = 0;
-  store = createSqliteStore(db, { logger: createSilentLogger(), onCommit: () => commits++ });
+  // Commits are counted exactly here; the turn's time budget has a test of its own.
+  store = createSqliteStore(db, { logger: createSilentLogger(), onCommit: () => commits++, turnBudgetMs: Infinity });
 });
 afterEach(async () => {
   await store.close();
@@ -138,6 +139,46 @@ describe("SQLite store: group commit (write)", () => {
     expect(answered[0]).toBe(1);
     expect(answered.at(-1)).toBe(3);
     expect(await store.settings.get(`backlog${count - 1}`)).toBe(String(count - 1));
+  });
+
+  describe("a turn's time budget", () => {
+    /** A piece that keeps the event loop for longer than a turn's budget (a busy wait, not a timer: no turn ends). */
+    const heavy = (i: number) => store.write(async (tx) => {
+      const until = performance.now() + GROUP_COMMIT_TURN_MS + 2;
+      while (performance.now() < until) {
+        // spinning on purpose
+      }
+      await tx.settings.set(`heavy${i}`, String(i));
+      return i;
+    });
+
+    beforeEach(async () => {
+      await store.close();
+      const db = openDatabase(path.join(dir, "store.db"));
+      store = createSqliteStore(db, { logger: createSilentLogger(), onCommit: () => commits++ });
+    });
+
+    it("commits what it has run once past it and leaves the rest, in order, to the next turns", async () => {
+      const answered: number[] = [];
+      const results = await Promise.all([0, 1, 2].map((i) => heavy(i).then((r) => {
+        answered.push(r);
+        return r;
+      })));
+      expect(results).toEqual([0, 1, 2]);
+      expect(answered).toEqual([0, 1, 2]);
+      // Each piece alone outlasts the budget: one commit each, where a count alone would have made one.
+      expect(commits).toBe(3);
+      expect(await store.settings.get("heavy2")).toBe("2");
+    });
+
+    it("still commits every piece queued when it closes, past the budget or not", async () => {
+      const pending = [0, 1, 2].map(heavy);
+      await store.close();
+      await expect(Promise.all(pending)).resolves.toEqual([0, 1, 2]);
+      const db = openDatabase(path.join(dir, "store.db"));
+      store = createSqliteStore(db, { logger: createSilentLogger() });
+      expect(await store.settings.get("heavy2")).toBe("2");
+    });
   });
 
   it("commits every slice of a backlog queued when it closes", async () => {
