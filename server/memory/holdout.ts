@@ -42,12 +42,19 @@ export function createHoldoutDraw(s: HoldoutSettings) {
       throw err;
     }));
 
-  return async function draw(repos: RepositoryPorts, session: { id: number; productId: string; sessionKey: string }, scope: MemoryScope, now: number): Promise<HoldoutDraw> {
-    const stored = await repos.attempts.assignmentOf(session.id);
-    if (stored) return { holdout: stored.holdout };
-    const unit = s.unit === "user" && scope.kind === "user" ? "user" : "session";
-    const key = unit === "user" ? scope.id : session.sessionKey;
-    const holdout = s.pct > 0 && holdoutBucket(await saltOf(repos), session.productId, unit, key) < s.pct * 100;
-    return { holdout, store: (tx) => tx.attempts.assign(session.id, holdout, unit, now) };
+  return {
+    /** Reads (or makes) the salt now, when draws need one, so that later draws inside a transaction do not. */
+    async warm(repos: RepositoryPorts): Promise<void> {
+      if (s.pct > 0) await saltOf(repos);
+    },
+
+    async draw(repos: RepositoryPorts, session: { id: number; productId: string; sessionKey: string }, scope: MemoryScope, now: number): Promise<HoldoutDraw> {
+      const stored = await repos.attempts.assignmentOf(session.id);
+      if (stored) return { holdout: stored.holdout };
+      const unit = s.unit === "user" && scope.kind === "user" ? "user" : "session";
+      const key = unit === "user" ? scope.id : session.sessionKey;
+      const holdout = s.pct > 0 && holdoutBucket(await saltOf(repos), session.productId, unit, key) < s.pct * 100;
+      return { holdout, store: (tx) => tx.attempts.assign(session.id, holdout, unit, now) };
+    },
   };
 }

@@ -103,7 +103,8 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     for (;;) {
       const batch = known ?? await repos.actions.oldest(sessionRef, after, ACTIONS_PER_READ);
       if (batch.length > 0) {
-        attempts ??= (await repos.attempts.ofSession(sessionRef)).map(toTrackedAttempt);
+        // Without workflows no attempt can move (only current ones are written): none are read.
+        attempts ??= workflows.length === 0 ? [] : (await repos.attempts.ofSession(sessionRef)).map(toTrackedAttempt);
         trackActions(workflows, attempts, scan, batch.map(toTrackedAction), deps.tracker);
         after = batch.at(-1)!.id;
       }

@@ -33,9 +33,11 @@ const MAX_ATTEMPTS = 2_000;
 
 export async function loadMemoryView(repos: RepositoryPorts, settings: MemorySettings, session: Session, workflows: readonly Workflow[], now: number): Promise<MemoryView> {
   const scope = memoryScopeOf(session);
-  const sessionAttempts = currentAttempts(workflows, await repos.attempts.ofSession(session.id));
+  // Only attempts at the product's current workflows count: a product without workflows has none to read.
+  const none = workflows.length === 0;
+  const sessionAttempts = none ? [] : currentAttempts(workflows, await repos.attempts.ofSession(session.id));
   const attempts =
-    scope.kind === "user" ? await repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;
+    scope.kind === "user" && !none ? await repos.attempts.ofScope(session.productId, "user", scope.id, now - settings.lookbackMs, MAX_ATTEMPTS) : sessionAttempts;
   const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
   let previousActivityAt: number | null = null;
   if (scope.kind === "user") {

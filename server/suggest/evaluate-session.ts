@@ -5,15 +5,20 @@
  * then store — and publish only what the gates let through (stored as pending until a widget acknowledges
  * it). Every outcome is recorded.
  *
- * Reads happen once, up front (evaluation-reads.ts). Everything an evaluation stores — the rolling summary,
- * retractions, the suggestion, the gate, the decision, and for a delivery its conversation and message — is
- * one piece of the group commit, shared with whatever else commits in that turn; announcements (socket
- * events, decision listeners) follow the commit. (User memory syncs the session's workflow attempts first,
- * in the job that reads for the evaluation — on SQLite an earlier piece of the group commit: the assessment
- * must read them.)
+ * Reads happen once, up front (evaluation-reads.ts), in a job of the store with user memory's sync of the
+ * session's workflow attempts (the assessment reads them). Everything an evaluation stores — the rolling
+ * summary, retractions, the suggestion, the gate, the decision, and for a delivery its conversation and
+ * message — is stored together; announcements (socket events, decision listeners) follow the commit.
+ *
+ * How many pieces that takes depends on the models and the store:
+ * - no model does I/O (no LLM: rules and extractive summaries) and the store's jobs are pieces of its group
+ *   commit (SQLite): the whole evaluation is one piece — its reads, decision and writes, one transaction
+ *   shared with whatever else commits in that turn, and no second turn's wait before its suggestion goes out;
+ * - otherwise the job reads, and what is stored is one piece of the group commit: a transaction is never held
+ *   open across a model call, and on PostgreSQL a job is a transaction of its own outside the groups (db/store.ts).
  */
 import type { GateRecord } from "../../db/gate.repository.js";
-import type { Store, Transaction } from "../../db/store.js";
+import type { RepositoryPorts, Store, Transaction } from "../../db/store.js";
 import type { DecisionOutcome, NewSuggestion, RecentSuggestion, SuggestionSource } from "../../db/suggestion.repository.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
@@ -25,7 +30,7 @@ import { workflowProgress } from "../workflows/workflow-progress.js";
 import type { WorkflowSource } from "../workflows/workflow-catalog.js";
 import type { Workflow } from "../workflows/workflows.schema.js";
 import { normaliseText } from "../sessions/action-labels.js";
-import { provisionalSummary, readForEvaluation } from "./evaluation-reads.js";
+import { provisionalSummary, readForEvaluation, type EvaluationReads } from "./evaluation-reads.js";
 import { afterDelivered, blockingReason, HOUR_MS, initialGate, settleGate, type GateConfig } from "./gates.js";
 import type { Deliverer, Retractor } from "./publisher.js";
 import type { RollingSummarizer } from "./rolling-summary.js";
@@ -73,6 +78,20 @@ export interface EvaluatorDeps {
   isClosed: () => boolean;
   /** User memory, triggers, precision holds and holdout (issue 14); absent: none of them. */
   memory?: MemoryPolicy;
+  /** No model does I/O (no LLM configured): an evaluation never waits for anything outside the process. */
+  localModels: boolean;
+}
+
+/** Where an evaluation reads after its first reads, where it stores, and when it announces. */
+interface EvaluationIo {
+  /** The job's transaction (one piece), or the store. */
+  db: RepositoryPorts;
+  /** Stores: in the job's transaction (one piece), or as a piece of the group commit. */
+  store<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Runs `fn` once what was stored has committed. */
+  afterCommit(fn: () => void): void;
+  /** Nothing else can change the store during the evaluation (one piece): what it read once still holds. */
+  unchanged: boolean;
 }
 
 /** How many of a session's latest suggestions are checked for retraction. */
@@ -114,25 +133,27 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
   type Outcome = { outcome: DecisionOutcome; reason: string | null; source: SuggestionSource | null; modelError: string | null; detail?: string };
 
   /** Stores what the evaluation gathered without a decision (a summary, retractions), then announces it. */
-  async function storeOnly(p: Pick<Pending, "writes" | "after">): Promise<void> {
+  async function storeOnly(io: EvaluationIo, p: Pick<Pending, "writes" | "after">): Promise<void> {
     if (p.writes.length === 0) return;
-    await repos.write(async (tx) => {
+    await io.store(async (tx) => {
       for (const write of p.writes) await write(tx);
     });
-    for (const fn of p.after) fn();
+    io.afterCommit(() => {
+      for (const fn of p.after) fn();
+    });
   }
 
   /**
    * Stores the decision — with the evaluation's other writes, its suggestion, the gate and, for a delivery,
    * the conversation and message — as one piece of the group commit; then tells listeners and announces.
    */
-  async function record(p: Pending, d: Outcome, suggestion?: NewSuggestion): Promise<Decision> {
+  async function record(io: EvaluationIo, p: Pending, d: Outcome, suggestion?: NewSuggestion): Promise<Decision> {
     const now = clock.now();
     const session = p.ctx.session;
     const sessionRef = session.id;
     // The evaluation's own time: what follows is its share of a commit that other work shares too.
     const totalMs = performance.now() - p.started;
-    const stored = await repos.write(async (tx) => {
+    const stored = await io.store(async (tx) => {
       for (const write of p.writes) await write(tx);
       const suggestionId = suggestion ? await tx.suggestions.insert(suggestion) : null;
       // The gate moves on a delivery — or a holdout, so the holdout's timing mirrors what is shown.
@@ -163,11 +184,13 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
       text: suggestion?.text ?? null, createdAt: now, rules: p.rules ?? [], holdout: p.holdout ?? false,
       timings: { totalMs, modelMs: p.modelMs },
     };
-    for (const fn of p.after) fn();
-    stored.announce?.();
-    // Listeners hear of the decision once the scheduler has taken the evaluation's result (its re-check time
-    // is worked out from the clock at the end of the evaluation, not whenever a listener moves it on).
-    setImmediate(() => deps.onDecision(decision));
+    io.afterCommit(() => {
+      for (const fn of p.after) fn();
+      stored.announce?.();
+      // Listeners hear of the decision once the scheduler has taken the evaluation's result (its re-check time
+      // is worked out from the clock at the end of the evaluation, not whenever a listener moves it on).
+      setImmediate(() => deps.onDecision(decision));
+    });
     return decision;
   }
 
@@ -195,16 +218,38 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     }
   }
 
+  /** The evaluation's reads, and user memory's sync of the session's workflow attempts (the assessment reads them). */
+  async function readIn(tx: Transaction, sessionRef: number, signal: AbortSignal) {
+    const reads = await readForEvaluation(tx, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
+    if (reads && deps.memory && !signal.aborted && !deps.isClosed()) await deps.memory.prepare(tx, reads.session);
+    return reads;
+  }
+
+  /** Reads on the store, stores in the group commit, announces at once (its commit has happened by then). */
+  const split: EvaluationIo = { db: repos, store: (work) => repos.write(work), afterCommit: (fn) => fn(), unchanged: false };
+  const onePiece = deps.localModels && repos.jobsJoinGroupCommit;
+
   return async function evaluate(sessionRef: number, signal: AbortSignal, trigger: Trigger): Promise<RunResult> {
     const started = performance.now();
-    // The reads and user memory's sync of the session's workflow attempts (the assessment reads them) are one
-    // job: one transaction, the session read once (on SQLite a piece of the group commit).
-    const read = await repos.job(async (tx) => {
-      const reads = await readForEvaluation(tx, deps.windows, sessionRef, config.CONTEXT_WINDOW_ACTIONS, deps.summarizer.foldCount);
-      if (reads && deps.memory && !signal.aborted && !deps.isClosed()) await deps.memory.prepare(tx, reads.session);
-      return reads;
-    });
-    if (!read) return {};
+    if (onePiece) {
+      // Reads the store itself may need are done first: inside the piece they would wait for it.
+      await deps.memory?.warm();
+      // A piece may run twice (db/store.ts): what it announces is collected afresh on each run.
+      const done = await repos.job(async (tx) => {
+        const committed: (() => void)[] = [];
+        const io: EvaluationIo = { db: tx, store: (work) => work(tx), afterCommit: (fn) => committed.push(fn), unchanged: true };
+        const read = await readIn(tx, sessionRef, signal);
+        return { result: read ? await decide(io, read, sessionRef, signal, trigger, started) : {}, committed };
+      });
+      for (const fn of done.committed) fn();
+      return done.result;
+    }
+    // One job: one transaction, the session read once (on SQLite a piece of the group commit).
+    const read = await repos.job((tx) => readIn(tx, sessionRef, signal));
+    return read ? decide(split, read, sessionRef, signal, trigger, started) : {};
+  };
+
+  async function decide(io: EvaluationIo, read: EvaluationReads, sessionRef: number, signal: AbortSignal, trigger: Trigger, started: number): Promise<RunResult> {
     const writes: ((tx: Transaction) => Promise<void>)[] = [];
     const after: (() => void)[] = [];
     let summary = read.summary;
@@ -212,7 +257,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     if (read.toFold.length > 0) {
       try {
         const t0 = performance.now();
-        const fold = await deps.summarizer.fold(read.session, read.summary, read.toFold, signal);
+        const fold = await deps.summarizer.fold(read.session, read.summary, read.toFold, signal, io.db);
         if (fold?.writer === "llm") modelMs += performance.now() - t0;
         if (fold) {
           writes.push(async (tx) => {
@@ -227,22 +272,22 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const p: Pending = { ctx: windowOf(read.session, summary, read.window), trigger, started, modelMs, writes, after };
     if (signal.aborted || deps.isClosed()) {
       if (signal.reason === SUPERSEDED && !deps.isClosed()) {
-        await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
+        await record(io, p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null, detail: "while summarising" });
       }
       return {};
     }
     const { ctx } = p;
     if (ctx.window.length === 0) {
-      await storeOnly(p);
+      await storeOnly(io, p);
       return {};
     }
     // A delivery always saves the session's gate: a session without one has never been shown a suggestion,
     // so there is nothing to retract, count or repeat (a brand-new session's evaluation reads no history).
-    const gate = await repos.gates.find(sessionRef);
+    const gate = await io.db.gates.find(sessionRef);
     let shownBefore = gate !== undefined;
-    const recent = shownBefore ? await repos.suggestions.recentSteps(sessionRef, RETRACT_LOOKBACK) : [];
+    const recent = shownBefore ? await io.db.suggestions.recentSteps(sessionRef, RETRACT_LOOKBACK) : [];
     // This product's workflows only: another product's steps are never suggested here.
-    const workflows = await deps.workflows.forProduct(ctx.session.productId);
+    const workflows = await deps.workflows.forProduct(ctx.session.productId, io.db);
     retractCompleted(p, recent, workflows);
 
     const now = clock.now();
@@ -253,7 +298,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
 
     // Memory, behaviour triggers, precision holds and the holdout, against the product's own workflows.
     const base = suggestionInputOf(ctx, workflows, config.DWELL_MS, now);
-    const assessment = await deps.memory?.assess(ctx, base, trigger, now);
+    const assessment = await deps.memory?.assess(ctx, base, trigger, now, io.db);
     const input = assessment?.input ?? base;
     p.rules = assessment?.notes;
     p.holdout = assessment?.holdout;
@@ -264,15 +309,16 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const stale = input.signals[0] && URGENT_SIGNALS.has(input.signals[0].kind) && shown && !STRUGGLE_SIGNALS.has(shown.signal ?? "") ? shown : undefined;
     const replacesStale = stale !== undefined;
 
-    const deliveredLastHour = async () => (shownBefore ? await repos.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
-    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: await deliveredLastHour(), replacesStale });
+    const deliveredLastHour = async () => (shownBefore ? await io.db.suggestions.countDeliveredSince(sessionRef, clock.now() - HOUR_MS) : 0);
+    const deliveredBefore = await deliveredLastHour();
+    const early = blockingReason(settled(sessionRef, gate, now), now, gateConfig, { deliveredLastHour: deliveredBefore, replacesStale });
     if (early) {
-      await record(p, { outcome: "skipped", reason: early, source: null, modelError: null });
+      await record(io, p, { outcome: "skipped", reason: early, source: null, modelError: null });
       return result;
     }
     // What the user's behaviour and memory say — stale, just finished, moving fast, mastered…
     if (assessment?.hold) {
-      await record(p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
+      await record(io, p, { outcome: "skipped", reason: assessment.hold.code, source: null, modelError: null, detail: assessment.hold.detail });
       if (assessment.recheckAt !== undefined) result.recheckAt = Math.min(result.recheckAt ?? Infinity, assessment.recheckAt);
       return result;
     }
@@ -283,7 +329,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     } catch (err) {
       if (err instanceof LlmError && err.code === "llm_aborted") {
         p.modelMs = performance.now() - started;
-        if (!deps.isClosed() && signal.reason === SUPERSEDED) await record(p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
+        if (!deps.isClosed() && signal.reason === SUPERSEDED) await record(io, p, { outcome: "skipped", reason: "superseded", source: "llm", modelError: null });
         return {};
       }
       throw err;
@@ -293,18 +339,19 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     const { result: r, source, modelError } = outcome;
     if (r.kind === "decline") {
       const reason = modelError ? "model_error" : "declined";
-      await record(p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
+      await record(io, p, { outcome: "skipped", reason, source, modelError, detail: r.reason });
       return result;
     }
 
     const at = clock.now();
     const normText = normaliseText(r.text);
     // The model may have taken a while: look again (another evaluation may have delivered meanwhile).
-    const gateNow = await repos.gates.find(sessionRef);
+    // In one piece nothing else reached the store since the first look, so it stands.
+    const gateNow = io.unchanged ? gate : await io.db.gates.find(sessionRef);
     shownBefore ||= gateNow !== undefined;
     const late = blockingReason(settled(sessionRef, gateNow, at), at, gateConfig, {
-      deliveredLastHour: await deliveredLastHour(),
-      shownRecently: shownBefore && await repos.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
+      deliveredLastHour: io.unchanged ? deliveredBefore : await deliveredLastHour(),
+      shownRecently: shownBefore && await io.db.suggestions.wasShownSince(sessionRef, normText, at - config.SUGGEST_REPEAT_WINDOW_MS),
       replacesStale: replacesStale && STRUGGLE_SIGNALS.has(r.signal),
     });
     const suggestion: NewSuggestion = {
@@ -317,7 +364,7 @@ export function createSessionEvaluator(deps: EvaluatorDeps) {
     // A holdout session's suggestion is stored like any other and never shown.
     const reason = late ?? (p.holdout ? "holdout" : null);
     if (!reason && stale && STRUGGLE_SIGNALS.has(r.signal)) retractLater(p, stale.id, "replaced");
-    await record(p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
+    await record(io, p, { outcome: reason ? "skipped" : "delivered", reason, source, modelError }, suggestion);
     return result;
-  };
+  }
 }

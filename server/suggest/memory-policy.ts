@@ -76,8 +76,17 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
       return deps.memory.syncIn(tx, session);
     },
 
-    async assess(ctx: SessionWindow, input: SuggestionInput, trigger: Trigger, now: number): Promise<Assessment> {
-      const view = await loadMemoryView(repos, settings, ctx.session, input.workflows, now);
+    /**
+     * Reads what holdout draws need once, outside any transaction (the salt): an evaluation that runs as one
+     * piece of the group commit can then draw without a read of the store itself, which would wait for that piece.
+     */
+    warm(): Promise<void> {
+      return drawHoldout.warm(repos);
+    },
+
+    /** `db`: the evaluation's open transaction when it runs in one (a read on the store itself would wait for it). */
+    async assess(ctx: SessionWindow, input: SuggestionInput, trigger: Trigger, now: number, db: RepositoryPorts = repos): Promise<Assessment> {
+      const view = await loadMemoryView(db, settings, ctx.session, input.workflows, now);
       const held = precisionHold(
         { window: ctx.window, receivedAt: ctx.windowReceivedAt, windowActionIds: ctx.windowActionIds, placement: input.placement, signals: input.signals, sessionAttempts: view.sessionAttempts, trigger, now },
         precision,
@@ -86,7 +95,7 @@ export function createMemoryPolicy(deps: { repos: RepositoryPorts; config: Confi
       const notes = [...outcome.notes];
       const hold = held ? { code: held.code, detail: held.detail } : outcome.hold;
       if (held) notes.push(hold!);
-      const { holdout: inHoldout, store } = await drawHoldout(repos, ctx.session, view.scope, now);
+      const { holdout: inHoldout, store } = await drawHoldout.draw(db, ctx.session, view.scope, now);
       if (inHoldout) notes.push({ code: "holdout", detail: `in the ${holdout.pct} % holdout: computed and stored, never shown` });
       return {
         input: { ...input, triggers: outcome, memoryLines: describeMemory(view, input.workflows) },

@@ -53,7 +53,7 @@ export interface Fold {
 export function createRollingSummarizer(deps: RollingSummaryDeps) {
   const { clock, logger } = deps;
 
-  async function write(session: Session, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal) {
+  async function write(session: Session, previous: string | null, actions: ReturnType<typeof toSlimAction>[], signal: AbortSignal, db?: RepositoryPorts) {
     const { productId } = session;
     const llm = deps.llm;
     // Over its address's budget the session's summary is extractive, like the breaker's answer.
@@ -68,7 +68,7 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
         if (code !== "llm_breaker_open") logger.warn({ code }, "LLM summary failed; writing an extractive one");
       }
     }
-    return { text: buildExtractiveSummary(previous, actions, await deps.workflows.forProduct(productId)), writer: "extractive" as const };
+    return { text: buildExtractiveSummary(previous, actions, await deps.workflows.forProduct(productId, db)), writer: "extractive" as const };
   }
 
   return {
@@ -78,12 +78,13 @@ export function createRollingSummarizer(deps: RollingSummaryDeps) {
     /**
      * Writes the summary of `actions` (the oldest unsummarised ones, oldest first) on top of `previous`;
      * undefined when there is nothing to fold or the call was aborted. Stores nothing: see `Fold.store`.
+     * `db`: the caller's open transaction, when it folds inside one.
      */
-    async fold(session: Session, previous: StoredSummary | null, actions: readonly StoredAction[], signal: AbortSignal): Promise<Fold | undefined> {
+    async fold(session: Session, previous: StoredSummary | null, actions: readonly StoredAction[], signal: AbortSignal, db?: RepositoryPorts): Promise<Fold | undefined> {
       const last = actions.at(-1);
       if (!last) return undefined;
       const slim = actions.map((a, i) => toSlimAction(a, i, session.sessionKey));
-      const { text, writer } = await write(session, previous?.text ?? null, slim, signal);
+      const { text, writer } = await write(session, previous?.text ?? null, slim, signal, db);
       if (signal.aborted) return undefined;
       const folded = actions.length;
       return {

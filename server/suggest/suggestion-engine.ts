@@ -91,6 +91,8 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       emit(decision);
     },
     isClosed: () => closed,
+    // Rules and extractive summaries answer in the process: nothing an evaluation waits for is outside it.
+    localModels: deps.llm === null,
     ...(deps.memory ? { memory: createMemoryPolicy({ repos, config, memory: deps.memory }) } : {}),
   });
 

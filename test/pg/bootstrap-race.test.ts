@@ -63,9 +63,9 @@ describe("first start of two instances at once on one PostgreSQL database", () =
     const answered = await Promise.all(
       [a, b].map(async (store, which) => {
         const out: [number, boolean][] = [];
-        const draw = createHoldoutDraw(settings);
+        const holdout = createHoldoutDraw(settings);
         for (const s of sessions.filter((_, i) => i % 2 === which)) {
-          const drawn = await draw(store, s, { kind: "session", id: s.sessionKey }, now);
+          const drawn = await holdout.draw(store, s, { kind: "session", id: s.sessionKey }, now);
           await store.write(async (tx) => drawn.store?.(tx));
           out.push([s.id, drawn.holdout]);
         }

@@ -1,8 +1,10 @@
 /**
  * A session's evaluation writes only through the group commit (issue 12: "one transaction per evaluation that
  * stores anything", never a second commit per request): user memory's sync before it, its holdout assignment,
- * its decision. The real app over a real SQLite file, driven over HTTP; the store is audited underneath —
- * writes in a transaction of their own (`store.transaction`) and autocommitted statements are counted.
+ * its decision. With the rules model (no I/O) on SQLite it is one piece of it, reads and writes alike. The real
+ * app over a real SQLite file, driven over HTTP; the store is audited underneath — writes in a transaction of
+ * their own (`store.transaction`), autocommitted statements, the group commit's transactions, and reads of
+ * workflow attempts (none for a product without workflows) are counted.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -28,6 +30,10 @@ interface Audit {
   ownTransactionWrites: number;
   /** Statements that changed rows outside any transaction (each its own commit). */
   autocommitWrites: number;
+  /** Top-level commits of any kind. */
+  commits: number;
+  /** Reads of workflow attempts (user memory). */
+  attemptReads: number;
 }
 
 /** Counts writes that are not pieces of the group commit. Must wrap `db` before the store prepares its statements. */
@@ -35,6 +41,15 @@ function auditWrites(db: Db, audit: Audit): () => number {
   const prepare = db.prepare.bind(db);
   db.prepare = ((source: string) => {
     const statement = prepare(source);
+    if (statement.reader && /\bFROM workflow_attempts\b/i.test(source)) {
+      for (const method of ["get", "all"] as const) {
+        const read = statement[method].bind(statement);
+        statement[method] = ((...args: unknown[]) => {
+          audit.attemptReads++;
+          return read(...(args as []));
+        }) as never;
+      }
+    }
     if (statement.reader || /^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b/i.test(source)) return statement;
     const run = statement.run.bind(statement);
     statement.run = ((...args: unknown[]) => {
@@ -71,7 +86,8 @@ afterEach(async () => {
   close = undefined;
 });
 
-it("an evaluation of a new session writes its memory sync, holdout assignment and decision through the group commit only", async () => {
+/** The real app (rules model, no debounce, a 50 % holdout) on an audited SQLite store, listening on port 0. */
+async function startAudited() {
   const dir = tempDir();
   const paths = resolvePaths();
   const config = loadConfig({
@@ -81,9 +97,10 @@ it("an evaluation of a new session writes its memory sync, holdout assignment an
   const logger = createSilentLogger();
   const db = openDatabase(config.DATABASE_PATH);
   migrate(db, paths.migrationsDir);
-  const audit: Audit = { ownTransactionWrites: 0, autocommitWrites: 0 };
+  const audit: Audit = { ownTransactionWrites: 0, autocommitWrites: 0, commits: 0, attemptReads: 0 };
   const totalChanges = auditWrites(db, audit);
-  const raw = createSqliteStore(db, { logger });
+  // Commits are counted exactly: no time budget splits a group wherever the machine was slow.
+  const raw = createSqliteStore(db, { logger, onCommit: () => audit.commits++, turnBudgetMs: Infinity });
   const store = audited(raw, totalChanges, audit);
   const instance = await bootstrapInstance({ config, repos: store, clock: systemClock });
   const app = createApp({ config, logger, store, clock: systemClock, instance, paths, llm: createLlmClient(config, logger) });
@@ -107,11 +124,32 @@ it("an evaluation of a new session writes its memory sync, holdout assignment an
     // The evaluation ran to its end: user memory synced, the holdout drawn and the decision stored.
     await waitFor(() => count("suggestion_decisions") === n && count("memory_cursors") === n && count("session_assignments") === n, `${sessionId}'s evaluation`);
   }
+  return { audit, evaluateNewSession };
+}
 
-  // The instance's first evaluation also makes the holdout salt, once (an autocommitted insert of a setting).
-  await evaluateNewSession("commits-1", 1);
-  audit.ownTransactionWrites = 0;
-  audit.autocommitWrites = 0;
-  await evaluateNewSession("commits-2", 2);
-  expect(audit).toEqual({ ownTransactionWrites: 0, autocommitWrites: 0 });
+/**
+ * The audit of one new session's evaluation on an instance that has already evaluated another: the instance's
+ * first evaluation also makes the holdout salt, once (an autocommitted insert of a setting), and warms its caches.
+ */
+async function auditSecondEvaluation(): Promise<Audit> {
+  const { audit, evaluateNewSession } = await startAudited();
+  await evaluateNewSession("first", 1);
+  Object.assign(audit, { ownTransactionWrites: 0, autocommitWrites: 0, commits: 0, attemptReads: 0 });
+  await evaluateNewSession("second", 2);
+  return audit;
+}
+
+it("an evaluation of a new session writes its memory sync, holdout assignment and decision through the group commit only", async () => {
+  expect(await auditSecondEvaluation()).toMatchObject({ ownTransactionWrites: 0, autocommitWrites: 0 });
+});
+
+it("with the rules model an evaluation is one piece of the group commit: its reads, memory sync and decision commit once", async () => {
+  // Nothing else is under way: the push's commit and its evaluation's are the only ones (pieces of one turn
+  // would share a commit; a piece per step, each in a later turn, commits once per step).
+  expect((await auditSecondEvaluation()).commits).toBe(2);
+});
+
+it("for a product without workflows, user memory reads no workflow attempts: there can be none to remember", async () => {
+  // The session was synced and evaluated (its memory cursor and decision are stored) without reading attempts.
+  expect((await auditSecondEvaluation()).attemptReads).toBe(0);
 });
