@@ -10,12 +10,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { startChild } from "./lib/child.js";
+import { startChild, type Child } from "./lib/child.js";
 import { profileArgs, summariseProfiles } from "./lib/cpu-profile.js";
 import { runLoad, type LoadResult } from "./lib/load.js";
 import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, pushRequestSource } from "./lib/payloads.js";
 import type { BenchResult, BenchRow } from "./lib/report.js";
-import { machine, median } from "./lib/stats.js";
+import { cpuSeconds, machine, median } from "./lib/stats.js";
 
 const ACTIONS = 5;
 const POOL = 500;
@@ -24,6 +24,11 @@ type CaseName = "baseline" | "pool" | "new-session";
 
 interface CaseRun {
   load: LoadResult;
+  /**
+   * The server's CPU time per answered request, µs (from /proc; undefined elsewhere). Steadier than req/s on a
+   * shared machine, whose speed moves between runs: what a change saves shows here first.
+   */
+  cpuPerRequestUs?: number;
   /** Actions found in the database afterwards (Pilotlight runs only). */
   stored?: number;
 }
@@ -36,14 +41,22 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
   const profileDir = path.join(opts.root, "artifacts", "profiles", "ingest");
   const runs: Record<CaseName, CaseRun[]> = { baseline: [], pool: [], "new-session": [] };
 
+  /** Runs the load against a started server, reads its CPU time around it, and stops it. */
+  async function loadWithCpu(child: Child, makeRequest: ReturnType<typeof pushRequestSource>): Promise<Omit<CaseRun, "stored">> {
+    const before = cpuSeconds(child.child.pid);
+    const load = await runLoad({ url: `${child.url}/v1/webhooks/actions`, connections, durationS, makeRequest });
+    const after = cpuSeconds(child.child.pid);
+    await child.stop();
+    const answered = load.ok + load.non2xx;
+    return before === undefined || after === undefined || answered === 0 ? { load } : { load, cpuPerRequestUs: ((after - before) / answered) * 1e6 };
+  }
+
   async function measure(name: CaseName, round: number): Promise<CaseRun> {
     const sessions = name === "new-session" ? "unique" : POOL;
     const makeRequest = pushRequestSource({ actionsPerPayload: ACTIONS, sessions });
     if (name === "baseline") {
       const child = await startChild("bench/baseline/express-receiver.ts", { PUSH_SECRET: BENCH_PUSH_SECRET, NODE_ENV: "production" }, opts.root);
-      const load = await runLoad({ url: `${child.url}/v1/webhooks/actions`, connections, durationS, makeRequest });
-      await child.stop();
-      return { load };
+      return loadWithCpu(child, makeRequest);
     }
     const database = path.join(dir, `${name}-${round}.db`);
     const child = await startChild(
@@ -61,12 +74,11 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
       opts.root,
       { nodeArgs: opts.profile && round === 0 ? profileArgs(profileDir, name) : [] },
     );
-    const load = await runLoad({ url: `${child.url}/v1/webhooks/actions`, connections, durationS, makeRequest });
-    await child.stop();
+    const measured = await loadWithCpu(child, makeRequest);
     const db = new Database(database, { readonly: true });
     const stored = (db.prepare("SELECT count(*) AS n FROM actions").get() as { n: number }).n;
     db.close();
-    return { load, stored };
+    return { ...measured, stored };
   }
 
   try {
@@ -83,11 +95,16 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
   const p99 = (name: CaseName) => median(runs[name].map((r) => r.load.latencyP99));
   const ratio = (name: CaseName) => median(runs[name].map((r, i) => r.load.requestsPerSecond / runs.baseline[i]!.load.requestsPerSecond));
   const p99Ratio = (name: CaseName) => median(runs[name].map((r, i) => r.load.latencyP99 / Math.max(runs.baseline[i]!.load.latencyP99, 1)));
+  const cpus = (name: CaseName) => runs[name].map((r) => r.cpuPerRequestUs).filter((v): v is number => v !== undefined);
+  const cpu = (name: CaseName) => median(cpus(name));
+  const cpuRatio = (name: CaseName) =>
+    median(runs[name].flatMap((r, i) => (r.cpuPerRequestUs && runs.baseline[i]!.cpuPerRequestUs ? [r.cpuPerRequestUs / runs.baseline[i]!.cpuPerRequestUs!] : [])));
   const failures = (name: CaseName) => runs[name].reduce((n, r) => n + r.load.non2xx + r.load.errors, 0);
   // Every 2xx promised ACTIONS new actions; requests still in flight when the load stopped may add more.
   const missing = (name: CaseName) => runs[name].reduce((n, r) => n + Math.max(0, r.load.ok * ACTIONS - (r.stored ?? 0)), 0);
 
   const rows: BenchRow[] = [{ metric: "baseline: express, verify + parse, no storage", value: rps("baseline"), unit: "req/s" }];
+  if (cpus("baseline").length > 0) rows.push({ metric: "baseline: server CPU per request", value: cpu("baseline"), unit: "µs" });
   for (const [name, label, target] of [
     ["pool", `defaults, sessions from a pool of ${POOL}`, "≥ 1.0× (aim 1.5×)"],
     ["new-session", "defaults, a new session per request", "≥ 0.8×"],
@@ -95,6 +112,7 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
     rows.push(
       { metric: `${label}: requests/s`, value: rps(name), unit: "req/s", baseline: rps("baseline"), ratio: ratio(name), target },
       { metric: `${label}: latency p99`, value: p99(name), unit: "ms", baseline: p99("baseline"), ratio: p99Ratio(name), target: "≤ 3×" },
+      ...(cpus(name).length > 0 ? [{ metric: `${label}: server CPU per request`, value: cpu(name), unit: "µs", baseline: cpu("baseline"), ratio: cpuRatio(name) }] : []),
       { metric: `${label}: non-2xx + errors`, value: failures(name), unit: "count", target: "0" },
       { metric: `${label}: 2xx actions not in the database`, value: missing(name), unit: "actions", target: "0" },
     );

@@ -92,6 +92,11 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
         { metric: "ingest → suggestion:created p99", value: percentile(timing.latencies, 99), unit: "ms" },
         { metric: "suggestions measured", value: timing.latencies.length, unit: "count" },
         { metric: "actions sent (non-202)", value: sent, unit: `count (${failed})` },
+        // Steadier than the latencies on a shared machine: what each action costs the server, its evaluation,
+        // delivery and acknowledgement included.
+        ...(cpuBefore === undefined || cpuAfter === undefined || sent === 0
+          ? []
+          : [{ metric: "server CPU per action", value: ((cpuAfter - cpuBefore) / sent) * 1000, unit: "ms" }]),
         { metric: "memory per connected widget", value: ours.perWidget / 1024, unit: "KiB", baseline: base.perWidget / 1024, ratio, target: "ratio vs bare socket.io" },
       ],
       notes: [
