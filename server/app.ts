@@ -206,7 +206,7 @@ export function createApp(deps: AppDeps) {
     memoryOf: (sessionRef, productWorkflows, now) => memoryLinesOf(repos, memorySettingsOf(config), sessionRef, productWorkflows, now),
     responder: llm ? createLlmChatResponder(llm, { maxContextChars: config.PROMPT_MAX_CHARS }) : rulesResponder,
     admitModel: (sender) => modelBudget.admitAddress(sender.address),
-    onUserMessage: (sessionRef) => suggestions.noteUserMessage(sessionRef),
+    onUserMessage: (sessionRef, tx) => suggestions.noteUserMessage(sessionRef, tx),
     ...(clusterLocks ? { replyLock: clusterLocks } : {}),
     context: {
       windowSize: config.CONTEXT_WINDOW_ACTIONS,

@@ -4,7 +4,7 @@
  * (Proactive suggestions enter conversations through suggestion-delivery.ts.)
  */
 import type { Message } from "../../db/message.repository.js";
-import type { Store } from "../../db/store.js";
+import type { RepositoryPorts, Store } from "../../db/store.js";
 import type { KeyedLock } from "../cluster/keyed-lock.js";
 import { acquireWaiting, holdWhileRunning } from "../cluster/lock-holding.js";
 import type { Clock } from "../clock.js";
@@ -38,8 +38,11 @@ export interface ChatDeps {
   responder: ChatResponder;
   /** Whether the sender's address may cause one more model call (MODEL_CALLS_PER_ADDRESS_PER_HOUR); absent: always. */
   admitModel?: (sender: Sender) => Promise<boolean>;
-  /** Told when the user sends a message, so proactive suggestions hold back. */
-  onUserMessage: (sessionRef: number) => Promise<void>;
+  /**
+   * Told when the user sends a message, in the transaction that stores it, so proactive suggestions hold back
+   * from the moment the message is acknowledged (an evaluation right after must see it).
+   */
+  onUserMessage: (sessionRef: number, tx: RepositoryPorts) => Promise<void>;
   context: AssembleOptions;
   maxReplyChars: number;
   /**
@@ -194,20 +197,19 @@ export function createChatService(deps: ChatDeps) {
       const stored = await repos.transaction(async (tx) => {
         const existing = await tx.messages.byClientId(conversation.id, input.clientMessageId);
         if (existing) return { existing };
-        return {
-          message: await mapping.append({
-            conversationId: conversation.id,
-            role: "user",
-            text: input.text,
-            sessionRef: sender.sessionRef,
-            clientMessageId: input.clientMessageId,
-          }, tx),
-        };
+        const message = await mapping.append({
+          conversationId: conversation.id,
+          role: "user",
+          text: input.text,
+          sessionRef: sender.sessionRef,
+          clientMessageId: input.clientMessageId,
+        }, tx);
+        await deps.onUserMessage(sender.sessionRef, tx);
+        return { message };
       });
       if (stored.existing) return { messageId: stored.existing.id, conversationId: conversation.id, seq: stored.existing.seq };
       const message = stored.message!;
       outbox.emit(conversation.id, "message:created", presentMessage(message));
-      deps.onUserMessage(sender.sessionRef).catch((err: unknown) => logger.error({ err, sessionRef: sender.sessionRef }, "noting a user message failed"));
       enqueueReply(sender, message);
       return { messageId: message.id, conversationId: conversation.id, seq: message.seq };
     },

@@ -29,7 +29,6 @@ export type WidgetSocket = Socket<ClientToServerEvents, ServerToClientEvents, Re
 /** What the suggestion engine needs to hear from the widget (its gates). */
 export interface SuggestionHooks {
   noteTyping(sessionRef: number, active: boolean): Promise<void>;
-  noteUserMessage(sessionRef: number): Promise<void>;
   recordFeedback(suggestionId: number, verdict: "accepted" | "dismissed"): Promise<unknown>;
 }
 

@@ -133,18 +133,19 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
     ...(deps.exclusive ? { exclusive: deps.exclusive } : {}),
   });
 
-  /** Applies a gate change for a session that must exist (the gates table references sessions). */
+  type GateChange = (g: ReturnType<typeof initialGate>, now: number, tx: RepositoryPorts) => Promise<ReturnType<typeof initialGate>>;
+
+  /** Reads, changes and saves a session's gate in `tx`; the session must exist (the gates table references sessions). */
+  async function changeGate(tx: RepositoryPorts, sessionRef: number, change: GateChange): Promise<void> {
+    if (!(await tx.sessions.findById(sessionRef))) throw new NotFoundError("unknown_session", `no session with ref ${sessionRef}`);
+    const now = clock.now();
+    const current = settleGate((await tx.gates.find(sessionRef)) ?? initialGate(sessionRef, now), now, gateConfig);
+    await tx.gates.save(await change(current, now, tx));
+  }
+
   /** Read, change and save in one transaction: two changes at once never lose one. */
-  async function updateGate(
-    sessionRef: number,
-    change: (g: ReturnType<typeof initialGate>, now: number, tx: RepositoryPorts) => Promise<ReturnType<typeof initialGate>>,
-  ): Promise<void> {
-    await repos.transaction(async (tx) => {
-      if (!(await tx.sessions.findById(sessionRef))) throw new NotFoundError("unknown_session", `no session with ref ${sessionRef}`);
-      const now = clock.now();
-      const current = settleGate((await tx.gates.find(sessionRef)) ?? initialGate(sessionRef, now), now, gateConfig);
-      await tx.gates.save(await change(current, now, tx));
-    });
+  async function updateGate(sessionRef: number, change: GateChange): Promise<void> {
+    await repos.transaction((tx) => changeGate(tx, sessionRef, change));
   }
 
   return {
@@ -158,9 +159,13 @@ export function createSuggestionEngine(deps: SuggestionEngineDeps) {
       return updateGate(sessionRef, async (g, now) => afterTyping(g, active, now, gateConfig));
     },
 
-    /** The user sent a chat message: the conversation turns reactive, and nothing proactive follows right away. */
-    noteUserMessage(sessionRef: number): Promise<void> {
-      return updateGate(sessionRef, async (g, now) => afterUserMessage(g, now));
+    /**
+     * The user sent a chat message: the conversation turns reactive, and nothing proactive follows right away.
+     * Given the transaction that stores the message, in it: once the message is acknowledged, so is the hold.
+     */
+    noteUserMessage(sessionRef: number, tx?: RepositoryPorts): Promise<void> {
+      const change: GateChange = async (g, now) => afterUserMessage(g, now);
+      return tx ? changeGate(tx, sessionRef, change) : updateGate(sessionRef, change);
     },
 
     /** The user accepted or dismissed a suggestion; dismissals lengthen the session's cooldown. */
