@@ -90,6 +90,12 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     if (!session) return;
     const workflows = await deps.workflows.forProduct(session.productId, repos);
     const cursor = await repos.attempts.cursor(sessionRef);
+    // Nothing to track where the product has no workflows: a session never synced under one is left without a
+    // cursor (no write per session), so a workflow published later takes in everything the session has done.
+    if (workflows.length === 0 && !cursor) {
+      unsynced.forget(sessionRef);
+      return;
+    }
     // An anonymous session's visitor may have signed in since: its attempts become the owner's.
     const scope: MemoryScope = memoryScopeOf(session);
     const rescoped = cursor !== undefined && (cursor.scopeKind !== scope.kind || cursor.scopeId !== scope.id);

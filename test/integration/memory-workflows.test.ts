@@ -214,4 +214,18 @@ describe("a product's workflows replaced through the admin API", () => {
     const redone = await get<AdminSessionAnalysisResponse>("/v1/admin/sessions/acme-2/analysis?product_id=acme");
     expect(redone.tasks[0]).toMatchObject({ workflow_id: "invite-teammate", attempts: [{ outcome: "completed", completion_pct: 100 }] });
   });
+
+  it("a workflow published to a product that had none takes in what its sessions did before", async () => {
+    // Without workflows, user memory keeps nothing per session (nothing to track); once one is published, a
+    // session going on is scanned from its start, so the steps taken before the workflow existed count.
+    await addProduct(server, "late");
+    await push("late-1", [page(TEAM), typeIn(TEAM, "Email")], "lee", "late");
+    expect(await server.sql.value("SELECT count(*) AS n FROM memory_cursors WHERE product_id = 'late'")).toBe(0);
+    await putWorkflows("late", { workflows: [invite] });
+    await push("late-1", [submit(TEAM, "Invite")], "lee", "late");
+    const memory = await get<AdminUserMemoryResponse>("/v1/admin/users/lee/memory?product_id=late");
+    expect(memory.knowledge_state.mastered).toEqual(["invite-teammate"]);
+    const analysis = await get<AdminSessionAnalysisResponse>("/v1/admin/sessions/late-1/analysis?product_id=late");
+    expect(analysis.tasks[0]).toMatchObject({ workflow_id: "invite-teammate", attempts: [{ outcome: "completed", completion_pct: 100 }] });
+  });
 });
