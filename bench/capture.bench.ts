@@ -11,6 +11,7 @@ import { BENCH_ADMIN_TOKEN, BENCH_PUSH_SECRET, cycle, signedPush, type BenchRequ
 import { rawEventsToPayload } from "../server/ingest/raw-events/build-payload.js";
 import type { RawEvent } from "../server/ingest/raw-events/raw-event.schema.js";
 import { startChild } from "./lib/child.js";
+import { profileArgs, summariseProfiles } from "./lib/cpu-profile.js";
 import { runLoad } from "./lib/load.js";
 import type { BenchResult } from "./lib/report.js";
 
@@ -48,11 +49,13 @@ function buildRequests(count: number): { capture: Req[]; push: Req[] } {
   return { capture, push };
 }
 
-export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
+export async function run(opts: { smoke: boolean; root: string; profile?: boolean }): Promise<BenchResult> {
   const durationS = opts.smoke ? 2 : 10;
   const connections = 16;
   const { capture, push } = buildRequests(opts.smoke ? 20_000 : 80_000);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pilotlight-bench-"));
+  // One server serves both runs, so its profile holds both routes (their handlers tell them apart).
+  const profileDir = path.join(opts.root, "artifacts", "profiles", "capture");
   try {
     const server = await startChild(
       "server/main.ts",
@@ -69,6 +72,7 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
         RATE_LIMIT_WEBHOOK_PER_MIN: "0",
       },
       opts.root,
+      { nodeArgs: opts.profile ? profileArgs(profileDir, "capture") : [] },
     );
     const base = await runLoad({ url: `${server.url}/v1/webhooks/actions`, connections, durationS, makeRequest: cycle(push) });
     const ours = await runLoad({ url: `${server.url}/v1/capture`, connections, durationS, makeRequest: cycle(capture) });
@@ -84,7 +88,10 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
         { metric: "latency p99", value: ours.latencyP99, unit: "ms", baseline: base.latencyP99 },
         { metric: "non-2xx + errors", value: ours.non2xx + ours.errors, unit: "count", baseline: base.non2xx + base.errors },
       ],
-      notes: ["baseline: the push webhook of the same server, same actions already labelled (HMAC-signed)"],
+      notes: [
+        "baseline: the push webhook of the same server, same actions already labelled (HMAC-signed)",
+        ...(opts.profile ? summariseProfiles(profileDir) : []),
+      ],
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
