@@ -60,13 +60,6 @@ export interface MemoryCursor {
   updatedAt: number;
 }
 
-export interface ScopeSession {
-  sessionRef: number;
-  sessionId: string;
-  firstSeenAt: number;
-  lastSeenAt: number;
-}
-
 type Row = Omit<AttemptRecord, "missedSteps" | "outOfOrder"> & { missedSteps: string; outOfOrder: string };
 
 const COLUMNS = `id, product_id AS productId, session_ref AS sessionRef, scope_kind AS scopeKind, scope_id AS scopeId,
@@ -128,11 +121,6 @@ export function createAttemptRepository(db: Db) {
   const assign = db.prepare<[number, number, string, number]>(
     "INSERT INTO session_assignments (session_ref, holdout, unit, assigned_at) VALUES (?, ?, ?, ?) ON CONFLICT (session_ref) DO NOTHING",
   );
-  const scopeSessions = db.prepare<[string, string, string, number], ScopeSession>(`
-    SELECT s.id AS sessionRef, s.session_key AS sessionId, s.first_seen_at AS firstSeenAt, s.last_seen_at AS lastSeenAt
-    FROM memory_cursors c JOIN sessions s ON s.id = c.session_ref
-    WHERE c.product_id = ? AND c.scope_kind = ? AND c.scope_id = ? ORDER BY s.last_seen_at DESC LIMIT ?`);
-
   return {
     insert: (a: NewAttempt): number => insert.get(toRow(a))!.id,
     update(a: AttemptRecord): void {
@@ -176,9 +164,6 @@ export function createAttemptRepository(db: Db) {
     assign(sessionRef: number, holdout: boolean, unit: "session" | "user", at: number): void {
       assign.run(sessionRef, holdout ? 1 : 0, unit, at);
     },
-    /** The sessions the tracker has seen for a scope, most recently active first. */
-    scopeSessions: (productId: string, kind: ScopeKind, scopeId: string, limit: number): ScopeSession[] =>
-      scopeSessions.all(productId, kind, scopeId, limit),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { AttemptRecord, AttemptRepository, AttemptStep, MemoryCursor, NewAttempt, ScopeSession } from "../attempt.repository.js";
+import type { AttemptRecord, AttemptRepository, AttemptStep, MemoryCursor, NewAttempt } from "../attempt.repository.js";
 import type { AsyncOf } from "../store.js";
 import type { Executor } from "./executor.js";
 
@@ -103,12 +103,5 @@ export function createPgAttemptRepository(ex: Executor): AsyncOf<AttemptReposito
         [sessionRef, holdout ? 1 : 0, unit, at],
       );
     },
-    scopeSessions: (productId, kind, scopeId, limit) =>
-      ex.rows<ScopeSession>(
-        `SELECT s.id AS "sessionRef", s.session_key AS "sessionId", s.first_seen_at AS "firstSeenAt", s.last_seen_at AS "lastSeenAt"
-         FROM memory_cursors c JOIN sessions s ON s.id = c.session_ref
-         WHERE c.product_id = $1 AND c.scope_kind = $2 AND c.scope_id = $3 ORDER BY s.last_seen_at DESC LIMIT $4`,
-        [productId, kind, scopeId, limit],
-      ),
   };
 }

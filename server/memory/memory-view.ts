@@ -41,9 +41,10 @@ export async function loadMemoryView(repos: RepositoryPorts, settings: MemorySet
   const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
   let previousActivityAt: number | null = null;
   if (scope.kind === "user") {
-    for (const s of await repos.attempts.scopeSessions(session.productId, "user", scope.id, 50)) {
-      if (s.sessionRef !== session.id) previousActivityAt = Math.max(previousActivityAt ?? 0, s.lastSeenAt);
-    }
+    // The user's own sessions (written when a session gets its owner), newest first: the latest other than this one.
+    // Not user memory's cursors, which a product without workflows does not keep.
+    const other = (await repos.userSessions.recent(session.productId, scope.id, 0, 2)).find((s) => s.sessionRef !== session.id);
+    if (other) previousActivityAt = other.lastSeenAt;
   }
   return {
     scope,
@@ -58,7 +59,7 @@ export async function loadMemoryView(repos: RepositoryPorts, settings: MemorySet
 /** A verified user's knowledge across their sessions, or undefined when the user is unknown here. */
 export async function loadUserKnowledge(repos: RepositoryPorts, settings: MemorySettings, productId: string, userId: string, workflows: readonly Workflow[], now: number) {
   const attempts = await repos.attempts.ofScope(productId, "user", userId, now - settings.lookbackMs, MAX_ATTEMPTS);
-  const sessions = await repos.attempts.scopeSessions(productId, "user", userId, 1);
+  const sessions = await repos.userSessions.recent(productId, userId, 0, 1);
   if (attempts.length === 0 && sessions.length === 0) return undefined;
   const knowledge = knowledgeOf(workflows, attempts, settings.rule, now, settings.abandonAfterMs);
   return { knowledge, quickLearner: isQuickLearner(knowledge.values(), settings.rule), lastSeenAt: sessions[0]?.lastSeenAt ?? null };

@@ -386,7 +386,6 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       await store.attempts.saveCursor({ ...cursor, lastActionId: 5 });
       await store.attempts.saveCursor(cursor);
       expect(await store.attempts.cursor(ref)).toEqual(cursor);
-      expect(await store.attempts.scopeSessions(p.id, "user", "alice", 10)).toEqual([{ sessionRef: ref, sessionId: "att", firstSeenAt: expect.any(Number), lastSeenAt: expect.any(Number) }]);
       expect(await store.attempts.assignmentOf(ref)).toBeUndefined();
       await store.attempts.assign(ref, true, "user", tick());
       await store.attempts.assign(ref, false, "session", tick());

@@ -6,9 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FENCE_CLOSE, FENCE_OPEN } from "../../server/llm/prompt-fence.js";
+import { addProduct } from "../helpers/admin.js";
 import { createManualClock } from "../helpers/clock.js";
 import { startFakeOpenAI, type FakeOpenAI } from "../helpers/fake-openai.js";
 import { pushActions, recordDecisions, type ActionSpec } from "../helpers/suggestions.js";
+import { pushEvent } from "../helpers/signing.js";
 import { startTestServer, type TestServer } from "../helpers/test-server.js";
 import { ask, connectWidget, userHash } from "../helpers/widget-client.js";
 
@@ -85,5 +87,26 @@ describe("memory in LLM prompts", () => {
     const { inside } = split(data);
     expect(inside).toContain("What this user has done before:");
     expect(inside).toContain('"Invite a teammate": 1 attempt(s), 1 completed');
+  });
+});
+
+describe("memory of a product without workflows", () => {
+  it("still tells the LLM when the verified user was last active: nothing about it depends on workflows", async () => {
+    await addProduct(server, "plain");
+    /** Pushes as a trusted source naming the user (the session becomes theirs) and waits for its evaluation. */
+    async function visit(sessionId: string) {
+      const next = decisions.next({ sessionId });
+      const t = clock.now() / 1000;
+      const actions = [0, 1].map((i) => ({ type: "pageview", title: `Page Load: Reports ${i}`, description: "User opened the reports", canonical_url: `https://plain.example.com/reports/${i}`, timestamp_start: t + i }));
+      const res = await pushEvent(server.url, { type: "actions", product_id: "plain", session_id: sessionId, user_id: "pia", actions }, "connector");
+      expect(res.status).toBe(202);
+      await next;
+    }
+    await visit("plain-1");
+    clock.advance(4 * 86_400_000);
+    fake.requests.length = 0;
+    await visit("plain-2");
+    const prompts = fake.requests.flatMap((r) => r.body.messages ?? []).map((m) => String(m.content));
+    expect(prompts.some((c) => c.includes("Last active before this session: 4 days earlier."))).toBe(true);
   });
 });
