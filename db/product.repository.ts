@@ -47,21 +47,32 @@ export function createProductRepository(db: Db) {
             @allowedOrigins, @createdAt, @updatedAt)
     ON CONFLICT (id) DO NOTHING`);
 
-  // Every ingest request looks its product up; products change only through save() below, so a
-  // process-local cache is exact for this single-writer process.
+  // Every ingest request looks its product up (by id, or by public key for capture); products change only
+  // through save() and insertIfAbsent() below, so process-local caches are exact for this single-writer process.
+  // Only hits are cached: ids and keys come from request bodies, and caching misses would let a sender grow
+  // these maps without bound by naming ever new ones.
   const cache = new Map<string, Product>();
+  const cacheByKey = new Map<string, Product>();
+  const forget = () => {
+    cache.clear();
+    cacheByKey.clear();
+  };
 
   return {
     findById(id: string): Product | undefined {
       const cached = cache.get(id);
       if (cached) return cached;
-      // Only hits are cached: ids come from request bodies, and caching misses would let a sender grow
-      // this map without bound by naming ever new products.
       const found = fromRecord(byId.get(id));
       if (found) cache.set(id, found);
       return found;
     },
-    findByProductKey: (key: string): Product | undefined => fromRecord(byKey.get(key)),
+    findByProductKey(key: string): Product | undefined {
+      const cached = cacheByKey.get(key);
+      if (cached) return cached;
+      const found = fromRecord(byKey.get(key));
+      if (found) cacheByKey.set(key, found);
+      return found;
+    },
     list: (): Product[] => all.all().map((r) => fromRecord(r)!),
     /**
      * Stores `product` unless one with its id exists, and returns the product in force
@@ -69,12 +80,12 @@ export function createProductRepository(db: Db) {
      */
     insertIfAbsent(product: Product): Product {
       insertNew.run({ ...product, allowedOrigins: JSON.stringify(product.allowedOrigins) });
-      cache.clear();
+      forget();
       return fromRecord(byId.get(product.id))!;
     },
     save(product: Product): void {
       upsert.run({ ...product, allowedOrigins: JSON.stringify(product.allowedOrigins) });
-      cache.clear();
+      forget();
     },
   };
 }

@@ -69,6 +69,13 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.products.findById("nope")).toBeUndefined();
       await store.products.save({ ...a, name: "Renamed", allowedOrigins: [], updatedAt: tick() });
       expect(await store.products.findById(a.id)).toMatchObject({ name: "Renamed", allowedOrigins: [], createdAt: a.createdAt });
+      // A key once found, then rotated: the old key finds nothing at once, the new one finds the product as saved.
+      expect(await store.products.findByProductKey(a.productKey)).toMatchObject({ name: "Renamed" });
+      const rotated = `pk_${rand()}_rotated`;
+      await store.products.save({ ...a, productKey: rotated, name: "Rotated", updatedAt: tick() });
+      expect(await store.products.findByProductKey(a.productKey)).toBeUndefined();
+      expect(await store.products.findByProductKey(rotated)).toMatchObject({ id: a.id, name: "Rotated" });
+      expect(await store.products.findByProductKey("pk_nope")).toBeUndefined();
       const b = await newProduct();
       const ids = (await store.products.list()).map((p) => p.id);
       expect(ids).toEqual([...ids].sort());
