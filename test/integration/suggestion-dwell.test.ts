@@ -17,7 +17,9 @@ afterAll(async () => {
 describe("dwell", () => {
   it("is re-evaluated by a timer: a quiet user gets help without sending anything new", async () => {
     const decisions = recordDecisions(server.suggestions);
-    await pushActions(server.url, "dw-1", [{ url: "/dashboard" }, { type: "click", url: "/dashboard", title: "Click 'Filters' button" }]);
+    // Stamped on the test clock: real time (the default) runs ahead of it by however long the start took, and an
+    // action from the clock's future would not look dwelt on.
+    await pushActions(server.url, "dw-1", [{ url: "/dashboard" }, { type: "click", url: "/dashboard", title: "Click 'Filters' button" }], clock.now());
     // Right after the actions nothing applies…
     expect(await decisions.next({ sessionId: "dw-1" })).toMatchObject({ outcome: "skipped", reason: "declined", trigger: "activity" });
     // …and once the user has been still for DWELL_MS, the timer evaluates again and the dwell detector speaks.
