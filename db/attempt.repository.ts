@@ -151,6 +151,11 @@ export function createAttemptRepository(db: Db) {
     },
     /** Marks up to `limit` in-progress attempts untouched since `before` as abandoned; returns how many. */
     abandonQuiet: (before: number, limit: number): number => abandonQuiet.run(before, limit).changes,
+    /**
+     * Keeps other syncs of the session waiting until this transaction ends, so that none reads a cursor another
+     * is about to move (and overwrites the newer attempts with older ones). SQLite's single writer already does.
+     */
+    holdForSync(_sessionRef: number): void {},
     cursor: (sessionRef: number): MemoryCursor | undefined => cursor.get(sessionRef),
     saveCursor(c: MemoryCursor): void {
       saveCursor.run(c);

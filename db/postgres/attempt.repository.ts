@@ -2,6 +2,9 @@ import type { AttemptRecord, AttemptRepository, AttemptStep, MemoryCursor, NewAt
 import type { AsyncOf } from "../store.js";
 import type { Executor } from "./executor.js";
 
+/** Advisory lock class ("plms") under which a session's user-memory syncs take turns (holdForSync). */
+const MEMORY_SYNC_LOCK_CLASS = 0x706c6d73;
+
 const COLUMNS = `id, product_id AS "productId", session_ref AS "sessionRef", scope_kind AS "scopeKind", scope_id AS "scopeId",
   workflow_id AS "workflowId", workflow_version AS "workflowVersion", expected_steps AS "expectedSteps", matched_steps AS "matchedSteps",
   furthest_step AS "furthestStep", completion_pct AS "completionPct", outcome, missed_steps AS "missedSteps", out_of_order AS "outOfOrder",
@@ -77,6 +80,11 @@ export function createPgAttemptRepository(ex: Executor): AsyncOf<AttemptReposito
          WHERE id IN (SELECT id FROM workflow_attempts WHERE outcome = 'in_progress' AND updated_at < $1 ORDER BY updated_at LIMIT $2)`,
         [before, limit],
       ),
+    async holdForSync(sessionRef) {
+      // A transaction-level advisory lock per session (two-key form: apart from the event-log lock's key space).
+      // Ids past 2^31 share a key with another session now and then, which only makes one wait for the other.
+      await ex.run("SELECT pg_advisory_xact_lock($1, $2)", [MEMORY_SYNC_LOCK_CLASS, sessionRef % 2_147_483_647]);
+    },
     cursor: (sessionRef) =>
       ex.row<MemoryCursor>(
         `SELECT session_ref AS "sessionRef", product_id AS "productId", scope_kind AS "scopeKind", scope_id AS "scopeId",

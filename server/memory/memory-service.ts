@@ -89,6 +89,9 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     const session = read ?? (await repos.sessions.findById(sessionRef));
     if (!session) return;
     const workflows = await deps.workflows.forProduct(session.productId, repos);
+    // On PostgreSQL the batch's sync and an evaluation's can run at once for one session, in two transactions:
+    // without taking turns, the one that read first could commit last and put older attempts back.
+    await repos.attempts.holdForSync(sessionRef);
     const cursor = await repos.attempts.cursor(sessionRef);
     // Nothing to track where the product has no workflows: a session never synced under one is left without a
     // cursor (no write per session), so a workflow published later takes in everything the session has done.
@@ -152,7 +155,8 @@ export function createMemoryService(deps: MemoryServiceDeps) {
   /** Starts a round: every session marked so far is synced once; marks from now on wait for the next round. */
   function flush(): void {
     flushTimer = undefined;
-    round = [...dirty];
+    // In session order: batches of two instances take their sessions' sync turns in one order, never crosswise.
+    round = [...dirty].sort((a, b) => a - b);
     dirty.clear();
     syncBatch();
   }
@@ -219,7 +223,7 @@ export function createMemoryService(deps: MemoryServiceDeps) {
       for (const ref of round) dirty.add(ref);
       round = [];
       while (dirty.size > 0) {
-        round = [...dirty];
+        round = [...dirty].sort((a, b) => a - b);
         dirty.clear();
         while (round.length > 0) await syncBatch();
       }

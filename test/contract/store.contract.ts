@@ -399,6 +399,33 @@ export function describeStoreContract(name: string, open: () => Promise<OpenedSt
       expect(await store.attempts.assignmentOf(ref)).toEqual({ holdout: true, unit: "user" });
     });
 
+    it("attempts: a sync's hold on a session keeps another sync of it waiting until the first transaction ends", async () => {
+      const p = await newProduct();
+      const ref = await touch(p.id, "held");
+      const order: string[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let holding!: () => void;
+      const held = new Promise<void>((resolve) => (holding = resolve));
+      const first = store.transaction(async (tx) => {
+        await tx.attempts.holdForSync(ref);
+        order.push("first holds");
+        holding();
+        await released;
+        order.push("first ends");
+      });
+      await held;
+      const second = store.transaction(async (tx) => {
+        await tx.attempts.holdForSync(ref);
+        order.push("second holds");
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(order).toEqual(["first holds"]);
+      release();
+      await Promise.all([first, second]);
+      expect(order).toEqual(["first holds", "first ends", "second holds"]);
+    });
+
     it("admin search: sessions by key, user or goal and messages by text, case-insensitively", async () => {
       const p = await newProduct();
       const ref = await touch(p.id, "Search-Key-1", "Carol");
