@@ -51,28 +51,24 @@ export function createProductRepository(db: Db) {
   // through save() and insertIfAbsent() below, so process-local caches are exact for this single-writer process.
   // Only hits are cached: ids and keys come from request bodies, and caching misses would let a sender grow
   // these maps without bound by naming ever new ones.
-  const cache = new Map<string, Product>();
-  const cacheByKey = new Map<string, Product>();
+  const byIdCache = new Map<string, Product>();
+  const byKeyCache = new Map<string, Product>();
   const forget = () => {
-    cache.clear();
-    cacheByKey.clear();
+    byIdCache.clear();
+    byKeyCache.clear();
+  };
+  /** The product `read` finds for `value`, from `cache` when it found it before. */
+  const cachedHit = (cache: Map<string, Product>, value: string, read: (value: string) => ProductRecord | undefined): Product | undefined => {
+    const cached = cache.get(value);
+    if (cached) return cached;
+    const found = fromRecord(read(value));
+    if (found) cache.set(value, found);
+    return found;
   };
 
   return {
-    findById(id: string): Product | undefined {
-      const cached = cache.get(id);
-      if (cached) return cached;
-      const found = fromRecord(byId.get(id));
-      if (found) cache.set(id, found);
-      return found;
-    },
-    findByProductKey(key: string): Product | undefined {
-      const cached = cacheByKey.get(key);
-      if (cached) return cached;
-      const found = fromRecord(byKey.get(key));
-      if (found) cacheByKey.set(key, found);
-      return found;
-    },
+    findById: (id: string): Product | undefined => cachedHit(byIdCache, id, (v) => byId.get(v)),
+    findByProductKey: (key: string): Product | undefined => cachedHit(byKeyCache, key, (v) => byKey.get(v)),
     list: (): Product[] => all.all().map((r) => fromRecord(r)!),
     /**
      * Stores `product` unless one with its id exists, and returns the product in force
