@@ -89,16 +89,17 @@ export function createMemoryService(deps: MemoryServiceDeps) {
     const session = read ?? (await repos.sessions.findById(sessionRef));
     if (!session) return;
     const workflows = await deps.workflows.forProduct(session.productId, repos);
+    // Nothing to track where the product has no workflows: a session never synced under one is left without a
+    // cursor (no write per session, and no turn to take), so a workflow published later takes in everything the
+    // session has done.
+    if (workflows.length === 0 && !(await repos.attempts.cursor(sessionRef))) {
+      unsynced.forget(sessionRef);
+      return;
+    }
     // On PostgreSQL the batch's sync and an evaluation's can run at once for one session, in two transactions:
     // without taking turns, the one that read first could commit last and put older attempts back.
     await repos.attempts.holdForSync(sessionRef);
     const cursor = await repos.attempts.cursor(sessionRef);
-    // Nothing to track where the product has no workflows: a session never synced under one is left without a
-    // cursor (no write per session), so a workflow published later takes in everything the session has done.
-    if (workflows.length === 0 && !cursor) {
-      unsynced.forget(sessionRef);
-      return;
-    }
     // An anonymous session's visitor may have signed in since: its attempts become the owner's.
     const scope: MemoryScope = memoryScopeOf(session);
     const rescoped = cursor !== undefined && (cursor.scopeKind !== scope.kind || cursor.scopeId !== scope.id);
