@@ -82,6 +82,19 @@ export function createScheduler(o: SchedulerOptions) {
 
   const timer = (ms: number, fn: () => void) => startTimer(fn, ms);
 
+  /**
+   * With no debounce, sessions with new activity wait only for the code that announced it to finish: a timer
+   * of 0 ms waits at least 1 ms and a loop turn (the largest share of ingest → suggestion at light load on the
+   * realtime bench), and a burst announced together still makes one evaluation per session.
+   */
+  const due = new Set<number>();
+  function fireDue(): void {
+    const sessions = [...due];
+    due.clear();
+    if (closed) return;
+    for (const sessionRef of sessions) void fire(sessionRef, "activity");
+  }
+
   /** Holds the evaluation back until the session's next budget window when this one is used up. */
   function overBudget(sessionRef: number, e: Entry, trigger: Trigger): boolean {
     if (trigger === "manual") return false;
@@ -184,6 +197,11 @@ export function createScheduler(o: SchedulerOptions) {
       const e = entry(sessionRef);
       clearTimeout(e.recheck);
       e.recheck = undefined;
+      if (o.debounceMs <= 0) {
+        if (due.size === 0) queueMicrotask(fireDue);
+        due.add(sessionRef);
+        return;
+      }
       // Restarting the pending debounce reuses its timer: a busy session's every ingest lands here.
       if (e.debounce) e.debounce.refresh();
       else e.debounce = timer(o.debounceMs, () => void fire(sessionRef, "activity"));

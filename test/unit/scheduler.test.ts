@@ -43,6 +43,30 @@ describe("scheduler", () => {
     expect(first.trigger).toBe("activity");
   });
 
+  it("with no debounce, evaluates once the code that announced the activity has finished, before any timer could fire", async () => {
+    const r = recorder();
+    const s = make(r.run, 0, 0);
+    s.notify(5);
+    expect(r.calls).toHaveLength(0); // not inside the announcement itself
+    await Promise.resolve(); // one microtask checkpoint; a 0 ms timer waits for the next loop turn and at least 1 ms
+    expect(r.calls.map((c) => [c.sessionRef, c.trigger])).toEqual([[5, "activity"]]);
+  });
+
+  it("with no debounce, activity announced together makes one evaluation per session", async () => {
+    const r = recorder((call) => new Promise<void>((resolve) => call.signal.addEventListener("abort", () => resolve())));
+    const s = make(r.run, 0, 0);
+    for (let i = 0; i < 20; i++) s.notify(1);
+    s.notify(2);
+    s.notify(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(r.calls.map((c) => c.sessionRef)).toEqual([1, 2]);
+    expect(r.calls.some((c) => c.signal.aborted)).toBe(false);
+    // Later activity is new work: it supersedes the evaluation in flight, as after a debounce.
+    s.notify(1);
+    await r.nth(3);
+    expect(r.calls[0]!.signal.reason).toBe(SUPERSEDED);
+  });
+
   it("still evaluates a steady stream once the maximum wait has passed", async () => {
     const r = recorder();
     const s = make(r.run, 10_000, 100);
