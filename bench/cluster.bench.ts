@@ -23,7 +23,7 @@ import { runLoad, type LoadResult } from "./lib/load.js";
 import { pushRequestSource } from "./lib/payloads.js";
 import type { BenchResult, BenchRow } from "./lib/report.js";
 import { machine, percentile } from "./lib/stats.js";
-import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions } from "./lib/widgets.js";
+import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions, warmUp } from "./lib/widgets.js";
 
 const ADMIN_DATABASE_URL = process.env.PILOTLIGHT_TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 const REDIS_URL = TEST_REDIS_URL;
@@ -77,13 +77,10 @@ async function dropRedisPrefix(prefix: string): Promise<void> {
   await redis.quit();
 }
 
-/**
- * One-action page views, `perSecond` for `seconds`, round-robin over the widgets' sessions, each timed until its
- * suggestion arrives. `sessionPrefix` other than the widgets' (`cw-`) warms the server up without measuring.
- */
-async function measurePushLatency(pushUrl: string, sockets: Socket[], perSecond: number, seconds: number, sessionPrefix = "cw-") {
+/** One-action page views, `perSecond` for `seconds`, round-robin over the widgets' sessions, each timed until its suggestion arrives. */
+async function measurePushLatency(pushUrl: string, sockets: Socket[], perSecond: number, seconds: number) {
   const timing = timeSuggestions(sockets, "cw-");
-  const { sent, failed } = await pushPageViews(pushUrl, sessionKeys(sessionPrefix, sockets.length), perSecond, seconds, timing.sent);
+  const { sent, failed } = await pushPageViews(pushUrl, sessionKeys("cw-", sockets.length), perSecond, seconds, timing.sent);
   await pause(1000);
   return { latencies: timing.latencies, sent, failed };
 }
@@ -117,8 +114,8 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       const widgetHost = children[0]!;
       const pushHost = children.at(-1)!;
       const sockets = await connectWidgets(widgetHost.url, widgets, widgetHost.url, "cw-");
-      // Warm-up on sessions no widget measures (code compiled, pools and caches filled), as bench/realtime.
-      for (const c of children) await measurePushLatency(c.url, sockets, pushesPerSecond, 1, "warm-");
+      // Warm-up on sessions whose widgets no clock watches (code compiled, pools and caches filled), as bench/realtime.
+      for (const c of children) await warmUp(c.url, widgetHost.url, { sessions: widgets, perSecond: pushesPerSecond, seconds: 1 });
       const latency = await measurePushLatency(pushHost.url, sockets, pushesPerSecond, latencyS);
       sockets.forEach((s) => s.close());
       // The evaluations of the ingest load below must not queue behind these, nor these behind them.

@@ -12,7 +12,7 @@ import { startChild, type Child } from "./lib/child.js";
 import { profileArgs, summariseProfiles } from "./lib/cpu-profile.js";
 import type { BenchResult } from "./lib/report.js";
 import { cpuSeconds, machine, percentile, rssOf } from "./lib/stats.js";
-import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions } from "./lib/widgets.js";
+import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions, warmUp } from "./lib/widgets.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,9 +64,10 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
 
     const timing = timeSuggestions(ours.sockets, "rt-");
 
-    // Warm-up on other sessions (no widget measures them): the server's code is compiled and its caches warm
-    // before the clock starts; the measured sessions' first suggestions (their conversations) are still measured.
-    await pushPageViews(server.url, sessionKeys("warm-", 200), actionsPerSecond, opts.smoke ? 1 : 2);
+    // Warm-up on other sessions, with widgets of their own that no clock watches: the server's code is compiled
+    // and its caches warm before the clock starts; the measured sessions' first suggestions (their conversations)
+    // are still measured.
+    await warmUp(server.url, server.url, { sessions: 200, perSecond: actionsPerSecond, seconds: opts.smoke ? 1 : 2 });
     await pause(500);
     await eventLoopDelay(server.url);
     // The bench process's own delay: its widgets' clocks stop only when its event loop gets to them.
