@@ -99,9 +99,8 @@ export async function pushPageViews(url: string, sessions: readonly string[], pe
  * Runs the whole path a measured push takes — ingest, evaluation, a conversation's first link, delivery to a
  * widget and its acknowledgement — on sessions no measurement looks at, so that it is compiled and its caches
  * warm before the clock starts: `sessions` widgets of `${prefix}…` on `widgetUrl`, page views pushed to `pushUrl`
- * for `seconds`, then the widgets closed. Without widgets a warm-up never reaches delivery (a suggestion for a
- * session nobody watches is not offered), and V8 compiled that code during the measured window instead: its
- * compiler threads took ~30 % of the server's core in the realtime bench's first two measured seconds.
+ * for `seconds`, then the widgets closed. Without widgets a warm-up never reaches delivery: a suggestion for a
+ * session nobody watches is not offered.
  */
 export async function warmUp(pushUrl: string, widgetUrl: string, o: { sessions: number; perSecond: number; seconds: number; prefix?: string }): Promise<void> {
   const prefix = o.prefix ?? "warm-";
