@@ -9,6 +9,7 @@ import { systemClock } from "./clock.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadDotEnv } from "./dot-env.js";
 import { createLogger } from "./logger.js";
+import { deprioritiseHelperThreads } from "./ops/helper-threads.js";
 import { resolvePaths } from "./paths.js";
 import { bootstrapInstance, type GeneratedSecret } from "./products/bootstrap-instance.js";
 import { createLlmClient } from "./llm/create-llm-client.js";
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
   const paths = resolvePaths();
   // The SQLite file (migrated, WAL checkpoints on a helper thread); the store behind every repository.
   const { store, schemaVersion: version, location } = await openStore(config, logger, paths.migrationsDir);
+  // The event loop first when the server has one core (server/ops/helper-threads.ts).
+  const helperThreads = deprioritiseHelperThreads();
   const instance = await bootstrapInstance({ config, repos: store, clock: systemClock });
   try {
     await seedInstanceWorkflows({ repos: store, logger }, { config, paths, instance }, systemClock.now());
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, "shutting down: finishing in-flight requests");
+    helperThreads.stop();
     await app.close();
     await coordination.close();
     await store.close();
