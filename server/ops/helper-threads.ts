@@ -8,7 +8,7 @@
  * core (a container limited to one CPU; the benches pin it to one) it decides who waits when both want the
  * core. Measured on the realtime bench (1,000 widgets, 500 actions/s, one core), V8's compiler threads alone
  * took 5–30 % of the core; at the main thread's priority each of their jobs held the event loop up, and
- * push → suggestion:created p99 was 41–51 ms; at nice 10, 20–23 ms (three pairs), the median unchanged. The
+ * push → suggestion:created p99 was 53–62 ms; at nice 10, 19–27 ms (three pairs), the median unchanged. The
  * helpers still get the core whenever the event loop is idle.
  *
  * Threads also start later (libuv's pool with the first file served), so the scan repeats. Niceness is only
