@@ -16,14 +16,14 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import type { Socket } from "socket.io-client";
 import { dropPrefix, TEST_REDIS_URL, testRedis } from "../test/redis/redis-env.js";
 import { canPin, startChild, type Child } from "./lib/child.js";
 import { runLoad, type LoadResult } from "./lib/load.js";
 import { pushRequestSource } from "./lib/payloads.js";
 import type { BenchResult, BenchRow } from "./lib/report.js";
 import { machine, percentile } from "./lib/stats.js";
-import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions, warmUp } from "./lib/widgets.js";
+import { startWidgetFleet, type WidgetFleet } from "./lib/widget-fleet.js";
+import { pushBenchEnv, pushPageViews, sessionKeys, warmUp } from "./lib/widgets.js";
 
 const ADMIN_DATABASE_URL = process.env.PILOTLIGHT_TEST_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 const REDIS_URL = TEST_REDIS_URL;
@@ -77,12 +77,14 @@ async function dropRedisPrefix(prefix: string): Promise<void> {
   await redis.quit();
 }
 
-/** One-action page views, `perSecond` for `seconds`, round-robin over the widgets' sessions, each timed until its suggestion arrives. */
-async function measurePushLatency(pushUrl: string, sockets: Socket[], perSecond: number, seconds: number) {
-  const timing = timeSuggestions(sockets, "cw-");
-  const { sent, failed } = await pushPageViews(pushUrl, sessionKeys("cw-", sockets.length), perSecond, seconds, timing.sent);
+/**
+ * One-action page views, `perSecond` for `seconds`, round-robin over the widgets' sessions, each timed until its
+ * suggestion arrives (the widgets in a process of their own, as in bench/realtime).
+ */
+async function measurePushLatency(pushUrl: string, fleet: WidgetFleet, widgets: number, perSecond: number, seconds: number) {
+  const { sent, failed } = await pushPageViews(pushUrl, sessionKeys("cw-", widgets), perSecond, seconds, fleet.sent);
   await pause(1000);
-  return { latencies: timing.latencies, sent, failed };
+  return { latencies: fleet.latencies, sent, failed };
 }
 
 export async function run(opts: { smoke: boolean; root: string }): Promise<BenchResult> {
@@ -113,11 +115,11 @@ export async function run(opts: { smoke: boolean; root: string }): Promise<Bench
       // Push latency: widgets on the first instance, actions to the last (the other one when there are two).
       const widgetHost = children[0]!;
       const pushHost = children.at(-1)!;
-      const sockets = await connectWidgets(widgetHost.url, widgets, widgetHost.url, "cw-");
+      const fleet = await startWidgetFleet(opts.root, widgetHost.url, widgets, "cw-");
       // Warm-up on sessions whose widgets no clock watches (code compiled, pools and caches filled), as bench/realtime.
       for (const c of children) await warmUp(c.url, widgetHost.url, { sessions: widgets, perSecond: pushesPerSecond, seconds: 1 });
-      const latency = await measurePushLatency(pushHost.url, sockets, pushesPerSecond, latencyS);
-      sockets.forEach((s) => s.close());
+      const latency = await measurePushLatency(pushHost.url, fleet, widgets, pushesPerSecond, latencyS);
+      await fleet.close();
       // The evaluations of the ingest load below must not queue behind these, nor these behind them.
       await pause(1000);
       // Ingest: the connections split over the instances, as a round-robin proxy would.

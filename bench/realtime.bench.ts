@@ -7,23 +7,23 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { Socket } from "socket.io-client";
 import { startChild, type Child } from "./lib/child.js";
 import { profileArgs, summariseProfiles } from "./lib/cpu-profile.js";
 import type { BenchResult } from "./lib/report.js";
 import { cpuSeconds, machine, percentile, rssOf } from "./lib/stats.js";
-import { connectWidgets, pushBenchEnv, pushPageViews, sessionKeys, timeSuggestions, warmUp } from "./lib/widgets.js";
+import { startWidgetFleet, type WidgetFleet } from "./lib/widget-fleet.js";
+import { pushBenchEnv, pushPageViews, sessionKeys, warmUp } from "./lib/widgets.js";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** RSS growth per connected widget, after the process has settled. */
-async function memoryPerWidget(child: Child, widgets: number): Promise<{ perWidget: number; sockets: Socket[] }> {
+/** RSS growth per connected widget, after the process has settled; the widgets live in a fleet process. */
+async function memoryPerWidget(root: string, child: Child, widgets: number): Promise<{ perWidget: number; fleet: WidgetFleet }> {
   await pause(1000);
   const before = await rssOf(child.child.pid!);
-  const sockets = await connectWidgets(child.url, widgets, child.url, "rt-");
+  const fleet = await startWidgetFleet(root, child.url, widgets, "rt-");
   await pause(1500);
   const after = await rssOf(child.child.pid!);
-  return { perWidget: (after - before) / widgets, sockets };
+  return { perWidget: (after - before) / widgets, fleet };
 }
 
 /**
@@ -48,8 +48,8 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pilotlight-rt-bench-"));
   try {
     const baseline = await startChild("bench/baseline/socketio-baseline.ts", {}, opts.root);
-    const base = await memoryPerWidget(baseline, widgets);
-    base.sockets.forEach((s) => s.close());
+    const base = await memoryPerWidget(opts.root, baseline, widgets);
+    await base.fleet.close();
     await baseline.stop();
 
     // Every action may produce a suggestion: no debounce, no cooldown, no cap, repeats allowed.
@@ -60,9 +60,9 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
       opts.root,
       { nodeArgs: opts.profile ? profileArgs(profileDir, "realtime") : [] },
     );
-    const ours = await memoryPerWidget(server, widgets);
-
-    const timing = timeSuggestions(ours.sockets, "rt-");
+    const ours = await memoryPerWidget(opts.root, server, widgets);
+    // The measured widgets receive in a process of their own, away from the load generator's event loop and heap.
+    const timing = ours.fleet;
 
     // Warm-up on other sessions, with widgets of their own that no clock watches: the server's code is compiled
     // and its caches warm before the clock starts; the measured sessions' first suggestions (their conversations)
@@ -82,7 +82,7 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
     ownDelay.disable();
     const lag = await eventLoopDelay(server.url);
     await pause(1000);
-    ours.sockets.forEach((s) => s.close());
+    await ours.fleet.close();
     await server.stop();
 
     const ratio = ours.perWidget / base.perWidget;
@@ -102,11 +102,11 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
         { metric: "memory per connected widget", value: ours.perWidget / 1024, unit: "KiB", baseline: base.perWidget / 1024, ratio, target: "ratio vs bare socket.io" },
       ],
       notes: [
-        "latency: from just before the webhook POST to the widget's suggestion:created, one outstanding trigger per session; measured after a warm-up on 200 other sessions",
+        "latency: from just before the webhook POST (bench process) to the widget's suggestion:created (widgets in a process of their own), on the machine's monotonic clock; one outstanding trigger per session; measured after a warm-up on 200 other sessions",
         "memory: RSS growth after connecting the widgets; baseline = bare socket.io server with the same namespace",
         `server during the measured window: ${cpuBefore === undefined || cpuAfter === undefined ? "CPU n/a" : `${(((cpuAfter - cpuBefore) / wallS) * 100).toFixed(0)} % of a core busy`}` +
           `; event-loop delay p99 ${lag?.p99.toFixed(1) ?? "n/a"} ms, max ${lag?.max.toFixed(1) ?? "n/a"} ms (monitorEventLoopDelay via /metrics)`,
-        `bench process (widgets and load generator) event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(ownDelay.max / 1e6).toFixed(1)} ms`,
+        `bench process (load generator) event-loop delay p99 ${(ownDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(ownDelay.max / 1e6).toFixed(1)} ms`,
         machine(),
         ...(opts.profile ? summariseProfiles(profileDir) : []),
       ],
