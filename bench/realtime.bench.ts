@@ -71,7 +71,7 @@ export async function run(opts: { smoke: boolean; root: string; profile?: boolea
     await warmUp(server.url, server.url, { sessions: 200, perSecond: actionsPerSecond, seconds: opts.smoke ? 1 : 5 });
     await pause(500);
     await eventLoopDelay(server.url);
-    // The bench process's own delay: its widgets' clocks stop only when its event loop gets to them.
+    // The load generator's own delay: it sends (and starts a push's clock) only when its event loop gets there.
     const ownDelay = monitorEventLoopDelay({ resolution: 1 });
     ownDelay.enable();
     const cpuBefore = cpuSeconds(server.child.pid);
