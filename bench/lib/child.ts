@@ -78,7 +78,7 @@ export async function startChild(entry: string, env: Record<string, string>, cwd
     file = await bundle(entry, cwd);
   }
   if (!fs.existsSync(file)) throw new Error(`${file} was not built`);
-  const [cmd, ...args] = pinned(SERVER_CORE, [process.execPath, "--enable-source-maps", ...(process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(" ") : []), ...(options.nodeArgs ?? []), file]);
+  const [cmd, ...args] = pinned(SERVER_CORE, [process.execPath, "--enable-source-maps", ...(options.nodeArgs ?? []), file]);
   const child = spawn(cmd!, args, {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", HOST: "127.0.0.1", PORT: "0", ...env },

@@ -7,7 +7,7 @@
  *
  * The child is bench/lib/widget-fleet-main.ts, started with an IPC channel; it inherits the bench process's cores.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork } from "node:child_process";
 import { bundle } from "./child.js";
 import { monotonicMs, type FromFleet, type ToFleet } from "./widget-fleet-protocol.js";
 
@@ -18,7 +18,6 @@ export interface WidgetFleet {
   latencies: number[];
   /** Closes the widgets (after the arrivals still on their way) and ends the process. */
   close(): Promise<void>;
-  child: ChildProcess;
 }
 
 /** `count` widgets of sessions `${prefix}0…` in a child process, connected to `url`, timed against `sent`. */
@@ -49,7 +48,6 @@ export async function startWidgetFleet(root: string, url: string, count: number,
     child.send({ type: "connect", url, count, origin: url, prefix } satisfies ToFleet);
   });
   return {
-    child,
     latencies,
     sent(session) {
       const i = Number(session.slice(prefix.length));
