@@ -100,15 +100,25 @@ export function createScheduler(o: SchedulerOptions) {
     if (trigger === "manual") return false;
     const { count, resetAt } = budget.hit(String(sessionRef));
     if (count <= o.evaluationsPerMinute) return false;
-    e.recheck = timer(resetAt - o.clock.now(), () => {
-      e.recheck = undefined;
-      void fire(sessionRef, trigger);
-    });
+    later(sessionRef, e, resetAt - o.clock.now(), trigger);
     if (e.overBudgetUntil !== resetAt) {
       e.overBudgetUntil = resetAt;
       o.onBudgetExceeded?.(sessionRef, trigger);
     }
     return true;
+  }
+
+  /**
+   * Runs the session again after `delayMs` (a dwell re-check, the budget's next minute, a lock busy elsewhere).
+   * Made here, not where the evaluation ran: a timer made inside the run would keep the run's whole scope —
+   * its AbortController, the run it superseded — alive while the session waits, ~45 s by default for every
+   * session that went quiet.
+   */
+  function later(sessionRef: number, e: Entry, delayMs: number, trigger: Trigger, budgeted = true): void {
+    e.recheck = timer(delayMs, () => {
+      e.recheck = undefined;
+      void fire(sessionRef, trigger, budgeted);
+    });
   }
 
   function entry(sessionRef: number): Entry {
@@ -170,19 +180,13 @@ export function createScheduler(o: SchedulerOptions) {
       e.inFlight = undefined;
       if (busyElsewhere && !closed && !e.debounce && !e.recheck) {
         // Not counted again: the budget is about evaluations started, and this one has not run.
-        e.recheck = timer(o.exclusive!.retryMs, () => {
-          e.recheck = undefined;
-          void fire(sessionRef, trigger, false);
-        });
+        later(sessionRef, e, o.exclusive!.retryMs, trigger, false);
         return;
       }
       // New activity already pending will re-evaluate anyway, and set its own recheck; so will an
       // evaluation waiting for the budget.
       if (!closed && result?.recheckAt !== undefined && !e.debounce && !e.recheck) {
-        e.recheck = timer(result.recheckAt - o.clock.now(), () => {
-          e.recheck = undefined;
-          void fire(sessionRef, "recheck");
-        });
+        later(sessionRef, e, result.recheckAt - o.clock.now(), "recheck");
       }
       forgetIfIdle(sessionRef, e);
     })();

@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import vm from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { systemClock } from "../../server/clock.js";
 import { createSilentLogger } from "../../server/logger.js";
@@ -23,6 +25,12 @@ function recorder(behaviour: (call: Call) => Promise<{ recheckAt?: number } | vo
   const nth = (n: number) =>
     withTimeout(calls.length >= n ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ n, resolve })), `run #${n}`).then(() => calls[n - 1]!);
   return { calls, run, nth };
+}
+
+/** A full garbage collection, now (the flag makes `gc` available to contexts created after it is set). */
+function collectGarbage(): void {
+  v8.setFlagsFromString("--expose-gc");
+  (vm.runInNewContext("gc") as () => void)();
 }
 
 let scheduler: Scheduler | undefined;
@@ -102,6 +110,28 @@ describe("scheduler", () => {
     const s = make(r.run, 10, 1_000);
     s.notify(4);
     expect((await r.nth(2)).trigger).toBe("recheck");
+  });
+
+  it("a session waiting for its re-check does not keep its finished evaluation's signal alive", async () => {
+    // Every session that goes quiet waits ~45 s for its dwell re-check: what that wait holds, it holds for each.
+    const signals: WeakRef<AbortSignal>[] = [];
+    let finished = 0;
+    const s = make(async (_ref, signal) => {
+      signals.push(new WeakRef(signal));
+      finished++;
+      return { recheckAt: Date.now() + 60_000 };
+    }, 0, 0);
+    for (let ref = 1; ref <= 20; ref++) s.notify(ref);
+    await withTimeout(
+      (async () => {
+        while (finished < 20) await new Promise((resolve) => setImmediate(resolve));
+      })(),
+      "20 evaluations",
+    );
+    expect(s.stats()).toEqual({ sessions: 20, inFlight: 0 }); // all twenty wait for their re-checks
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef holds its target until the job that made it ends
+    collectGarbage();
+    expect(signals.filter((w) => w.deref() !== undefined)).toHaveLength(0);
   });
 
   it("new activity replaces a pending re-check", async () => {
