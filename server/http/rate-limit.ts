@@ -131,8 +131,13 @@ export function createRateLimits(deps: RateLimitsDeps) {
       standardHeaders: "draft-7",
       legacyHeaders: false,
       keyGenerator: async (req) => rateLimitKey(await options.productOf?.(req), req.ip),
-      // Our key generator does call ipKeyGenerator (through rateLimitKey); the check only reads source text.
-      validate: { keyGeneratorIpFallback: false },
+      validate: {
+        // Our key generator does call ipKeyGenerator (through rateLimitKey); the check only reads source text.
+        keyGeneratorIpFallback: false,
+        // Limiters are made when the app is (never in a handler), and the check reads a new Error's stack: under
+        // `--enable-source-maps` (npm start) that parses the bundle's whole source map and keeps it, ~7 MB of heap.
+        creationStack: false,
+      },
       handler: (req, _res, next) => {
         metrics.rateLimited.inc({ limiter: name });
         const info = (req as Request & { rateLimit?: { limit: number; resetTime?: Date } }).rateLimit;
