@@ -135,7 +135,7 @@ export function createRateLimits(deps: RateLimitsDeps) {
         // Our key generator does call ipKeyGenerator (through rateLimitKey); the check only reads source text.
         keyGeneratorIpFallback: false,
         // Limiters are made when the app is (never in a handler), and the check reads a new Error's stack: under
-        // `--enable-source-maps` (npm start) that parses the bundle's whole source map and keeps it, ~7 MB of heap.
+        // `--enable-source-maps` (npm start) that parses the bundle's whole source map and keeps it, ~8 MB of heap.
         creationStack: false,
       },
       handler: (req, _res, next) => {
